@@ -1,0 +1,5 @@
+import Foundation
+import SiteResources
+
+/// Renders an analysis directory into a static site.
+public enum SiteGen {}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Analyze
+import Foundation
+
+@main
+struct SAEReport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sae-report",
+        abstract: "Analyze a sparse autoencoder trained on a language model and publish the analysis as a static site.",
+        discussion: """
+        Exit status: 0 success, 1 bad input (the error line names the file and the problem), 2 not available.
+        """,
+        version: ToolVersion.string,
+        subcommands: [
+            AnalyzeCommand.self, SiteCommand.self, RunCommand.self, QuickCommand.self, CompareCommand.self, ArchiveCommand.self, VerifyCommand.self, DemoCommand.self,
+            InspectSAECommand.self, TokenizeCommand.self, ActivationsCommand.self,
+        ]
+    )
+}

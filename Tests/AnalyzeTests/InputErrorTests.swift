@@ -1,0 +1,6 @@
+import Testing
+@testable import Analyze
+
+@Test func inputErrorNamesTheFile() {
+    #expect(InputError("not a JSON list", path: "corpus.json").description == "corpus.json: not a JSON list")
+}
