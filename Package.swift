@@ -25,7 +25,10 @@ let package = Package(
 
         // templates/ and assets/ live at the top level; this target copies them into a resource bundle that
         // `swift run`, the built binary and a binary copied with its bundle all find through Bundle.module.
-        .target(name: "SiteResources", path: ".", sources: ["Sources/SiteResources"],
+        .target(name: "SiteResources", path: ".", exclude: ["README.md", "Package.swift", "scripts", "docs", "Benchmarks", "Tests", ".ci",
+                                                                  "Sources/Analyze", "Sources/SiteGen", "Sources/sae-report",
+                                                                  "Sources/COpenBLAS", "Sources/CPNG", "Sources/CCmark"],
+                sources: ["Sources/SiteResources"],
                 resources: [.copy("templates"), .copy("assets")]),
 
         .target(name: "Analyze", dependencies: [
@@ -40,6 +43,8 @@ let package = Package(
             "Analyze", "SiteGen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        .executableTarget(name: "sae-bench", dependencies: ["Analyze"], path: "Benchmarks/sae-bench"),
 
         .testTarget(name: "AnalyzeTests", dependencies: ["Analyze"], path: "Tests/AnalyzeTests"),
         .testTarget(name: "SiteGenTests", dependencies: ["SiteGen", "Analyze"], path: "Tests/SiteGenTests"),
