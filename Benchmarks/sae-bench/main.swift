@@ -2,7 +2,14 @@ import Foundation
 
 // `swift run -c release sae-bench NAME [ARGS...]`: timing harnesses for the committed benchmark scripts in
 // scripts/bench-*.sh, which run the Python baselines side by side in the same command.
-let benchmarks: [String: ([String]) throws -> Void] = [:]
+let benchmarks: [String: ([String]) throws -> Void] = [
+    "forward": ForwardBench.run,
+    "tokenizer": TokenizerBench.run,
+    "site": SiteBench.run,
+    "sae": SAEBench.run,
+    "formats": FormatsBench.run,
+    "features": FeaturesBench.run,
+]
 
 let args = Array(CommandLine.arguments.dropFirst())
 guard let name = args.first, let bench = benchmarks[name] else {

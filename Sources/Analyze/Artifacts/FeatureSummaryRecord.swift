@@ -1,0 +1,59 @@
+/// The JSON of one `feature_summaries` line: the seed's record (`feature, activation_frequency` — a count,
+/// `mean_activation, top_examples`) extended as docs/artifacts.md describes.
+enum FeatureSummaryRecord {
+    /// Neighbours listed per feature in the record (the `.npz` holds all 32).
+    static let listedNeighbors = 10
+
+    static func json(_ report: FeatureReport, analysis: FeatureAnalysis, tokenText: (Int32) -> String) -> OrderedJSON {
+        let f = report.feature
+        func example(_ e: FeatureExample) -> OrderedJSON {
+            let tokens = e.contextTokenIDs.map(tokenText)
+            return .object([
+                ("token", .string(tokenText(e.token.tokenID))),
+                ("activation", .float(e.activation)),
+                ("context", .string(tokens.joined())),
+                ("position", .int(Int(e.token.position))),
+                ("text_idx", .int(Int(e.token.textIndex))),
+                ("global_idx", .int(e.row)),
+                ("token_id", .int(Int(e.token.tokenID))),
+                ("context_tokens", .array(tokens.map(OrderedJSON.string))),
+                ("context_activations", .array(e.contextActivations.map(OrderedJSON.float))),
+                ("target_index", .int(e.targetIndex)),
+            ])
+        }
+        func neighbors(_ table: NeighborTable) -> OrderedJSON {
+            .array(table.neighbors(of: f).prefix(listedNeighbors).map {
+                .object([("feature", .int($0.feature)), ("value", .float($0.value))])
+            })
+        }
+        var members: [(String, OrderedJSON)] = [
+            ("feature", .int(f)),
+            ("activation_frequency", .double(Double(report.activationCount))),
+            ("mean_activation", .double(report.meanActivation)),
+            ("top_examples", .array(report.topExamples.map(example))),
+            ("activation_count", .int(report.activationCount)),
+            ("frequency", .double(report.frequency)),
+            ("max_activation", .float(report.maxActivation)),
+            ("histogram", .object([("edges", .array(report.histogram.edges.map(OrderedJSON.double))),
+                                   ("counts", .array(report.histogram.counts.map(OrderedJSON.int)))])),
+            ("quantile_examples", .array(report.intervalExamples.map {
+                .object([("range", .array([.double($0.lower), .double($0.upper)])), ("count", .int($0.count)),
+                         ("examples", .array($0.examples.map(example)))])
+            })),
+        ]
+        if let effects = analysis.logitEffects {
+            let (promoted, suppressed) = effects.effects(of: f)
+            func list(_ items: ArraySlice<LogitEffects.Effect>) -> OrderedJSON {
+                .array(items.filter { $0.tokenID >= 0 }.map {
+                    .object([("token", .string(tokenText(Int32($0.tokenID)))), ("token_id", .int($0.tokenID)),
+                             ("value", .float($0.value))])
+                })
+            }
+            members.append(("logit_effects", .object([("promoted", list(promoted)), ("suppressed", list(suppressed))])))
+        }
+        members.append(("neighbors", .object([("decoder", neighbors(analysis.decoderNeighbors)),
+                                              ("cooccurrence", neighbors(analysis.cooccurrenceNeighbors))])))
+        members.append(("cluster", analysis.clustering.assignment[f].map(OrderedJSON.int) ?? .null))
+        return .object(members)
+    }
+}

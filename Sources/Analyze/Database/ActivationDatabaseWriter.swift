@@ -1,0 +1,90 @@
+import Foundation
+
+/// Builds the token × feature activation database incrementally on disk.
+///
+/// Each appended row's nonzero activations go straight to raw column files (`data`, `indices`, `indptr`) and its
+/// token to three more (`token_id`, `text_idx`, `position`), so memory stays constant however long the corpus is;
+/// the only in-memory state that grows is one integer per text (where its rows start). `finish()` returns an
+/// `ActivationDatabase` reading those columns back through memory maps; its `writeNPZ` produces the artifacts.
+public final class ActivationDatabaseWriter {
+    /// The directory holding the column files (created by `init`, owned by the resulting database).
+    public let directory: URL
+    public let featureCount: Int
+    private let data: ColumnFileWriter<Float>
+    private let indices: ColumnFileWriter<Int32>
+    private let indptr: ColumnFileWriter<Int64>
+    private let tokenIDs: ColumnFileWriter<Int32>
+    private let textIndices: ColumnFileWriter<Int32>
+    private let positions: ColumnFileWriter<Int32>
+    private var textRunStarts: [Int] = []
+    private var lastTextIndex: Int32?
+    private var rowCount = 0
+    private var nonzeroCount: Int64 = 0
+    private var scratch: [(Int32, Float)] = []
+
+    /// Creates `directory` (which must not exist yet) for a database with `featureCount` columns.
+    public init(directory: URL, featureCount: Int) throws {
+        precondition(featureCount > 0 && featureCount <= Int(Int32.max))
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.featureCount = featureCount
+        data = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.data))
+        indices = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.indices))
+        indptr = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.indptr))
+        tokenIDs = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.tokenID))
+        textIndices = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.textIndex))
+        positions = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.position))
+        try indptr.append(0)
+    }
+
+    /// The number of rows appended so far.
+    public var count: Int { rowCount }
+
+    /// Appends one token's row: its activations as parallel feature ids and values (any order). Only values > 0
+    /// are stored (the seed's `F > 0`). Rows of one text must be appended consecutively.
+    /// Throws when a feature id is out of range, repeated, or a value is not finite.
+    public func append<F: Collection<Int32>, V: Collection<Float>>(token: TokenRecord, features: F, values: V) throws {
+        precondition(features.count == values.count, "features and values differ in length")
+        scratch.removeAll(keepingCapacity: true)
+        var sorted = true
+        var previous: Int32 = -1
+        for (feature, value) in zip(features, values) {
+            guard value.isFinite else {
+                throw InputError("row \(rowCount) has a non-finite activation \(value) for feature \(feature)")
+            }
+            guard value > 0 else { continue }
+            guard feature >= 0, Int(feature) < featureCount else {
+                throw InputError("row \(rowCount) has feature id \(feature) outside 0..<\(featureCount)")
+            }
+            if feature <= previous { sorted = false }
+            previous = feature
+            scratch.append((feature, value))
+        }
+        if !sorted {
+            scratch.sort { $0.0 < $1.0 }
+            for i in 1..<scratch.count where scratch[i].0 == scratch[i - 1].0 {
+                throw InputError("row \(rowCount) lists feature \(scratch[i].0) twice")
+            }
+        }
+        try indices.append(contentsOf: scratch.lazy.map(\.0))
+        try data.append(contentsOf: scratch.lazy.map(\.1))
+        nonzeroCount += Int64(scratch.count)
+        try indptr.append(nonzeroCount)
+        if token.textIndex != lastTextIndex {
+            textRunStarts.append(rowCount)
+            lastTextIndex = token.textIndex
+        }
+        try tokenIDs.append(token.tokenID)
+        try textIndices.append(token.textIndex)
+        try positions.append(token.position)
+        rowCount += 1
+    }
+
+    /// Closes the column files and opens them for reading.
+    public func finish() throws -> ActivationDatabase {
+        for column in [data.close, indices.close, indptr.close, tokenIDs.close, textIndices.close, positions.close] {
+            try column()
+        }
+        return try ActivationDatabase(directory: directory, featureCount: featureCount, textRunStarts: textRunStarts)
+    }
+}

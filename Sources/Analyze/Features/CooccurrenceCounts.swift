@@ -1,0 +1,72 @@
+import Foundation
+
+/// How many tokens each pair of features fired on together, for a block of rows of the `m × m` count matrix
+/// (`J = AᵀA` of the binary firing matrix `A`), counted from the sparse rows of the activation database:
+/// every token adds 1 for each pair of its active features. The diagonal holds each feature's own count.
+///
+/// Counting a block of rows needs `rows.count × m` UInt32s; `FeatureGeometry` picks the block size from a memory
+/// budget and makes one pass over the database per block (one pass in total for `m` up to ~16k).
+public struct CooccurrenceCounts: Sendable {
+    public let featureCount: Int
+    /// The matrix rows held.
+    public let rows: Range<Int>
+    /// `rows.count × featureCount` counts, row-major.
+    public private(set) var counts: [UInt32]
+
+    /// Counts the rows `rows` over every token of `database`, on `threads` threads (default: every core). Thread
+    /// `t` owns the matrix rows `i` with `i % threads == t`, so the threads never write the same memory; each
+    /// reads the whole (memory-mapped) database, which costs little next to the scattered increments.
+    public init(database: ActivationDatabase, rows: Range<Int>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        precondition(database.rowCount < Int(UInt32.max), "more tokens than a UInt32 count can hold")
+        featureCount = database.featureCount
+        self.rows = rows
+        let m = featureCount
+        let whole = rows == 0..<m
+        let threadCount = max(1, min(threads, rows.count, 64))
+        var counts = [UInt32](repeating: 0, count: rows.count * m)
+        counts.withUnsafeMutableBufferPointer { matrix in
+            let base = matrix.baseAddress!
+            let rowStart = rows.lowerBound, rowEnd = rows.upperBound
+            DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+                database.forEachRow { _, features, _ in
+                    let n = features.count
+                    for a in 0..<n {
+                        let i = Int(features[a])
+                        guard i >= rowStart, i < rowEnd, i % threadCount == thread else { continue }
+                        let row = base + (i - rowStart) * m
+                        if whole {
+                            // Upper triangle and diagonal only (ids ascend within a row); mirrored below.
+                            for b in a..<n { row[Int(features[b])] &+= 1 }
+                        } else {
+                            for b in 0..<n { row[Int(features[b])] &+= 1 }
+                        }
+                    }
+                }
+            }
+            if whole {
+                for i in 0..<m {
+                    for j in 0..<i { matrix[i * m + j] = matrix[j * m + i] }
+                }
+            }
+        }
+        self.counts = counts
+    }
+
+    /// The number of tokens on which features `i` (a row held here) and `j` both fired.
+    public func joint(_ i: Int, _ j: Int) -> UInt32 { counts[(i - rows.lowerBound) * featureCount + j] }
+
+    /// The pairwise counts among `features` only (`n × n`, in the given order), in one pass over `database`.
+    public static func among(_ features: [Int], in database: ActivationDatabase) -> [UInt32] {
+        let n = features.count
+        var local = [Int](repeating: -1, count: database.featureCount)
+        for (index, feature) in features.enumerated() { local[feature] = index }
+        var counts = [UInt32](repeating: 0, count: n * n)
+        var present: [Int] = []
+        database.forEachRow { _, row, _ in
+            present.removeAll(keepingCapacity: true)
+            for feature in row where local[Int(feature)] >= 0 { present.append(local[Int(feature)]) }
+            for a in present { for b in present { counts[a * n + b] &+= 1 } }
+        }
+        return counts
+    }
+}

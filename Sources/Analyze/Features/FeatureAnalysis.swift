@@ -1,0 +1,164 @@
+import Foundation
+
+/// The end-of-run analysis over a finished activation database: per-feature histograms, interval samples and
+/// example contexts, decoder and co-occurrence neighbours (and dense matrices), clusters and logit effects.
+///
+/// Streaming state comes in from the caller (`FeatureStatistics` and `TopExamples`, fed while the codes were
+/// produced); everything else is read back from the on-disk database in a few sequential passes:
+/// 1. one pass for histograms (log-spaced between each feature's min and max, which the streaming pass found)
+///    and interval samples (equal-width intervals up to the max) — the reason these are not streamed;
+/// 2. one pass per block of co-occurrence rows (one in total when `d_sae² × 4 B` fits the budget);
+/// 3. one pass for the co-occurrence among the clustered features;
+/// plus random row reads for the ±radius contexts of the selected examples.
+public struct FeatureAnalysis: Sendable {
+    public var statistics: FeatureStatistics
+    /// Reports of the features that fired, ascending ids.
+    public var reports: [FeatureReport]
+    public var decoderNeighbors: NeighborTable
+    public var cooccurrenceNeighbors: NeighborTable
+    public var clustering: FeatureClustering
+    /// nil when no unembedding was given.
+    public var logitEffects: LogitEffects?
+    public var options: FeatureAnalysisOptions
+    /// Wall-clock seconds per stage (`feature_reports`, `decoder_similarity`, `cooccurrence`, `clustering`,
+    /// `logit_effects`), for the run's `timings_s`.
+    public var timings: [(stage: String, seconds: Double)] = []
+
+    /// Runs the analysis. Dense matrices go to `similarityMatrix` / `cooccurrenceMatrix` when those are given
+    /// and `options.denseMatrices` allows it.
+    public init(database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
+                decoder: FloatTensor, unembedding: FloatTensor? = nil, finalNormWeight: [Float]? = nil,
+                options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
+                similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil) throws {
+        let m = database.featureCount
+        guard decoder.shape.count == 2, decoder.shape[0] == m else {
+            throw InputError("W_dec has shape \(decoder.shape), expected [\(m), d_in]")
+        }
+        precondition(statistics.featureCount == m && topExamples.featureCount == m)
+        precondition(statistics.tokenCount == database.rowCount, "statistics saw a different number of tokens")
+        self.statistics = statistics
+        self.options = options
+        var clock = Date()
+        func lap(_ stage: String) -> (stage: String, seconds: Double) {
+            defer { clock = Date() }
+            return (stage, Date().timeIntervalSince(clock))
+        }
+        var timings: [(stage: String, seconds: Double)] = []
+        reports = Self.reports(database: database, statistics: statistics, topExamples: topExamples, options: options)
+
+        timings.append(lap("feature_reports"))
+        let writesDense = options.denseMatrices.writes(featureCount: m)
+        let similarity = DecoderSimilarity(decoder: decoder, metric: options.similarityMetric)
+        var decoderNeighbors = NeighborTable(featureCount: m, k: options.neighbors)
+        let similarityFile = try writesDense ? similarityMatrix.map { try NPYStreamWriter(url: $0, rows: m, columns: m) } : nil
+        try similarity.forEachBlock { rows, block in
+            decoderNeighbors.fill(rows: rows, block: block)
+            try similarityFile?.append(block)
+        }
+        try similarityFile?.close()
+        self.decoderNeighbors = decoderNeighbors
+        timings.append(lap("decoder_similarity"))
+
+        let cooccurrenceFile = try writesDense ? cooccurrenceMatrix.map { try NPYStreamWriter(url: $0, rows: m, columns: m) } : nil
+        var phiVariance = [Double](repeating: 0, count: m)
+        var cooccurrenceNeighbors = NeighborTable(featureCount: m, k: options.neighbors)
+        let blockRows = max(1, min(m, options.cooccurrenceBlockBytes / (4 * m)))
+        let tokens = Double(max(database.rowCount, 1))  // an empty corpus gives 0, not NaN
+        var values = [Float](repeating: 0, count: blockRows * m)
+        for start in stride(from: 0, to: m, by: blockRows) {
+            let rows = start..<min(start + blockRows, m)
+            let counts = CooccurrenceCounts(database: database, rows: rows)
+            for i in rows {
+                let ci = Double(statistics.counts[i])
+                var sum = 0.0, squares = 0.0
+                for j in 0..<m {
+                    let joint = Double(counts.joint(i, j)), cj = Double(statistics.counts[j])
+                    let phi = Float(CooccurrenceMeasure.phi.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
+                    sum += Double(phi)
+                    squares += Double(phi) * Double(phi)
+                    values[(i - start) * m + j] = options.cooccurrenceMeasure == .phi ? phi
+                        : Float(options.cooccurrenceMeasure.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
+                }
+                phiVariance[i] = max(squares / Double(m) - (sum / Double(m)) * (sum / Double(m)), 0)
+            }
+            try values.withUnsafeBufferPointer { all in
+                let block = UnsafeBufferPointer(rebasing: all[0..<rows.count * m])
+                cooccurrenceNeighbors.fill(rows: rows, block: block) { i, j in counts.joint(i, j) > 0 }
+                try cooccurrenceFile?.append(block)
+            }
+        }
+        try cooccurrenceFile?.close()
+        self.cooccurrenceNeighbors = cooccurrenceNeighbors
+        timings.append(lap("cooccurrence"))
+
+        let fired = (0..<m).filter { statistics.counts[$0] > 0 }
+        let chosen = fired.sorted { phiVariance[$0] != phiVariance[$1] ? phiVariance[$0] > phiVariance[$1] : $0 < $1 }
+            .prefix(options.clusterFeatures).sorted()
+        let jointAmong = CooccurrenceCounts.among(chosen, in: database)
+        let n = chosen.count
+        var phiAmong = [Float](repeating: 0, count: n * n)
+        for a in 0..<n {
+            for b in 0..<n {
+                phiAmong[a * n + b] = Float(CooccurrenceMeasure.phi.value(
+                    joint: Double(jointAmong[a * n + b]), countI: Double(statistics.counts[chosen[a]]),
+                    countJ: Double(statistics.counts[chosen[b]]), tokens: tokens))
+            }
+        }
+        let cosine = DecoderSimilarity(decoder: decoder, metric: .cosine)
+        let reportedExamples = Dictionary(uniqueKeysWithValues: reports.map { ($0.feature, $0.topExamples) })
+        clustering = FeatureClustering(
+            features: chosen, cooccurrence: phiAmong, featureCount: m, cut: options.clusterCut,
+            minimumSize: options.minimumClusterSize, decoderSimilarity: cosine.value,
+            topTokens: { feature in reportedExamples[feature, default: []].map(\.token.tokenID) })
+
+        timings.append(lap("clustering"))
+        logitEffects = try unembedding.map {
+            try LogitEffects(decoder: decoder, unembedding: $0, finalNormWeight: finalNormWeight, k: options.logitEffects)
+        }
+        if unembedding != nil { timings.append(lap("logit_effects")) }
+        self.timings = timings
+    }
+
+    private static func reports(database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
+                                options: FeatureAnalysisOptions) -> [FeatureReport] {
+        let m = database.featureCount
+        let bins = options.histogramBins
+        var edges = [Double](repeating: 0, count: m * (bins + 1))
+        var edgeCounts = [Int](repeating: 0, count: m)
+        for f in 0..<m where statistics.counts[f] > 0 {
+            let histogram = Histogram.logSpaced(from: Double(statistics.minimum(f)), to: Double(statistics.maxima[f]), bins: bins)
+            edgeCounts[f] = histogram.edges.count
+            for (index, edge) in histogram.edges.enumerated() { edges[f * (bins + 1) + index] = edge }
+        }
+        var counts = [Int](repeating: 0, count: m * bins)
+        var samples = QuantileSamples(maxima: statistics.maxima, binCount: options.quantileBins,
+                                      perBin: options.quantileExamplesPerBin, seed: options.seed)
+        edges.withUnsafeBufferPointer { allEdges in
+            database.forEachRow { row, features, values in
+                for (feature, value) in zip(features, values) {
+                    let f = Int(feature)
+                    let own = UnsafeBufferPointer(rebasing: allEdges[f * (bins + 1)..<f * (bins + 1) + edgeCounts[f]])
+                    if let bin = Histogram.logSpacedBin(of: Double(value), edges: own) { counts[f * bins + bin] += 1 }
+                }
+                samples.add(row: row, features: features, values: values)
+            }
+        }
+        return (0..<m).compactMap { f -> FeatureReport? in
+            guard statistics.counts[f] > 0 else { return nil }
+            let binCount = edgeCounts[f] - 1
+            let histogram = Histogram(edges: Array(edges[f * (bins + 1)..<f * (bins + 1) + edgeCounts[f]]),
+                                      counts: Array(counts[f * bins..<f * bins + binCount]))
+            func example(_ e: ActivationExample) -> FeatureExample {
+                FeatureExample(row: e.row, activation: e.value, feature: f, radius: options.contextRadius, database: database)
+            }
+            return FeatureReport(
+                feature: f, activationCount: statistics.counts[f], frequency: statistics.frequency(f),
+                meanActivation: statistics.meanActivation(f), maxActivation: statistics.maxima[f], histogram: histogram,
+                topExamples: topExamples.examples(of: f).map(example),
+                intervalExamples: samples.bins(of: f).map {
+                    FeatureReport.IntervalExamples(lower: $0.lower, upper: $0.upper, count: $0.count,
+                                                   examples: $0.examples.map(example))
+                })
+        }
+    }
+}

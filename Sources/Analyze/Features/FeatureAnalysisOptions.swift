@@ -1,0 +1,54 @@
+/// Settings of the per-feature analysis and feature geometry; the defaults follow the seed where it had one.
+public struct FeatureAnalysisOptions: Sendable {
+    /// Whether to write the dense `d_sae × d_sae` similarity and co-occurrence `.npy` matrices.
+    public enum DenseMatrices: String, Sendable {
+        /// Only when `d_sae ≤ 16384` (each matrix is then ≤ 1 GiB).
+        case automatic
+        case always
+        case never
+
+        public func writes(featureCount: Int) -> Bool {
+            switch self {
+            case .automatic: featureCount <= 16384
+            case .always: true
+            case .never: false
+            }
+        }
+    }
+
+    /// Where to cut the cluster tree.
+    public enum ClusterCut: Equatable, Sendable {
+        /// Clusters whose members are all joined at average distance ≤ this (scipy `fcluster` 'distance').
+        case maximumHeight(Double)
+        /// At most this many clusters (scipy `fcluster` 'maxclust').
+        case count(Int)
+    }
+
+    /// Top examples kept per feature (the seed's `top_k`).
+    public var topExamples = 25
+    /// Tokens shown on each side of an example (the seed's `context_size`).
+    public var contextRadius = 10
+    /// Log-spaced bins of each feature's activation histogram.
+    public var histogramBins = 24
+    /// Equal-width activation intervals sampled per feature, and examples kept per interval.
+    public var quantileBins = 10
+    public var quantileExamplesPerBin = 5
+    /// Seeds every random choice (the interval samples).
+    public var seed: UInt64 = 0
+    /// Neighbours per feature in `neighbors_<ts>.npz`.
+    public var neighbors = 32
+    public var similarityMetric = DecoderSimilarity.Metric.cosine
+    public var cooccurrenceMeasure = CooccurrenceMeasure.phi
+    public var denseMatrices = DenseMatrices.automatic
+    /// Memory for one block of co-occurrence counts; larger `d_sae` takes several passes over the database.
+    public var cooccurrenceBlockBytes = 1 << 30
+    /// Features clustered for the global heatmap: the ones whose co-occurrence rows vary most (the notebook's choice).
+    public var clusterFeatures = 500
+    public var clusterCut = ClusterCut.maximumHeight(0.8)
+    /// Smaller clusters are not reported (their features get no cluster id).
+    public var minimumClusterSize = 2
+    /// Tokens per feature in the logit-effect lists.
+    public var logitEffects = 10
+
+    public init() {}
+}

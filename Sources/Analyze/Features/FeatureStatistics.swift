@@ -1,0 +1,53 @@
+/// Per-feature firing statistics accumulated one token row at a time: how often each feature fired, the sum of its
+/// activations (for the mean over active tokens, the seed's `mean_activation`), and its smallest and largest value.
+public struct FeatureStatistics: Sendable {
+    public let featureCount: Int
+    /// Tokens seen so far.
+    public private(set) var tokenCount = 0
+    /// Tokens on which each feature fired (activation ≠ 0).
+    public private(set) var counts: [Int]
+    /// Sum of each feature's activations, in Double so long corpora do not lose the small ones.
+    public private(set) var sums: [Double]
+    /// Largest activation per feature (0 when it never fired).
+    public private(set) var maxima: [Float]
+    /// Smallest nonzero activation per feature (0 when it never fired).
+    public private(set) var minima: [Float]
+
+    public init(featureCount: Int) {
+        self.featureCount = featureCount
+        counts = Array(repeating: 0, count: featureCount)
+        sums = Array(repeating: 0, count: featureCount)
+        maxima = Array(repeating: 0, count: featureCount)
+        minima = Array(repeating: .infinity, count: featureCount)
+    }
+
+    /// Adds one token's positive activations.
+    public mutating func add(features: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>) {
+        tokenCount += 1
+        for (feature, value) in zip(features, values) where value > 0 {
+            let f = Int(feature)
+            counts[f] += 1
+            sums[f] += Double(value)
+            if value > maxima[f] || counts[f] == 1 { maxima[f] = value }
+            if value < minima[f] { minima[f] = value }
+        }
+    }
+
+    /// Adds every row of an activation database.
+    public mutating func add(_ database: ActivationDatabase) {
+        database.forEachRow { _, features, values in add(features: features, values: values) }
+    }
+
+    /// The mean activation over the tokens where the feature fired (0 when it never fired), as the seed defines it.
+    public func meanActivation(_ feature: Int) -> Double {
+        counts[feature] > 0 ? sums[feature] / Double(counts[feature]) : 0
+    }
+
+    /// The fraction of tokens on which the feature fired.
+    public func frequency(_ feature: Int) -> Double {
+        tokenCount > 0 ? Double(counts[feature]) / Double(tokenCount) : 0
+    }
+
+    /// The smallest nonzero activation, or 0 when the feature never fired.
+    public func minimum(_ feature: Int) -> Float { counts[feature] > 0 ? minima[feature] : 0 }
+}

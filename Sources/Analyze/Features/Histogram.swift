@@ -1,0 +1,46 @@
+import Foundation
+
+/// Bin edges and counts: `counts[i]` covers `[edges[i], edges[i+1])`, the last bin also holds `edges.last`
+/// (numpy's `histogram` convention).
+public struct Histogram: Equatable, Sendable {
+    public var edges: [Double]
+    public var counts: [Int]
+
+    public init(edges: [Double], counts: [Int]) {
+        precondition(edges.count == counts.count + 1)
+        self.edges = edges
+        self.counts = counts
+    }
+
+    /// `bins` log-spaced bins from `lower` to `upper` (both > 0): `edges = 10^linspace(log10 lower, log10 upper)`
+    /// with the end points set exactly, so the extremes always fall inside. One bin `[v, v]` when they are equal.
+    public static func logSpaced(from lower: Double, to upper: Double, bins: Int) -> Histogram {
+        precondition(lower > 0 && upper >= lower && bins > 0)
+        guard upper > lower else { return Histogram(edges: [lower, upper], counts: [0]) }
+        let a = log10(lower), b = log10(upper)
+        let step = (b - a) / Double(bins)
+        var edges = (0...bins).map { pow(10, a + Double($0) * step) }
+        edges[0] = lower
+        edges[bins] = upper
+        return Histogram(edges: edges, counts: Array(repeating: 0, count: bins))
+    }
+
+    /// The bin holding `value`, or nil outside `[edges.first, edges.last]`. For log-spaced edges a guess from the
+    /// logarithm is corrected against the edges, so the result equals a search of the edges.
+    public func bin(ofLogSpaced value: Double) -> Int? {
+        edges.withUnsafeBufferPointer { Self.logSpacedBin(of: value, edges: $0) }
+    }
+
+    /// `bin(ofLogSpaced:)` over a buffer of edges (for hot loops over many features' edges).
+    @inlinable
+    public static func logSpacedBin(of value: Double, edges: UnsafeBufferPointer<Double>) -> Int? {
+        let bins = edges.count - 1
+        guard value >= edges[0], value <= edges[bins] else { return nil }
+        guard bins > 1 else { return 0 }
+        let lower = log10(edges[0]), span = log10(edges[bins]) - lower
+        var index = min(max(Int((log10(value) - lower) / span * Double(bins)), 0), bins - 1)
+        while index > 0 && value < edges[index] { index -= 1 }
+        while index < bins - 1 && value >= edges[index + 1] { index += 1 }
+        return index
+    }
+}

@@ -1,0 +1,378 @@
+import Dispatch
+import Foundation
+
+/// The logits of one batch of token positions under the clean model and the patched runs.
+public struct LogitBatch: Sendable {
+    /// Row-major `[positions, vocab]` logits of the unmodified model.
+    public var clean: [Float]
+    /// The same with the hook activation replaced by the SAE reconstruction.
+    public var spliced: [Float]
+    /// The same with the hook activation replaced by zeros (nil when not run).
+    public var zeroAblated: [Float]?
+    /// The same with the hook activation replaced by the mean activation μ (nil when not run).
+    public var meanAblated: [Float]?
+    /// The next token of each position (the CE target), or -1 where the position has none (last of its text).
+    public var targets: [Int32]
+    /// Whether each position is the first of its text or window.
+    public var isFirst: [Bool]
+
+    public init(clean: [Float], spliced: [Float], zeroAblated: [Float]? = nil, meanAblated: [Float]? = nil,
+                targets: [Int32], isFirst: [Bool]) {
+        self.clean = clean
+        self.spliced = spliced
+        self.zeroAblated = zeroAblated
+        self.meanAblated = meanAblated
+        self.targets = targets
+        self.isFirst = isFirst
+    }
+}
+
+/// Streaming next-token metrics: cross-entropy of the clean, SAE-spliced, zero- and mean-ablated runs as
+/// token-weighted means over next-token targets, KL(p_clean ‖ p_patched) per position (every position, targets or
+/// not), loss recovered, ΔCE, and the seed's "mean of per-batch mean CE". A seed batch may arrive in several
+/// chunks of positions (logits over a large vocabulary are big): pass `endsBatch: false` for all but its last chunk.
+///
+/// "Without first token" drops the predictions made *at* the first position of a text (the spliced run still patches
+/// every position; only the averaging changes).
+public struct DownstreamAccumulator: Sendable {
+    public let vocabularySize: Int
+    private var stats = ByFirstToken(allTokens: DownstreamStats(), withoutFirstToken: DownstreamStats())
+
+    public init(vocabularySize: Int) {
+        precondition(vocabularySize > 0)
+        self.vocabularySize = vocabularySize
+    }
+
+    /// Adds a chunk of positions; `endsBatch` closes the current seed batch (for the seed's per-batch means).
+    public mutating func add(_ batch: LogitBatch, endsBatch: Bool = true) {
+        let positions = batch.targets.count, v = vocabularySize
+        precondition(batch.isFirst.count == positions && batch.clean.count == positions * v && batch.spliced.count == positions * v)
+        precondition(batch.zeroAblated.map { $0.count == positions * v } ?? true)
+        precondition(batch.meanAblated.map { $0.count == positions * v } ?? true)
+        precondition(batch.targets.allSatisfy { $0 < Int32(v) }, "target id outside the vocabulary")
+
+        let losses = PositionLosses.compute(batch, vocabularySize: v)
+        let variants = rowsByVariant(isFirst: batch.isFirst)
+        stats.allTokens.add(losses, rows: variants.allTokens)
+        stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken)
+        if endsBatch {
+            stats.allTokens.finishBatch()
+            stats.withoutFirstToken.finishBatch()
+        }
+    }
+
+    /// The statistics of this accumulator's data and `other`'s together (a batch left open by either is closed).
+    public func merged(with other: DownstreamAccumulator) -> DownstreamAccumulator {
+        precondition(other.vocabularySize == vocabularySize)
+        var result = self.finished, other = other.finished
+        result.stats.allTokens.merge(other.stats.allTokens)
+        result.stats.withoutFirstToken.merge(other.stats.withoutFirstToken)
+        return result
+    }
+
+    /// This accumulator with its open batch closed.
+    private var finished: DownstreamAccumulator {
+        var copy = self
+        copy.stats.allTokens.finishBatch()
+        copy.stats.withoutFirstToken.finishBatch()
+        return copy
+    }
+
+    /// The metrics so far (an open batch counts as finished).
+    public var result: DownstreamResult {
+        let stats = finished.stats
+        let metrics = stats.map { $0.metrics() }
+        var notes: [String] = []
+        if stats.allTokens.zeroRows > 0, stats.allTokens.uniformZeroRows == stats.allTokens.zeroRows {
+            let uniform = log(Double(vocabularySize))
+            notes.append("zero ablation is degenerate: every zero-ablated logit row is constant (a bias-free model maps a "
+                         + "zero residual to zero logits), so its CE is ln(vocab) = \(uniform) and loss recovered against "
+                         + "it measures the distance from a uniform guess; see ΔCE, KL and the mean-ablation baseline")
+        }
+        for (variant, value) in [("all tokens", metrics.allTokens), ("without first token", metrics.withoutFirstToken)] {
+            if let zero = value.ceZeroAblated, zero <= value.ceBaseline ?? .infinity {
+                notes.append("\(variant): zero-ablation CE (\(zero)) is not above the baseline CE; loss recovered (zero) is undefined")
+            }
+            if let mean = value.ceMeanAblated, mean <= value.ceBaseline ?? .infinity {
+                notes.append("\(variant): mean-ablation CE (\(mean)) is not above the baseline CE; loss recovered (mean) is undefined")
+            }
+        }
+        return DownstreamResult(metrics: metrics, zeroAblationDegenerate: stats.allTokens.zeroRows > 0
+                                && stats.allTokens.uniformZeroRows == stats.allTokens.zeroRows, notes: notes)
+    }
+}
+
+/// Downstream metrics of one token variant (CE in nats, token-weighted over next-token targets).
+public struct DownstreamMetrics: Codable, Equatable, Sendable {
+    /// Positions with a next-token target (CE), and all positions (KL).
+    public var nTargets: Int, nPositions: Int
+    public var ceBaseline: Double?, ceSpliced: Double?, ceZeroAblated: Double?, ceMeanAblated: Double?
+    /// CE_spliced − CE_baseline ("delta LM loss").
+    public var deltaCE: Double?
+    /// (CE_ablated − CE_spliced) / (CE_ablated − CE_baseline), against zero and mean ablation (nil when the
+    /// denominator is not positive).
+    public var lossRecoveredZero: Double?, lossRecoveredMean: Double?
+    /// mean over positions of KL(p_clean ‖ p_run).
+    public var klSpliced: Double?, klZeroAblated: Double?, klMeanAblated: Double?
+    /// The seed's `ablation_study`: unweighted means over batches of each batch's mean CE.
+    public var seed: SeedAblationMetrics
+
+    enum CodingKeys: String, CodingKey {
+        case nTargets = "n_targets", nPositions = "n_positions"
+        case ceBaseline = "ce_baseline", ceSpliced = "ce_spliced", ceZeroAblated = "ce_zero_ablated", ceMeanAblated = "ce_mean_ablated"
+        case deltaCE = "delta_ce", lossRecoveredZero = "loss_recovered_zero", lossRecoveredMean = "loss_recovered_mean"
+        case klSpliced = "kl_spliced", klZeroAblated = "kl_zero_ablated", klMeanAblated = "kl_mean_ablated", seed
+    }
+}
+
+/// The seed's ablation numbers (seed inventory §2.10): means of per-batch means.
+public struct SeedAblationMetrics: Codable, Equatable, Sendable {
+    public var baselineLoss: Double?, zeroAblationLoss: Double?, saeReconstructionLoss: Double?
+    /// 1 − (L_sae − L_base) / (L_zero − L_base) from the three batch-mean losses (nil when L_zero ≤ L_base).
+    public var lossRecovered: Double?
+    /// Batches with at least one target.
+    public var nBatches: Int
+
+    enum CodingKeys: String, CodingKey {
+        case baselineLoss = "baseline_loss", zeroAblationLoss = "zero_ablation_loss"
+        case saeReconstructionLoss = "sae_reconstruction_loss", lossRecovered = "loss_recovered", nBatches = "n_batches"
+    }
+}
+
+/// Both token variants, whether zero ablation was degenerate, and one-line notes for the run's warnings.
+public struct DownstreamResult: Codable, Equatable, Sendable {
+    public var metrics: ByFirstToken<DownstreamMetrics>
+    /// Every zero-ablated logit row was constant (uniform prediction, CE = ln vocab).
+    public var zeroAblationDegenerate: Bool
+    public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case metrics, zeroAblationDegenerate = "zero_ablation_degenerate", notes
+    }
+}
+
+/// Per-position CE (NaN where no target) and KL of each run, computed in parallel over positions.
+struct PositionLosses {
+    var targets: [Int32]
+    var ceClean: [Double], ceSpliced: [Double], ceZero: [Double]?, ceMean: [Double]?
+    var klSpliced: [Double], klZero: [Double]?, klMean: [Double]?
+    /// Whether each zero-ablated logit row is constant.
+    var uniformZero: [Bool]?
+
+    static func compute(_ batch: LogitBatch, vocabularySize v: Int) -> PositionLosses {
+        let n = batch.targets.count
+        let runs: [[Float]] = [batch.spliced] + [batch.zeroAblated, batch.meanAblated].compactMap { $0 }
+        var ce = [[Double]](repeating: [Double](repeating: .nan, count: n), count: runs.count + 1)
+        var kl = [[Double]](repeating: [Double](repeating: .nan, count: n), count: runs.count)
+        var uniform = [Bool](repeating: false, count: n)
+        ce.withUnsafeMutableBufferPointer { ceRows in
+            kl.withUnsafeMutableBufferPointer { klRows in
+                uniform.withUnsafeMutableBufferPointer { uniformRows in
+                    let ceRows = ceRows, klRows = klRows, uniformRows = uniformRows
+                    let blocks = min(n, 64)
+                    DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                        var probabilities = [Float](repeating: 0, count: v)
+                        for position in stride(from: block, to: n, by: blocks) {
+                            batch.clean.withUnsafeBufferPointer { clean in
+                                let cleanRow = clean.baseAddress! + position * v
+                                let cleanLSE = logSumExp(cleanRow, count: v, probabilities: &probabilities)
+                                let target = Int(batch.targets[position])
+                                if target >= 0 { ceRows[0][position] = cleanLSE - Double(cleanRow[target]) }
+                                for (index, run) in runs.enumerated() {
+                                    run.withUnsafeBufferPointer { logits in
+                                        let row = logits.baseAddress! + position * v
+                                        let lse = logSumExp(row, count: v, probabilities: nil)
+                                        if target >= 0 { ceRows[index + 1][position] = lse - Double(row[target]) }
+                                        // KL(p‖q) = Σ p (z − w) − lse_p + lse_q.
+                                        klRows[index][position] = max(0, expectedDifference(probabilities, cleanRow, row, count: v) - cleanLSE + lse)
+                                        if index == 1, batch.zeroAblated != nil { uniformRows[position] = isConstant(row, count: v) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var losses = PositionLosses(targets: batch.targets, ceClean: ce[0], ceSpliced: ce[1], ceZero: nil, ceMean: nil,
+                                    klSpliced: kl[0], klZero: nil, klMean: nil)
+        var next = 1
+        if batch.zeroAblated != nil {
+            losses.ceZero = ce[next + 1]
+            losses.klZero = kl[next]
+            losses.uniformZero = uniform
+            next += 1
+        }
+        if batch.meanAblated != nil {
+            losses.ceMean = ce[next + 1]
+            losses.klMean = kl[next]
+        }
+        return losses
+    }
+}
+
+/// log Σ exp(row), accumulated in Float64 per 1024-element chunk; optionally writes the softmax into `probabilities`.
+private func logSumExp(_ row: UnsafePointer<Float>, count: Int, probabilities: UnsafeMutablePointer<Float>?) -> Double {
+    var lanesMaximum = SIMD8<Float>(repeating: -.infinity)
+    var index = 0
+    while index + 8 <= count {
+        lanesMaximum = pointwiseMax(lanesMaximum, load8(row, index))
+        index += 8
+    }
+    var maximum = lanesMaximum.max()
+    while index < count {
+        maximum = max(maximum, row[index])
+        index += 1
+    }
+    var total = 0.0
+    var start = 0
+    while start < count {
+        let end = min(count, start + 1024)
+        var lanes = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            let e = exp8(load8(row, i) - maximum)
+            if let probabilities { store8(e, probabilities, i) }
+            lanes += e
+            i += 8
+        }
+        var chunk = Double(lanes.sum())
+        while i < end {
+            let e = exp1(row[i] - maximum)
+            probabilities?[i] = e
+            chunk += Double(e)
+            i += 1
+        }
+        total += chunk
+        start = end
+    }
+    if let probabilities {
+        let scale = Float(1 / total)
+        for i in 0..<count { probabilities[i] *= scale }
+    }
+    return Double(maximum) + log(total)
+}
+
+/// Σ p_i (z_i − w_i), accumulated in Float64 per chunk.
+private func expectedDifference(_ p: UnsafePointer<Float>, _ z: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count: Int) -> Double {
+    var total = 0.0
+    var start = 0
+    while start < count {
+        let end = min(count, start + 1024)
+        var lanes = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            lanes += load8(p, i) * (load8(z, i) - load8(w, i))
+            i += 8
+        }
+        var chunk = Double(lanes.sum())
+        while i < end {
+            chunk += Double(p[i] * (z[i] - w[i]))
+            i += 1
+        }
+        total += chunk
+        start = end
+    }
+    return total
+}
+
+private func isConstant(_ row: UnsafePointer<Float>, count: Int) -> Bool {
+    let first = SIMD8<Float>(repeating: row[0])
+    var index = 0
+    while index + 8 <= count {
+        if any(load8(row, index) .!= first) { return false }
+        index += 8
+    }
+    while index < count {
+        if row[index] != row[0] { return false }
+        index += 1
+    }
+    return true
+}
+
+/// Sums for one token variant.
+struct DownstreamStats: Sendable {
+    var targets = 0, positions = 0
+    var ceClean = 0.0, ceSpliced = 0.0
+    var zeroTargets = 0, ceZero = 0.0, meanTargets = 0, ceMean = 0.0
+    var klSpliced = 0.0, zeroRows = 0, klZero = 0.0, meanRows = 0, klMean = 0.0
+    var uniformZeroRows = 0
+    // The seed's per-batch means, and the sums of the batch still open.
+    var batches = 0, batchMeanClean = 0.0, batchMeanSpliced = 0.0, zeroBatches = 0, batchMeanZero = 0.0
+    var openTargets = 0, openClean = 0.0, openSpliced = 0.0, openZero = 0.0, openHasZero = false
+
+    mutating func add(_ losses: PositionLosses, rows: [Int]) {
+        var batchTargets = 0, clean = 0.0, spliced = 0.0, zero = 0.0
+        for row in rows {
+            positions += 1
+            klSpliced += losses.klSpliced[row]
+            if let kl = losses.klZero { klZero += kl[row]; zeroRows += 1 }
+            if losses.uniformZero?[row] == true { uniformZeroRows += 1 }
+            if let kl = losses.klMean { klMean += kl[row]; meanRows += 1 }
+            guard losses.targets[row] >= 0 else { continue }
+            batchTargets += 1
+            clean += losses.ceClean[row]
+            spliced += losses.ceSpliced[row]
+            if let ce = losses.ceZero { zero += ce[row] }
+            if let ce = losses.ceMean { ceMean += ce[row]; meanTargets += 1 }
+        }
+        targets += batchTargets
+        ceClean += clean
+        ceSpliced += spliced
+        if losses.ceZero != nil { ceZero += zero; zeroTargets += batchTargets }
+        openTargets += batchTargets
+        openClean += clean
+        openSpliced += spliced
+        openZero += zero
+        openHasZero = openHasZero || losses.ceZero != nil
+    }
+
+    /// Closes the open batch: its mean CEs join the seed's per-batch means (a batch without targets is not counted).
+    mutating func finishBatch() {
+        defer { (openTargets, openClean, openSpliced, openZero, openHasZero) = (0, 0, 0, 0, false) }
+        guard openTargets > 0 else { return }
+        batches += 1
+        batchMeanClean += openClean / Double(openTargets)
+        batchMeanSpliced += openSpliced / Double(openTargets)
+        if openHasZero {
+            batchMeanZero += openZero / Double(openTargets)
+            zeroBatches += 1
+        }
+    }
+
+    mutating func merge(_ other: DownstreamStats) {
+        targets += other.targets; positions += other.positions
+        ceClean += other.ceClean; ceSpliced += other.ceSpliced
+        zeroTargets += other.zeroTargets; ceZero += other.ceZero
+        meanTargets += other.meanTargets; ceMean += other.ceMean
+        klSpliced += other.klSpliced; zeroRows += other.zeroRows; klZero += other.klZero
+        meanRows += other.meanRows; klMean += other.klMean
+        uniformZeroRows += other.uniformZeroRows
+        batches += other.batches; batchMeanClean += other.batchMeanClean; batchMeanSpliced += other.batchMeanSpliced
+        zeroBatches += other.zeroBatches; batchMeanZero += other.batchMeanZero
+    }
+
+    func metrics() -> DownstreamMetrics {
+        func mean(_ sum: Double, _ count: Int) -> Double? { count > 0 ? finite(sum / Double(count)) : nil }
+        func recovered(_ ablated: Double?, _ baseline: Double?, _ spliced: Double?) -> Double? {
+            guard let ablated, let baseline, let spliced, ablated > baseline else { return nil }
+            return (ablated - spliced) / (ablated - baseline)
+        }
+        let baseline = mean(ceClean, targets), spliced = mean(ceSpliced, targets)
+        let zero = mean(ceZero, zeroTargets), meanAblated = mean(ceMean, meanTargets)
+        let seedBaseline = mean(batchMeanClean, batches), seedSpliced = mean(batchMeanSpliced, batches)
+        let seedZero = mean(batchMeanZero, zeroBatches)
+        var seedRecovered: Double?
+        if let seedZero, let seedBaseline, let seedSpliced, seedZero > seedBaseline {
+            seedRecovered = 1 - (seedSpliced - seedBaseline) / (seedZero - seedBaseline)
+        }
+        return DownstreamMetrics(
+            nTargets: targets, nPositions: positions,
+            ceBaseline: baseline, ceSpliced: spliced, ceZeroAblated: zero, ceMeanAblated: meanAblated,
+            deltaCE: spliced.flatMap { s in baseline.map { s - $0 } },
+            lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced),
+            klSpliced: mean(klSpliced, positions), klZeroAblated: mean(klZero, zeroRows), klMeanAblated: mean(klMean, meanRows),
+            seed: SeedAblationMetrics(baselineLoss: seedBaseline, zeroAblationLoss: seedZero, saeReconstructionLoss: seedSpliced,
+                                      lossRecovered: seedRecovered, nBatches: batches))
+    }
+}

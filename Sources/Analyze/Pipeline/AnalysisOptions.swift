@@ -1,0 +1,72 @@
+import Foundation
+
+/// Everything one `analyze` (or `quick`) run needs to know.
+public struct AnalysisOptions: Sendable {
+    /// What replaces the hook activation in the ablation study, besides the SAE reconstruction.
+    public enum Ablation: String, CaseIterable, Sendable {
+        /// Zeros (the seed's choice; degenerate on bias-free models, see the results' warnings).
+        case zero
+        /// The per-dimension corpus mean μ, estimated on the calibration sample.
+        case mean
+        /// Both baselines.
+        case both
+        /// No ablation study.
+        case none
+    }
+
+    public var modelDirectory: URL
+    public var saeDirectory: URL
+    public var corpusFile: URL
+    /// The analysis directory to write (nil: compute only, as `quick` does).
+    public var output: URL?
+
+    /// Full hook name or just the point (`hook_resid_post`); nil: the SAE's own hook.
+    public var hook: String?
+    public var layer: Int?
+    /// nil: the default for the SAE's architecture (`threshold` for top-k SAEs).
+    public var topKMode: TopKMode?
+    /// Context window: longer texts are split into windows of this many tokens.
+    public var context = 1024
+    /// Tokens per forward batch (texts are packed without padding).
+    public var batchTokens = 4096
+    /// Texts per pool in `--topk-mode batch` (the seed's batch size).
+    public var batchTexts = 16
+    /// Only the first `maxTexts` usable texts (nil: all).
+    public var maxTexts: Int?
+
+    public var ablation = Ablation.zero
+    /// Tokens the ablation study runs on, as evenly spaced whole batches (nil: every token).
+    public var ablationTokens: Int? = 32768
+    /// Tokens whose activations calibrate the top-k threshold and the mean-ablation μ.
+    public var calibrationTokens = 16384
+    /// The headline numbers (the seed's blocks, SUMMARY) leave out the first token of each text/window.
+    public var excludeFirstToken = false
+    /// Write the activation database and the per-feature analysis (false for `quick`).
+    public var featureAnalysis = true
+    public var features = FeatureAnalysisOptions()
+    /// Draws `plots/training_history.png` from the SAE's history (the site generator's chart code; Analyze itself
+    /// draws nothing).
+    public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
+    /// Worker threads for OpenBLAS and the parallel loops (nil: all cores).
+    public var threads: Int?
+
+    public init(modelDirectory: URL, saeDirectory: URL, corpusFile: URL, output: URL?) {
+        self.modelDirectory = modelDirectory
+        self.saeDirectory = saeDirectory
+        self.corpusFile = corpusFile
+        self.output = output
+    }
+}
+
+/// What a run reports while it works: the CLI turns these into a progress line or log lines.
+public struct AnalysisProgress: Sendable {
+    public var stage: String
+    public var tokensDone: Int
+    public var tokensTotal: Int
+    public var elapsed: Double
+
+    public var tokensPerSecond: Double { elapsed > 0 ? Double(tokensDone) / elapsed : 0 }
+    public var secondsLeft: Double? {
+        tokensDone > 0 && tokensTotal > tokensDone ? Double(tokensTotal - tokensDone) / tokensPerSecond : nil
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A summary of an SAE for `sae-report inspect-sae`: configuration, weight statistics and training history.
+public struct SAEInspection: Codable, Sendable {
+    /// Min, mean, population std and max of a list of values.
+    public struct Statistics: Codable, Equatable, Sendable {
+        public var min: Double, mean: Double, std: Double, max: Double
+
+        init(_ values: [Float]) {
+            let doubles = values.map(Double.init)
+            let mean = doubles.reduce(0, +) / Double(Swift.max(1, doubles.count))
+            let variance = doubles.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(Swift.max(1, doubles.count))
+            self.min = doubles.min() ?? 0
+            self.mean = mean
+            self.std = variance.squareRoot()
+            self.max = doubles.max() ?? 0
+        }
+    }
+
+    /// One training curve: its first and last epoch values.
+    public struct Curve: Codable, Equatable, Sendable {
+        public var name: String, epochs: Int, first: Double, last: Double
+    }
+
+    public var directory: String?
+    public var config: SAEConfig
+    /// L2 norms of the decoder rows (after folding load-time options).
+    public var decoderNorms: Statistics
+    /// ‖b_dec‖.
+    public var decoderBiasNorm: Double
+    /// b_enc statistics, when the architecture uses it.
+    public var encoderBias: Statistics?
+    /// JumpReLU thresholds, when present.
+    public var threshold: Statistics?
+    /// Fraction of features whose training-time `ever_fired` is set (nil when the SAE has no such buffer).
+    public var fractionEverFired: Double?
+    /// Epochs in `history.json` (nil when absent) and each curve's first and last values.
+    public var historyEpochs: Int?
+    public var curves: [Curve]
+
+    enum CodingKeys: String, CodingKey {
+        case directory, config, curves, threshold
+        case decoderNorms = "decoder_norms", decoderBiasNorm = "b_dec_norm", encoderBias = "b_enc"
+        case fractionEverFired = "fraction_ever_fired", historyEpochs = "history_epochs"
+    }
+
+    public init(_ sae: SparseAutoencoder) {
+        directory = sae.directory?.path
+        config = sae.config
+        decoderNorms = Statistics(sae.decoderNorms)
+        decoderBiasNorm = sae.decoderBias.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        encoderBias = sae.config.usesEncoderBias ? Statistics(sae.encoderBias) : nil
+        threshold = sae.threshold.map(Statistics.init)
+        fractionEverFired = sae.everFired.map { fired in Double(fired.filter { $0 }.count) / Double(max(1, fired.count)) }
+        historyEpochs = sae.history?.epochs
+        curves = sae.history?.curves.keys.sorted().map { name in
+            let values = sae.history!.curves[name]!
+            return Curve(name: name, epochs: values.count, first: values.first!, last: values.last!)
+        } ?? []
+    }
+
+    /// The human-readable report, one fact per line.
+    public var text: String {
+        func number(_ value: Double) -> String { String(format: "%.6g", value) }
+        func statistics(_ s: Statistics) -> String {
+            "min \(number(s.min))  mean \(number(s.mean))  std \(number(s.std))  max \(number(s.max))"
+        }
+        var lines: [String] = []
+        if let directory { lines.append("SAE:            \(directory)") }
+        lines.append("format:         \(config.format.rawValue)")
+        lines.append("architecture:   \(config.architecture.rawValue)" + (config.k.map { "  k = \($0)" } ?? ""))
+        lines.append("d_in × d_sae:   \(config.dIn) × \(config.dSae)")
+        lines.append("hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? ""))
+        if let model = config.modelName { lines.append("model:          \(model)") }
+        lines.append("dtype:          \(config.dtype) (computed in float32)")
+        lines.append("input:          \(config.appliesDecoderBiasToInput ? "x − b_dec" : "x (b_dec not subtracted)")"
+                     + (config.usesEncoderBias ? ", + b_enc" : ", no b_enc"))
+        if let factor = config.inputScalingFactor {
+            lines.append("normalization:  \(config.normalization), factor \(number(factor)) folded into the weights")
+        }
+        if config.rescaledByDecoderNorm { lines.append("folded:         rescale_acts_by_decoder_norm") }
+        if config.foldedFeatureScalingFactor { lines.append("folded:         per-feature scaling_factor") }
+        lines.append("decoder norms:  \(statistics(decoderNorms))")
+        lines.append("‖b_dec‖:        \(number(decoderBiasNorm))")
+        if let encoderBias { lines.append("b_enc:          \(statistics(encoderBias))") }
+        if let threshold { lines.append("threshold:      \(statistics(threshold))") }
+        if let fired = fractionEverFired {
+            lines.append("ever fired:     \(number(fired * 100))% of features (training-time ever_fired)")
+        } else {
+            lines.append("ever fired:     not recorded")
+        }
+        if let epochs = historyEpochs {
+            lines.append("history:        \(epochs) epochs")
+            let width = curves.map(\.name.count).max() ?? 0
+            for curve in curves {
+                lines.append("  \(curve.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(number(curve.first)) → \(number(curve.last))"
+                             + (curve.epochs == epochs ? "" : "  (\(curve.epochs) epochs)"))
+            }
+        } else {
+            lines.append("history:        none")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,69 @@
+import Analyze
+import Foundation
+import SiteResources
+
+/// Renders an analysis directory (ours or the seed's) into a static site: `index.html` (run summary),
+/// `features.html` + `data/features.js` (feature index), `features/<id>.html` (one page per feature),
+/// `clusters.html` + `clusters/<id>.html`, PNG charts under `img/`, CSS and JS under `assets/`.
+public struct SiteBuilder {
+    /// What a build wrote and how long it took.
+    public struct Report: Sendable {
+        public var featurePages: Int
+        /// Feature pages rendered from a summary record (the rest are short pages from the feature table).
+        public var recordedFeatures: Int
+        public var clusterPages: Int
+        public var seconds: Double
+        /// Feature pages per second over the feature-page stage.
+        public var featurePagesPerSecond: Double
+    }
+
+    public let analysis: URL
+    public let output: URL
+    /// Templates folder (the bundled one by default).
+    public var templates: URL = SiteResources.templates
+    /// Assets folder (the bundled one by default).
+    public var assets: URL = SiteResources.assets
+
+    public init(analysis: URL, output: URL) {
+        self.analysis = analysis
+        self.output = output
+    }
+
+    /// Builds the site into a temporary sibling of `output` and renames it into place. Bad input throws an
+    /// `InputError` naming the file; nothing is left at `output` then.
+    @discardableResult
+    public func build() throws -> Report {
+        let start = Date()
+        let directory = try AnalysisDirectory(url: analysis)
+        let data = try SiteData(directory: directory)
+        let renderer = try PageRenderer(templates: templates)
+        let out = try SiteOutput(target: output)
+        do {
+            try copyAssets(to: out.staging.appendingPathComponent("assets"))
+            try SummaryPage.write(data: data, renderer: renderer, site: out.staging)
+            let featureStart = Date()
+            let (entries, recorded) = try FeaturePages(data: data, renderer: renderer, site: out.staging).writeAll()
+            let featureSeconds = Date().timeIntervalSince(featureStart)
+            try IndexPage.write(entries: entries, recorded: recorded, data: data, renderer: renderer, site: out.staging)
+            let clusterPages = try ClusterPages.write(data: data, renderer: renderer, site: out.staging)
+            try out.commit()
+            return Report(featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages,
+                          seconds: Date().timeIntervalSince(start),
+                          featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9))
+        } catch {
+            out.discard()
+            throw error
+        }
+    }
+
+    private func copyAssets(to folder: URL) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: assets.path)) ?? []
+        for name in names where !name.hasPrefix(".") {
+            do {
+                try FileManager.default.copyItem(at: assets.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+            } catch {
+                throw SiteError("cannot copy asset \(name) into the site")
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// One line of `feature_summaries_<ts>.jsonl`: the seed's keys, and ours when the run wrote them.
+public struct FeatureRecord: Decodable, Sendable {
+    public var feature: Int
+    /// The seed's `activation_frequency`, which is a count of active tokens, written as a float.
+    public var activationFrequency: Double?
+    public var meanActivation: Double?
+    public var topExamples: [Example]
+    public var activationCount: Double?
+    /// Fraction of tokens on which the feature fired.
+    public var frequency: Double?
+    public var maxActivation: Double?
+    public var histogram: Histogram?
+    public var quantileExamples: [QuantileBin]?
+    public var logitEffects: LogitEffects?
+    public var neighbors: NeighborLists?
+    public var cluster: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case feature, frequency, histogram, neighbors, cluster
+        case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
+        case topExamples = "top_examples", activationCount = "activation_count", maxActivation = "max_activation"
+        case quantileExamples = "quantile_examples", logitEffects = "logit_effects"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        feature = try c.decode(Int.self, forKey: .feature)
+        activationFrequency = try c.decodeIfPresent(Double.self, forKey: .activationFrequency)
+        meanActivation = try c.decodeIfPresent(Double.self, forKey: .meanActivation)
+        topExamples = try c.decodeIfPresent([Example].self, forKey: .topExamples) ?? []
+        activationCount = try c.decodeIfPresent(Double.self, forKey: .activationCount)
+        frequency = try c.decodeIfPresent(Double.self, forKey: .frequency)
+        maxActivation = try c.decodeIfPresent(Double.self, forKey: .maxActivation)
+        histogram = try c.decodeIfPresent(Histogram.self, forKey: .histogram)
+        quantileExamples = try c.decodeIfPresent([QuantileBin].self, forKey: .quantileExamples)
+        logitEffects = try c.decodeIfPresent(LogitEffects.self, forKey: .logitEffects)
+        neighbors = try c.decodeIfPresent(NeighborLists.self, forKey: .neighbors)
+        cluster = try c.decodeIfPresent(Int.self, forKey: .cluster)
+    }
+
+    /// The number of active tokens: ours, or the seed's count.
+    public var count: Double? { activationCount ?? activationFrequency }
+
+    /// One activating token in its context.
+    public struct Example: Decodable, Sendable {
+        public var token: String
+        public var activation: Double
+        /// The seed's context string (space-joined in the seed's runs, concatenated in ours).
+        public var context: String?
+        public var position: Int?
+        public var textIndex: Int?
+        public var contextTokens: [String]?
+        public var contextActivations: [Double]?
+        public var targetIndex: Int?
+
+        public init(token: String, activation: Double, context: String? = nil, position: Int? = nil,
+                    textIndex: Int? = nil, contextTokens: [String]? = nil, contextActivations: [Double]? = nil,
+                    targetIndex: Int? = nil) {
+            self.token = token
+            self.activation = activation
+            self.context = context
+            self.position = position
+            self.textIndex = textIndex
+            self.contextTokens = contextTokens
+            self.contextActivations = contextActivations
+            self.targetIndex = targetIndex
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case token, activation, context, position
+            case textIndex = "text_idx", contextTokens = "context_tokens"
+            case contextActivations = "context_activations", targetIndex = "target_index"
+        }
+    }
+
+    public struct QuantileBin: Decodable, Sendable {
+        public var range: [Double]
+        public var examples: [Example]
+    }
+
+    public struct LogitEffects: Decodable, Sendable {
+        public var promoted: [TokenValue]
+        public var suppressed: [TokenValue]
+    }
+
+    public struct TokenValue: Decodable, Sendable {
+        public var token: String
+        public var tokenID: Int?
+        public var value: Double
+        enum CodingKeys: String, CodingKey { case token, value, tokenID = "token_id" }
+    }
+
+    public struct NeighborLists: Decodable, Sendable {
+        public var decoder: [Neighbor]?
+        public var cooccurrence: [Neighbor]?
+    }
+
+    public struct Neighbor: Decodable, Sendable {
+        public var feature: Int
+        public var value: Double
+    }
+}
+
+/// Bin counts: `counts[i]` covers `[edges[i], edges[i+1])`.
+public struct Histogram: Decodable, Sendable {
+    public var edges: [Double]
+    public var counts: [Double]
+
+    public init(edges: [Double], counts: [Double]) {
+        self.edges = edges
+        self.counts = counts
+    }
+
+    /// True when the bins are equal in log space (ratios of successive edges agree within 1%), as our
+    /// per-feature activation histograms are.
+    public var hasLogSpacedEdges: Bool {
+        guard edges.count >= 3, edges.allSatisfy({ $0 > 0 }) else { return false }
+        let ratios = zip(edges.dropFirst(), edges).map { $0 / $1 }
+        return ratios[0] > 1.0001 && ratios.allSatisfy { abs($0 / ratios[0] - 1) < 0.01 }
+    }
+
+    /// True when the edges and counts agree (one more edge than counts, edges ascending and finite).
+    public var isWellFormed: Bool {
+        !counts.isEmpty && edges.count == counts.count + 1 && edges.allSatisfy(\.isFinite)
+            && zip(edges, edges.dropFirst()).allSatisfy { $0 <= $1 } && counts.allSatisfy { $0.isFinite && $0 >= 0 }
+    }
+}

@@ -1,0 +1,32 @@
+import Analyze
+import Foundation
+
+/// A float32 `[d_sae, d_sae]` matrix from a `.npy` file (decoder cosine or co-occurrence), read once to cut out
+/// the sub-matrices the cluster pages draw.
+struct SquareMatrix {
+    let n: Int
+    private let array: NPYArray
+
+    /// Reads `url`; throws `InputError` unless it is a float32 `[n, n]` array with `n == nFeatures`.
+    init(url: URL, nFeatures: Int) throws {
+        array = try NPY.read(url)
+        guard array.dtype == .float32, array.shape == [nFeatures, nFeatures] else {
+            throw InputError("expected a float32 [\(nFeatures), \(nFeatures)] matrix, found \(array.dtype.descr) \(array.shape)", url: url)
+        }
+        n = nFeatures
+    }
+
+    /// The rows and columns `ids` (each in 0..<n), row-major.
+    func submatrix(_ ids: [Int]) -> [Float] {
+        array.data.withUnsafeBytes { raw in
+            var out = [Float](repeating: 0, count: ids.count * ids.count)
+            for (r, row) in ids.enumerated() {
+                for (c, column) in ids.enumerated() {
+                    out[r * ids.count + c] = Float(bitPattern: UInt32(littleEndian:
+                        raw.loadUnaligned(fromByteOffset: 4 * (row * n + column), as: UInt32.self)))
+                }
+            }
+            return out
+        }
+    }
+}

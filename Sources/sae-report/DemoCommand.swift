@@ -1,0 +1,42 @@
+import ArgumentParser
+import Analyze
+import DemoData
+import Foundation
+import SiteGen
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Analyze the embedded demo model, SAE and corpus, and build its site.",
+        discussion: """
+        The demo ships with sae-report (demo/README.md): a 1M-parameter Qwen3-architecture model trained on a \
+        generated corpus, and a BatchTopK SAE (k = 16, 1024 features) on its blocks.2.hook_resid_post. Writes \
+        OUTPUT/analysis and OUTPUT/site; needs no network.
+        """)
+    @Option(name: .shortAndLong, help: "Output directory.") var output: String = "sae-report-demo"
+
+    func run() throws {
+        try reportingInputErrors {
+            let root = URL(fileURLWithPath: output)
+            let start = Date()
+            var options = AnalysisOptions(modelDirectory: DemoData.model, saeDirectory: DemoData.sae,
+                                          corpusFile: DemoData.corpus, output: root.appendingPathComponent("analysis"))
+            options.ablation = .both
+            options.ablationTokens = nil
+            options.renderTrainingHistory = { TrainingHistoryChart.png($0) }
+            let line = ProgressLine()
+            let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
+            line.finish()
+            let site = root.appendingPathComponent("site")
+            let report = try SiteBuilder(analysis: outcome.directory!, output: site).build()
+            let index = site.appendingPathComponent("index.html").standardizedFileURL.path
+            print("""
+                demo: analyzed \(outcome.tokenCount) tokens and wrote \(report.featurePages) feature pages in \
+                \(String(format: "%.1f", Date().timeIntervalSince(start))) s
+                analysis: \(outcome.directory!.standardizedFileURL.path)
+                site:     \(index)
+                open it directly, or serve it:  python3 -m http.server --directory \(site.standardizedFileURL.path) 8000
+                """)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Analyze
+import Foundation
+
+struct QuickCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quick",
+        abstract: "Headline metrics on a corpus sample, without the activation database (the seed's analysis_short_rerun.py).",
+        discussion: "Prints sparsity, dead features, reconstruction and ablation numbers; --json prints the whole results document.")
+    @OptionGroup var inputs: AnalysisArguments
+    @Flag(help: "Print the results as JSON (the analysis_results schema) instead of a table.") var json = false
+
+    func run() throws {
+        try reportingInputErrors {
+            var options = try inputs.options(output: nil)
+            if inputs.maxTexts == nil { options.maxTexts = 500 }
+            options.featureAnalysis = false
+            let line = ProgressLine()
+            let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
+            line.finish()
+            if json {
+                print(outcome.results.pretty)
+                return
+            }
+            print(String(format: "%d tokens in %.1f s", outcome.tokenCount, outcome.seconds))
+            for row in outcome.results["metric_table"]?.arrayValue ?? [] {
+                guard row["variant"]?.stringValue == (inputs.excludeFirstToken ? "without_first_token" : "all_tokens") else { continue }
+                let name = "\(row["group"]?.stringValue ?? "").\(row["name"]?.stringValue ?? "")"
+                let value = row["value"]?.doubleValue.map { String(format: "%.6g", $0) } ?? "n/a"
+                let seed = row["seed_value"]?.doubleValue.map { String(format: "  (seed's definition: %.6g)", $0) } ?? ""
+                print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + value + seed)
+            }
+            for warning in outcome.results["warnings"]?.arrayValue ?? [] {
+                if let text = warning.stringValue { print("warning: " + text) }
+            }
+        }
+    }
+}

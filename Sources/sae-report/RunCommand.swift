@@ -1,0 +1,22 @@
+import ArgumentParser
+import Analyze
+import Foundation
+import SiteGen
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "analyze, then site, in one command: OUTPUT/analysis and OUTPUT/site.")
+    @OptionGroup var inputs: AnalysisArguments
+    @OptionGroup var featureArguments: FeatureArguments
+    @Option(name: .shortAndLong, help: "Output directory (analysis/ and site/ inside).") var output: String
+
+    func run() throws {
+        try reportingInputErrors {
+            let root = URL(fileURLWithPath: output)
+            let outcome = try analyze(inputs, featureArguments, output: root.appendingPathComponent("analysis"))
+            let site = root.appendingPathComponent("site")
+            try SiteBuilder(analysis: outcome.directory!, output: site).build()
+            print(site.appendingPathComponent("index.html").path)
+        }
+    }
+}

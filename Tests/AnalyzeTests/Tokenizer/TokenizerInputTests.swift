@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Analyze
+
+/// Missing, malformed and unsupported tokenizer files are InputErrors that name the file and the problem.
+@Suite struct TokenizerInputTests {
+    private func writeTemporary(_ text: String, _ name: String = "tokenizer.json") throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tok-input-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    /// The tiny GPT-2 tokenizer.json with one part replaced.
+    private func gpt2(_ edit: (inout [String: Any]) -> Void) throws -> URL {
+        let data = try Data(contentsOf: TokenizerFixtures.root.appendingPathComponent("tiny-gpt2.json"))
+        var json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        edit(&json)
+        return try writeTemporary(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+    }
+
+    private func expectInputError(_ url: URL, mentioning phrase: String) {
+        do {
+            _ = try Tokenizer(contentsOf: url)
+            Issue.record("loaded \(url.path) without error; expected \(phrase)")
+        } catch let error as InputError {
+            #expect(error.path == url.path)
+            #expect(error.description.contains(phrase), "\(error.description)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func missingFile() {
+        let url = URL(fileURLWithPath: "/nonexistent/dir/tokenizer.json")
+        expectInputError(url, mentioning: "cannot read")
+        #expect(throws: InputError.self) { try Tokenizer(modelDirectory: URL(fileURLWithPath: "/nonexistent/dir")) }
+    }
+
+    @Test func malformedAndTruncatedJSON() throws {
+        expectInputError(try writeTemporary("{\"model\": "), mentioning: "malformed JSON")
+        expectInputError(try writeTemporary("[1, 2]"), mentioning: "not a JSON object")
+        let full = try String(contentsOf: TokenizerFixtures.root.appendingPathComponent("tiny-gpt2.json"), encoding: .utf8)
+        expectInputError(try writeTemporary(String(full.prefix(full.count / 2))), mentioning: "malformed JSON")
+    }
+
+    @Test func unsupportedModelTypes() throws {
+        for type in ["WordPiece", "Unigram", "WordLevel"] {
+            expectInputError(try gpt2 { $0["model"] = ["type": type, "vocab": ["a": 0]] }, mentioning: "unsupported tokenizer model type \"\(type)\"")
+        }
+        expectInputError(try gpt2 { $0["model"] = nil }, mentioning: "no \"model\"")
+    }
+
+    @Test func unsupportedPipelineParts() throws {
+        expectInputError(try gpt2 { $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁"] },
+                         mentioning: "unsupported pre_tokenizer type \"Metaspace\"")
+        expectInputError(try gpt2 { $0["pre_tokenizer"] = NSNull() }, mentioning: "no ByteLevel pre-tokenizer")
+        expectInputError(try gpt2 { $0["normalizer"] = ["type": "Replace", "pattern": ["String": "a"], "content": "b"] },
+                         mentioning: "unsupported normalizer type \"Replace\"")
+        expectInputError(try gpt2 { $0["post_processor"] = ["type": "Mystery"] }, mentioning: "unsupported post_processor type")
+        expectInputError(try gpt2 { json in
+            var model = json["model"] as! [String: Any]
+            model["continuing_subword_prefix"] = "##"
+            json["model"] = model
+        }, mentioning: "continuing_subword_prefix")
+    }
+
+    @Test func inconsistentVocabulary() throws {
+        expectInputError(try gpt2 { json in
+            var model = json["model"] as! [String: Any]
+            model["merges"] = [["Ġ", "no-such-token"]]
+            json["model"] = model
+        }, mentioning: "merges[0]")
+        expectInputError(try gpt2 { json in
+            var model = json["model"] as! [String: Any]
+            model["merges"] = ["a b c"]
+            json["model"] = model
+        }, mentioning: "not a pair")
+        expectInputError(try gpt2 { json in
+            var model = json["model"] as! [String: Any]
+            model["vocab"] = ["a": -4]
+            json["model"] = model
+        }, mentioning: "not a valid token id")
+        expectInputError(try gpt2 { $0["added_tokens"] = [["content": "x"]] }, mentioning: "added_tokens[0]")
+    }
+}

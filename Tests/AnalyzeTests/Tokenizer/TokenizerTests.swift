@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Analyze
+
+/// Our tokenizer against HF `tokenizers` on the committed cases: the real Qwen vocabulary and three tiny trained
+/// vocabularies wired as GPT-2, Llama-3 and a generic-regex tokenizer.
+@Suite struct TokenizerTests {
+    static let names = ["qwen", "tiny-gpt2", "tiny-llama3", "tiny-generic"]
+
+    @Test(arguments: names)
+    func encodesExactlyAsHuggingFace(_ name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let cases = try TokenizerFixtures.Cases(name)
+        #expect(cases.encodings.count > 100)
+        var mismatches: [String] = []
+        for (index, expected) in cases.encodings.enumerated() {
+            let ids = tokenizer.encode(expected.text)
+            if ids != expected.ids {
+                mismatches.append("#\(index) \(expected.text.prefix(60).debugDescription): got \(ids.prefix(20)), want \(expected.ids.prefix(20))")
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) texts differ:\n\(mismatches.prefix(10).joined(separator: "\n"))")
+    }
+
+    @Test(arguments: names)
+    func decodesExactlyAsHuggingFace(_ name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let cases = try TokenizerFixtures.Cases(name)
+        for expected in cases.encodings {
+            #expect(tokenizer.decode(expected.ids) == expected.decoded, "\(expected.text.prefix(40).debugDescription)")
+        }
+        for (ids, text) in cases.decodings {
+            #expect(tokenizer.decode(ids) == text, "ids \(ids)")
+        }
+        for (id, text) in cases.pieces {
+            #expect(tokenizer.displayPiece(id) == text, "id \(id)")
+        }
+    }
+
+    @Test(arguments: names)
+    func vocabularyMatchesHuggingFace(_ name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let cases = try TokenizerFixtures.Cases(name)
+        #expect(tokenizer.vocabularySize == cases.vocabularySize)
+        #expect(!cases.tokenIDs.isEmpty)
+        for (token, id) in cases.tokenIDs {
+            #expect(tokenizer.id(of: token) == id, "\(token)")
+        }
+        #expect(tokenizer.id(of: "no such token \u{1F600}") == nil)
+    }
+
+    @Test func qwenSpecialTokensAndPartialCharacters() throws {
+        let tokenizer = TokenizerFixtures.qwen
+        #expect(tokenizer.id(of: "<|endoftext|>") == 151643)
+        #expect(tokenizer.encode("<think>") == [tokenizer.id(of: "<think>")!])
+        #expect(tokenizer.displayPiece(151643) == "<|endoftext|>")
+        // "中" is three UTF-8 bytes; its first byte alone is not a character.
+        let firstByte = tokenizer.id(of: String(ByteLevelAlphabet.characters[0xE4]))!
+        #expect(tokenizer.displayPiece(firstByte) == "\u{FFFD}")
+        #expect(tokenizer.displayPiece(-1) == "")
+        #expect(tokenizer.displayPiece(Int32.max) == "")
+        #expect(tokenizer.decode(tokenizer.encode("中文 text")) == "中文 text")
+    }
+
+    @Test func encodesFromManyThreadsAtOnce() throws {
+        let tokenizer = try TokenizerFixtures.tokenizer("tiny-gpt2")
+        let cases = try TokenizerFixtures.Cases("tiny-gpt2")
+        let expected = cases.encodings.map(\.ids)
+        let results = Results(count: expected.count * 4)
+        DispatchQueue.concurrentPerform(iterations: results.count) { index in
+            results.set(index, tokenizer.encode(cases.encodings[index % expected.count].text))
+        }
+        for index in 0..<results.count {
+            #expect(results.get(index) == expected[index % expected.count])
+        }
+    }
+
+    private final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [[Int32]]
+        let count: Int
+        init(count: Int) { self.count = count; values = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ value: [Int32]) { lock.withLock { values[index] = value } }
+        func get(_ index: Int) -> [Int32] { lock.withLock { values[index] } }
+    }
+}
