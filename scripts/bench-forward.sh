@@ -14,7 +14,7 @@ if [ ! -f "$MODEL/model.safetensors" ]; then
     mkdir -p .bench
     python3 "$TOOLS/make_qwen3.py" "$MODEL" 0.6b
 fi
-swift build -c release --scratch-path .build-model --product sae-bench >/dev/null
+swift build -c release --quiet --scratch-path .build-model --product sae-bench
 bench() { swift run -c release --skip-build --scratch-path .build-model sae-bench forward "$MODEL" $BATCH $SEQLEN $STOP; }
 
 echo "before: $(uptime)"

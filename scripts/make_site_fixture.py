@@ -316,7 +316,8 @@ def make_seed_subset(seed_dir, summaries, n, out):
     with open(os.path.join(seed_dir, "results", "feature_labels_llm.jsonl")) as src, \
             open(os.path.join(out, "results", "feature_labels_llm.jsonl"), "w") as dst:
         for line in src:
-            if json.loads(line)["feature"] in kept:
+            # The kept features' labels, plus a few of features without a record (their pages use the labels' stats).
+            if json.loads(line)["feature"] in kept or 4000 <= json.loads(line)["feature"] < 4005:
                 dst.write(line)
 
 

@@ -162,8 +162,11 @@ struct PositionLosses {
     static func compute(_ batch: LogitBatch, vocabularySize v: Int) -> PositionLosses {
         let n = batch.targets.count
         let runs: [[Float]] = [batch.spliced] + [batch.zeroAblated, batch.meanAblated].compactMap { $0 }
-        var ce = [[Double]](repeating: [Double](repeating: .nan, count: n), count: runs.count + 1)
-        var kl = [[Double]](repeating: [Double](repeating: .nan, count: n), count: runs.count)
+        // One flat buffer per quantity, run after run (`[run · n + position]`): the workers write disjoint elements
+        // through raw pointers. (Nested arrays made with `repeating:` share one buffer, and the first write to each
+        // would trigger a copy-on-write from every worker at once: a data race that corrupted the heap.)
+        var ce = [Double](repeating: .nan, count: (runs.count + 1) * n)
+        var kl = [Double](repeating: .nan, count: runs.count * n)
         var uniform = [Bool](repeating: false, count: n)
         ce.withUnsafeMutableBufferPointer { ceRows in
             kl.withUnsafeMutableBufferPointer { klRows in
@@ -177,14 +180,14 @@ struct PositionLosses {
                                 let cleanRow = clean.baseAddress! + position * v
                                 let cleanLSE = logSumExp(cleanRow, count: v, probabilities: &probabilities)
                                 let target = Int(batch.targets[position])
-                                if target >= 0 { ceRows[0][position] = cleanLSE - Double(cleanRow[target]) }
+                                if target >= 0 { ceRows[position] = cleanLSE - Double(cleanRow[target]) }
                                 for (index, run) in runs.enumerated() {
                                     run.withUnsafeBufferPointer { logits in
                                         let row = logits.baseAddress! + position * v
                                         let lse = logSumExp(row, count: v, probabilities: nil)
-                                        if target >= 0 { ceRows[index + 1][position] = lse - Double(row[target]) }
+                                        if target >= 0 { ceRows[(index + 1) * n + position] = lse - Double(row[target]) }
                                         // KL(p‖q) = Σ p (z − w) − lse_p + lse_q.
-                                        klRows[index][position] = max(0, expectedDifference(probabilities, cleanRow, row, count: v) - cleanLSE + lse)
+                                        klRows[index * n + position] = max(0, expectedDifference(probabilities, cleanRow, row, count: v) - cleanLSE + lse)
                                         if index == 1, batch.zeroAblated != nil { uniformRows[position] = isConstant(row, count: v) }
                                     }
                                 }
@@ -194,18 +197,20 @@ struct PositionLosses {
                 }
             }
         }
-        var losses = PositionLosses(targets: batch.targets, ceClean: ce[0], ceSpliced: ce[1], ceZero: nil, ceMean: nil,
-                                    klSpliced: kl[0], klZero: nil, klMean: nil)
+        func ceOf(_ run: Int) -> [Double] { Array(ce[(run * n)..<((run + 1) * n)]) }
+        func klOf(_ run: Int) -> [Double] { Array(kl[(run * n)..<((run + 1) * n)]) }
+        var losses = PositionLosses(targets: batch.targets, ceClean: ceOf(0), ceSpliced: ceOf(1), ceZero: nil, ceMean: nil,
+                                    klSpliced: klOf(0), klZero: nil, klMean: nil)
         var next = 1
         if batch.zeroAblated != nil {
-            losses.ceZero = ce[next + 1]
-            losses.klZero = kl[next]
+            losses.ceZero = ceOf(next + 1)
+            losses.klZero = klOf(next)
             losses.uniformZero = uniform
             next += 1
         }
         if batch.meanAblated != nil {
-            losses.ceMean = ce[next + 1]
-            losses.klMean = kl[next]
+            losses.ceMean = ceOf(next + 1)
+            losses.klMean = klOf(next)
         }
         return losses
     }

@@ -74,9 +74,13 @@ public final class AnalysisPipeline {
         var meanCount = 0
         let topKMode = sae.config.architecture.isTopK ? (options.topKMode ?? .default(for: sae.config.architecture)) : nil
         let needsCalibration = topKMode == .threshold || options.ablation == .mean || options.ablation == .both
+        var forwardSeconds = 0.0
+        let calibrationStart = Date()
         if needsCalibration {
             for index in calibrationBatches {
+                let t0 = Date()
                 let capture = try model.forward(batches[index], stopAt: hook)
+                forwardSeconds += Date().timeIntervalSince(t0)
                 captured[index] = capture
                 calibrator?.add(capture.activations.values, rows: capture.activations.rows)
                 let d = config.hiddenSize
@@ -84,11 +88,14 @@ public final class AnalysisPipeline {
                     for j in 0..<d { meanSum[j] += Double(capture.activations.values[row * d + j]) }
                 }
                 meanCount += capture.activations.rows
+                progress(AnalysisProgress(stage: "calibration", tokensDone: meanCount, tokensTotal: totalTokens,
+                                          elapsed: Date().timeIntervalSince(calibrationStart)))
             }
         }
         let threshold = topKMode == .threshold ? calibrator?.threshold() : nil
         let encoder = try SAEEncoder(sae: sae, topKMode: topKMode, threshold: threshold)
         let mean = meanSum.map { Float($0 / Double(max(1, meanCount))) }
+        let calibrationSeconds = Date().timeIntervalSince(calibrationStart)
         lap("calibration")
 
         // Output staging (nothing is visible at the destination until the end).
@@ -111,7 +118,7 @@ public final class AnalysisPipeline {
         var ablatedTokens = 0
         var done = 0
         let passStart = Date()
-        var forwardSeconds = 0.0, ablationSeconds = 0.0
+        var ablationSeconds = 0.0
         for (index, batch) in batches.enumerated() {
             let t0 = Date()
             let capture = try captured.removeValue(forKey: index) ?? model.forward(batch, stopAt: hook)
@@ -132,10 +139,11 @@ public final class AnalysisPipeline {
                 ablationSeconds += Date().timeIntervalSince(t1)
             }
             done += batch.tokenCount
-            progress(AnalysisProgress(stage: "activations", tokensDone: done, tokensTotal: totalTokens,
-                                      elapsed: Date().timeIntervalSince(passStart)))
+            progress(AnalysisProgress(stage: needsSuffix ? "activations + ablation" : "activations", tokensDone: done,
+                                      tokensTotal: totalTokens, elapsed: Date().timeIntervalSince(passStart)))
         }
-        let passSeconds = Date().timeIntervalSince(passStart)
+        // The calibration batches' forward is part of the one pass (their activations are reused), so it counts here.
+        let passSeconds = Date().timeIntervalSince(passStart) + calibrationSeconds
         lap("activation_pass")
 
         let sparsityResult = sparsity.result
@@ -258,7 +266,11 @@ public final class AnalysisPipeline {
         }
         let clean = try model.continueForward(from: capture, batch: batch)
         let spliced = try model.continueForward(from: replaced(reconstruction), batch: batch)
-        let zero = options.ablation == .zero || options.ablation == .both
+        let wantsZero = options.ablation == .zero || options.ablation == .both
+        // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
+        // final RMSNorm, so its logits are all zero: skip the suffix and use zero logits (same numbers, no FLOPs).
+        let zeroIsUniform = wantsZero && Self.zeroResidualGivesZeroLogits(model.config, hook: capture.hook)
+        let zero = wantsZero && !zeroIsUniform
             ? try model.continueForward(from: replaced([Float](repeating: 0, count: n * d)), batch: batch) : nil
         let meanAblated = options.ablation == .mean || options.ablation == .both
             ? try model.continueForward(from: replaced((0..<n).flatMap { _ in mean }), batch: batch) : nil
@@ -277,9 +289,20 @@ public final class AnalysisPipeline {
                     count = rows.count * vocabulary
                 }
             }
-            downstream.add(LogitBatch(clean: logits(clean)!, spliced: logits(spliced)!, zeroAblated: logits(zero),
+            let zeroLogits = zeroIsUniform ? [Float](repeating: 0, count: rows.count * vocabulary) : logits(zero)
+            downstream.add(LogitBatch(clean: logits(clean)!, spliced: logits(spliced)!, zeroAblated: zeroLogits,
                                       meanAblated: logits(meanAblated), targets: Array(targets[rows]), isFirst: Array(isFirst[rows])),
                            endsBatch: rows.upperBound == n)
+        }
+    }
+
+    /// Whether replacing the residual stream at `hook` by zeros gives all-zero logits: true for residual hooks of
+    /// models without attention biases (RMSNorm(0) = 0, bias-free projections of 0 are 0, SiLU(0)·0 = 0).
+    static func zeroResidualGivesZeroLogits(_ config: Qwen3Config, hook: Hook) -> Bool {
+        guard !config.attentionBias else { return false }
+        switch hook.point {
+        case .residPre, .residMid, .residPost: return true
+        case .attnOut, .mlpOut: return false
         }
     }
 

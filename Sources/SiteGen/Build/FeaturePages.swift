@@ -119,7 +119,12 @@ struct FeaturePages {
 
     /// A page for a feature without a summary record: whatever the feature table and neighbour lists say.
     private func writeStub(_ id: Int) throws -> IndexEntry {
-        let row = data.table?.row(id)
+        var row = data.table?.row(id)
+        if row == nil, let label = data.labels[id] {
+            // A seed run has no feature table, but its labels file carries the seed's count and mean.
+            let frequency = label.activationFrequency.flatMap { count in data.run.nTokens.map { count / Double(max(1, $0)) } }
+            row = (label.activationFrequency, frequency, label.meanActivation, nil, nil)
+        }
         var context = base(id)
         let neverFired = row?.count == 0 || (data.run.deadFeatureIDs?.contains(id) ?? false)
         context["stub"] = neverFired ? "This feature never fired on this corpus, so it has no examples."

@@ -15,7 +15,8 @@ enum SummaryPage {
             context["metricTable"] = table.map { metric -> [String: Any] in
                 ["group": metric.group, "name": metric.name, "value": metric.value.map(NumberFormat.precise) ?? "–",
                  "definition": metric.definition ?? "", "seedValue": metric.seedValue.map(NumberFormat.precise) ?? "–",
-                 "seedDefinition": metric.seedDefinition ?? "(no seed metric)"]
+                 "seedDefinition": metric.seedDefinition ?? "(no seed metric)",
+                 "tokens": metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? ""]
             }
             context["has_metricTable"] = true
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Draws a histogram's bars (equal-width bins in bin order) with horizontal grid lines; the axis text is HTML
 /// around the image, so the PNG carries no text.
 public struct HistogramChart: Sendable {
@@ -30,5 +32,3 @@ public struct HistogramChart: Sendable {
         return raster
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Analyze
 import Foundation
 
 /// One line of the seed labeler's `feature_labels_llm.jsonl`.
@@ -10,9 +11,13 @@ public struct FeatureLabel: Decodable, Sendable {
     public var interpretabilityScore: Int?
     public var knowledgeDomain: String?
     public var abstractionLevel: String?
+    /// The labeler's copy of the seed's statistics: active-token count and mean activation.
+    public var activationFrequency: Double?
+    public var meanActivation: Double?
 
     enum CodingKeys: String, CodingKey {
         case feature, label, description, category, monosemantic
+        case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
         case interpretabilityScore = "interpretability_score", knowledgeDomain = "knowledge_domain"
         case abstractionLevel = "abstraction_level"
     }
@@ -35,5 +40,3 @@ public struct FeatureLabel: Decodable, Sendable {
         return labels
     }
 }
-
-import Analyze

@@ -33,6 +33,8 @@ public struct RunSummary: Sendable {
         public var definition: String?
         public var seedValue: Double?
         public var seedDefinition: String?
+        /// `all_tokens` or `without_first_token` (nil in files that predate the variants).
+        public var variant: String?
     }
 
     /// Reads SUMMARY, config, results and README of `directory`. Missing optional files leave fields nil;
@@ -62,10 +64,10 @@ public struct RunSummary: Sendable {
                 guard let name = row.member("name")?.text else { return nil }
                 return Metric(group: row.member("group")?.text ?? "", name: name, value: row.member("value")?.number,
                               definition: row.member("definition")?.text, seedValue: row.member("seed_value")?.number,
-                              seedDefinition: row.member("seed_definition")?.text)
+                              seedDefinition: row.member("seed_definition")?.text, variant: row.member("variant")?.text)
             }
         }
-        variant = results?.member("variant")?.text
+        variant = results?.member("primary_variant")?.text ?? results?.member("variant")?.text
         warnings = (results?.member("warnings")?.items ?? []).compactMap(\.text)
         self.config = config?.fields.map(Self.flatten)
         run = results?.member("run")?.fields.map(Self.flatten)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The HTML of one activation example: its context tokens, each shaded by this feature's activation on it
 /// (the value in the tooltip), with the example's target token outlined.
 enum ExampleHTML {
@@ -44,5 +46,3 @@ enum ExampleHTML {
         return escaped
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fast fixed-point and compact number formatting for pages (Foundation's `String(format:)` is slow on Linux
 /// and the site formats millions of numbers).
 public enum NumberFormat {
@@ -74,5 +76,3 @@ public enum NumberFormat {
         fixed(fraction * 100, digits) + "%"
     }
 }
-
-import Foundation

