@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func biasedModelsAndProjectionHooksAreComputed() throws {
-        let biased = try zeroAblatedLogits("tiny-qwen2", hook: "blocks.1.hook_resid_post")
+        let biased = try zeroAblatedLogits("tiny-qwen2", hook: "blocks.0.hook_resid_post")
         #expect(!biased.shortcut)
         #expect(biased.maxAbs > 0)
         #expect(!(try zeroAblatedLogits("tiny-qwen3", hook: "blocks.1.hook_mlp_out").shortcut))
