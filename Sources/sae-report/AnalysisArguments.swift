@@ -4,6 +4,8 @@ import Foundation
 
 extension TopKMode: ExpressibleByArgument {}
 extension AnalysisOptions.Ablation: ExpressibleByArgument {}
+extension DecoderSimilarity.Metric: ExpressibleByArgument {}
+extension CooccurrenceMeasure: ExpressibleByArgument {}
 
 /// The inputs and knobs shared by `analyze`, `run` and `quick`.
 struct AnalysisArguments: ParsableArguments {
@@ -20,7 +22,7 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Tokens per forward batch (texts are packed without padding).") var batchTokens = 4096
     @Option(help: "Texts per top-k pool with --topk-mode batch (the seed's batch size).") var batchTexts = 16
     @Option(help: "Ablation baseline besides the SAE splice: zero, mean, both or none.") var ablation: AnalysisOptions.Ablation = .zero
-    @Option(help: "Tokens the ablation study runs on (evenly spaced batches), or 'all'.") var ablationTokens = "32768"
+    @Option(help: "Tokens the ablation study runs on (evenly spaced whole batches), or 'all'. CE and KL are means over tokens, so a few thousand tokens estimate them well; the seed ran it on every token.") var ablationTokens = "4096"
     @Option(help: "Tokens used to calibrate the top-k threshold and the mean-ablation baseline.") var calibrationTokens = 16384
     @Flag(help: "Headline metrics leave out the first token of each text (the attention sink); both variants are always in metric_table.")
     var excludeFirstToken = false
@@ -62,6 +64,8 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Features clustered (the most active ones).") var clusterFeatures = 500
     @Option(help: "Dense similarity/co-occurrence .npy files: auto (when d_sae <= 16384), always, never.")
     var denseMatrices = "auto"
+    @Option(help: "Decoder similarity: cosine, dot or euclidean (negative distance).") var similarityMetric: DecoderSimilarity.Metric = .cosine
+    @Option(help: "Co-occurrence measure: phi (the seed's correlation), jaccard or pmi.") var cooccurrence: CooccurrenceMeasure = .phi
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
 
     func apply(to options: inout AnalysisOptions) throws {
@@ -69,6 +73,8 @@ struct FeatureArguments: ParsableArguments {
         options.features.contextRadius = contextSize
         options.features.clusterFeatures = clusterFeatures
         options.features.seed = seed
+        options.features.similarityMetric = similarityMetric
+        options.features.cooccurrenceMeasure = cooccurrence
         guard let dense = FeatureAnalysisOptions.DenseMatrices(rawValue: denseMatrices == "auto" ? "automatic" : denseMatrices) else {
             throw ValidationError("--dense-matrices must be auto, always or never")
         }

@@ -36,7 +36,7 @@ public struct AnalysisOptions: Sendable {
 
     public var ablation = Ablation.zero
     /// Tokens the ablation study runs on, as evenly spaced whole batches (nil: every token).
-    public var ablationTokens: Int? = 32768
+    public var ablationTokens: Int? = 4096
     /// Tokens whose activations calibrate the top-k threshold and the mean-ablation μ.
     public var calibrationTokens = 16384
     /// The headline numbers (the seed's blocks, SUMMARY) leave out the first token of each text/window.
