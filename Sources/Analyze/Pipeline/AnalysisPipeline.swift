@@ -46,6 +46,10 @@ public final class AnalysisPipeline {
         let needsHead = needsSuffix || options.featureAnalysis
         let weights = try Qwen3Weights(modelDirectory: options.modelDirectory, blockCount: needsHead ? nil : hook.layer + 1)
         let model = Qwen3Model(weights: weights, contextLength: options.context)
+        // Output staging, before any long work so an unwritable output fails at once (nothing is visible at the
+        // destination until the end).
+        let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))
+        let staged = try options.output.map { try StagedAnalysisDirectory(destination: $0, layout: layout) }
         lap("load")
 
         // Tokenize (texts in parallel), then pack into batches.
@@ -98,9 +102,6 @@ public final class AnalysisPipeline {
         let calibrationSeconds = Date().timeIntervalSince(calibrationStart)
         lap("calibration")
 
-        // Output staging (nothing is visible at the destination until the end).
-        let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))
-        let staged = try options.output.map { try StagedAnalysisDirectory(destination: $0, layout: layout) }
         // The database's column files live beside the staging directory (not in it) and are removed in any case.
         let columns = staged.map {
             $0.staging.deletingLastPathComponent().appendingPathComponent(".\($0.destination.lastPathComponent).columns-\(UUID().uuidString)")
