@@ -37,56 +37,16 @@ struct ActivationsCommand: ParsableCommand {
             let batches = PackedBatch.pack(texts, context: ctx, maxTokens: batchTokens)
             let tokenCount = batches.reduce(0) { $0 + $1.tokenCount }
             let outputURL = URL(fileURLWithPath: output)
-            try NPYRowWriter.write(to: outputURL, rows: tokenCount, columns: config.hiddenSize) { append in
-                for batch in batches {
-                    try append(forward.forward(batch, stopAt: hook).activations.values)
-                }
+            let writer = try NPYStreamWriter(url: outputURL, rows: tokenCount, columns: config.hiddenSize)
+            do {
+                for batch in batches { try writer.append(forward.forward(batch, stopAt: hook).activations.values) }
+                try writer.close()
+            } catch {
+                writer.discard()
+                throw error
             }
             printError("\(output): [\(tokenCount), \(config.hiddenSize)] float32 at \(hook) from \(texts.count) texts "
                        + "(\(corpus.skipped.count) skipped) in \(batches.count) batches")
         }
-    }
-}
-
-/// Streams a float32 `[rows, columns]` `.npy` (version 1.0) to a temporary sibling file, renamed into place once
-/// every row is written, so a large activation matrix never has to sit in memory whole.
-enum NPYRowWriter {
-    static func write(to url: URL, rows: Int, columns: Int, _ body: (_ append: ([Float]) throws -> Void) throws -> Void) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: header(rows: rows, columns: columns)),
-              let handle = try? FileHandle(forWritingTo: temporary) else {
-            throw InputError("cannot create the output file", url: url)
-        }
-        do {
-            defer { try? handle.close() }
-            handle.seekToEndOfFile()
-            var written = 0
-            try body { values in
-                precondition(values.count % columns == 0 && written + values.count <= rows * columns, "row count mismatch")
-                try handle.write(contentsOf: values.withUnsafeBytes { Data($0) })
-                written += values.count
-            }
-            precondition(written == rows * columns, "wrote \(written) of \(rows * columns) values")
-            try handle.synchronize()
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error is InputError ? error : InputError("cannot write the output file (\(error.localizedDescription))", url: url)
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw InputError("cannot write file: \(String(cString: strerror(errno)))", url: url)
-        }
-    }
-
-    /// Magic, version 1.0, header length, and the header dict padded so the data starts at a multiple of 64 bytes.
-    static func header(rows: Int, columns: Int) -> Data {
-        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
-        let unpadded = 10 + dict.utf8.count + 1
-        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(dict.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(dict.utf8))
-        return data
     }
 }
