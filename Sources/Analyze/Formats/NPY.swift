@@ -10,14 +10,18 @@ public enum NPY {
     /// Headers longer than this are rejected before parsing, as numpy does (`max_header_size`).
     static let maximumHeaderLength = 10_000
 
-    /// Reads a `.npy` file.
-    public static func read(_ url: URL) throws -> NPYArray {
-        let data: Data
+    /// The file's bytes, memory-mapped.
+    private static func mappedContents(of url: URL) throws -> Data {
         do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
+            return try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
             throw InputError("cannot read .npy file (\(error.localizedDescription))", url: url)
         }
+    }
+
+    /// Reads a `.npy` file.
+    public static func read(_ url: URL) throws -> NPYArray {
+        let data = try mappedContents(of: url)
         do {
             return try decode(data)
         } catch let error as InputError {
@@ -38,12 +42,7 @@ public enum NPY {
     /// Reads a `.npy` file of numbers straight into a `FloatTensor`, converting from the mapped file without an
     /// intermediate copy (for large matrices).
     public static func readFloatTensor(_ url: URL) throws -> FloatTensor {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw InputError("cannot read .npy file (\(error.localizedDescription))", url: url)
-        }
+        let data = try mappedContents(of: url)
         do {
             let (header, dataRange) = try parse(data)
             guard let tensorDType = header.dtype.tensorDType else {
