@@ -6,7 +6,7 @@ import Foundation
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "compare", abstract: "Compare two or more analysis runs side by side in one site.")
+        commandName: "compare", abstract: "Compare two or more analysis runs side by side in one site (not built yet; exits 2).")
     @Argument(help: "Analysis directories.") var runs: [String]
     @Option(name: .shortAndLong, help: "Output site directory.") var output: String
     func run() throws { try notAvailable("compare") }
