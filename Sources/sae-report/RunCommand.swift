@@ -8,12 +8,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run", abstract: "analyze, then site, in one command: OUTPUT/analysis and OUTPUT/site.")
     @OptionGroup var inputs: AnalysisArguments
     @OptionGroup var featureArguments: FeatureArguments
+    @OptionGroup var checkpointing: CheckpointArguments
     @Option(name: .shortAndLong, help: "Output directory (analysis/ and site/ inside).") var output: String
 
     func run() throws {
         try reportingInputErrors {
             let root = URL(fileURLWithPath: output)
-            let outcome = try analyze(inputs, featureArguments, output: root.appendingPathComponent("analysis"))
+            let outcome = try analyze(inputs, featureArguments, checkpointing, output: root.appendingPathComponent("analysis"))
             let site = root.appendingPathComponent("site")
             try SiteBuilder(analysis: outcome.directory!, output: site).build()
             print(site.appendingPathComponent("index.html").path)

@@ -10,8 +10,10 @@ public final class StagedAnalysisDirectory {
     public let layout: AnalysisLayout
     private var committed = false
 
-    /// Creates the staging directory beside `destination` (which may already hold other runs).
-    public init(destination: URL, layout: AnalysisLayout) throws {
+    /// Creates (or reuses) the staging directory beside `destination` (which may already hold other runs). Its name
+    /// is fixed, `.NAME.partial`, so an interrupted run's checkpoint can be found again; `createsLayout: false`
+    /// leaves out the analysis subdirectories (a shard directory has none).
+    public init(destination: URL, layout: AnalysisLayout, createsLayout: Bool = true) throws {
         self.destination = destination.standardizedFileURL
         self.layout = layout
         var isDirectory: ObjCBool = false
@@ -19,10 +21,10 @@ public final class StagedAnalysisDirectory {
             throw InputError("the output path exists and is not a directory", url: self.destination)
         }
         let parent = self.destination.deletingLastPathComponent()
-        staging = parent.appendingPathComponent(".\(self.destination.lastPathComponent).partial-\(UUID().uuidString)")
+        staging = Self.stagingURL(for: self.destination)
         do {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-            for directory in AnalysisLayout.directories {
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            for directory in createsLayout ? AnalysisLayout.directories : [] {
                 try FileManager.default.createDirectory(at: staging.appendingPathComponent(directory),
                                                         withIntermediateDirectories: true)
             }
@@ -31,8 +33,22 @@ public final class StagedAnalysisDirectory {
         }
     }
 
+    /// Where a run writing `destination` stages its files.
+    public static func stagingURL(for destination: URL) -> URL {
+        let destination = destination.standardizedFileURL
+        return destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).partial")
+    }
+
+    /// A subdirectory of the staging directory for work files (the checkpoint and the database columns); it is
+    /// deleted, not moved, by `commit()`.
+    public static let scratchName = ".checkpoint"
+    public var scratch: URL { staging.appendingPathComponent(Self.scratchName) }
+
+    /// Set once a checkpoint worth resuming is in the staging directory: a failure then leaves it for `--resume`.
+    public var keepsStagingOnFailure = false
+
     deinit {
-        if !committed { try? FileManager.default.removeItem(at: staging) }
+        if !committed && !keepsStagingOnFailure { try? FileManager.default.removeItem(at: staging) }
     }
 
     /// The staged location of a layout path.
@@ -45,6 +61,7 @@ public final class StagedAnalysisDirectory {
     /// (a same-named file from an earlier run with the same timestamp is replaced).
     public func commit() throws {
         let manager = FileManager.default
+        if manager.fileExists(atPath: scratch.path) { try manager.removeItem(at: scratch) }
         if !manager.fileExists(atPath: destination.path) {
             try manager.moveItem(at: staging, to: destination)
         } else {

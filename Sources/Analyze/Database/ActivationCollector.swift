@@ -14,6 +14,36 @@ public struct ActivationCollector {
         topExamples = TopExamples(featureCount: featureCount, k: k)
     }
 
+    /// Continues a database from a checkpoint: cuts its columns back to `rows` rows and `nonzeros` activations,
+    /// and rebuilds the statistics and top examples by reading those rows again (in order, so the result is what an
+    /// uninterrupted run holds at that point).
+    public init(resuming directory: URL, featureCount: Int, rows: Int, nonzeros: Int,
+                topExamples k: Int = FeatureAnalysisOptions().topExamples) throws {
+        writer = try ActivationDatabaseWriter(resuming: directory, featureCount: featureCount, rows: rows, nonzeros: nonzeros)
+        try writer.synchronize()
+        statistics = FeatureStatistics(featureCount: featureCount)
+        topExamples = TopExamples(featureCount: featureCount, k: k)
+        let existing = try ActivationDatabase(directory: directory, featureCount: featureCount)
+        existing.forEachRow { row, features, values in
+            statistics.add(features: features, values: values)
+            topExamples.add(row: row, features: features, values: values)
+        }
+    }
+
+    /// Appends every row of `database` (one shard of a run), as if its batches had been added here.
+    public mutating func append(_ database: ActivationDatabase) throws {
+        guard database.featureCount == writer.featureCount else {
+            throw InputError("the shard's database has \(database.featureCount) features, expected \(writer.featureCount)",
+                             url: database.directory)
+        }
+        try database.forEachRow { row, features, values in
+            let target = writer.count
+            try writer.append(token: database.token(row), features: features, values: values)
+            statistics.add(features: features, values: values)
+            topExamples.add(row: target, features: features, values: values)
+        }
+    }
+
     /// Appends a batch: `tokens[t]` describes row `t` of `codes`.
     public mutating func add(_ codes: SparseCodes, tokens: [TokenRecord]) throws {
         precondition(codes.rowCount == tokens.count, "\(codes.rowCount) code rows for \(tokens.count) tokens")

@@ -29,7 +29,8 @@ public final class ActivationDatabase: @unchecked Sendable {
     /// The first row of each run of rows that share a text, ascending.
     private let textRunStarts: [Int]
 
-    init(directory: URL, featureCount: Int, textRunStarts: [Int]) throws {
+    /// Opens the column files in `directory` (as an `ActivationDatabaseWriter` left them).
+    public init(directory: URL, featureCount: Int) throws {
         self.directory = directory
         self.featureCount = featureCount
         data = try MappedFile(url: directory.appendingPathComponent(Column.data))
@@ -43,7 +44,10 @@ public final class ActivationDatabase: @unchecked Sendable {
               tokenIDs.count == rowCount, textIndices.count == rowCount, positions.count == rowCount else {
             throw InputError("activation database columns have inconsistent lengths", url: directory)
         }
-        self.textRunStarts = textRunStarts
+        var starts: [Int] = []
+        let texts = textIndices.buffer
+        for row in 0..<rowCount where row == 0 || texts[row] != texts[row - 1] { starts.append(row) }
+        textRunStarts = starts
     }
 
     /// The number of stored (nonzero) activations.

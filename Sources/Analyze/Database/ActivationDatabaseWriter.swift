@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Each appended row's nonzero activations go straight to raw column files (`data`, `indices`, `indptr`) and its
 /// token to three more (`token_id`, `text_idx`, `position`), so memory stays constant however long the corpus is;
-/// the only in-memory state that grows is one integer per text (where its rows start). `finish()` returns an
-/// `ActivationDatabase` reading those columns back through memory maps; its `writeNPZ` produces the artifacts.
+/// nothing in memory grows. `finish()` returns an `ActivationDatabase` reading those columns back through memory
+/// maps; its `writeCSR`/`writeTokenTable` produce the artifacts. `synchronize()` makes the columns durable (a
+/// checkpoint), and `init(resuming:)` continues from such a point.
 public final class ActivationDatabaseWriter {
     /// The directory holding the column files (created by `init`, owned by the resulting database).
     public let directory: URL
@@ -16,8 +17,6 @@ public final class ActivationDatabaseWriter {
     private let tokenIDs: ColumnFileWriter<Int32>
     private let textIndices: ColumnFileWriter<Int32>
     private let positions: ColumnFileWriter<Int32>
-    private var textRunStarts: [Int] = []
-    private var lastTextIndex: Int32?
     private var rowCount = 0
     private var nonzeroCount: Int64 = 0
     private var scratch: [(Int32, Float)] = []
@@ -37,8 +36,28 @@ public final class ActivationDatabaseWriter {
         try indptr.append(0)
     }
 
+    /// Reopens the columns in `directory` to append after their first `rows` rows holding `nonzeros` activations
+    /// (what a checkpoint recorded; anything written after it is cut off).
+    public init(resuming directory: URL, featureCount: Int, rows: Int, nonzeros: Int) throws {
+        func column<T>(_ name: String, _ count: Int) throws -> ColumnFileWriter<T> {
+            try ColumnFileWriter(appendingTo: directory.appendingPathComponent(name), keeping: count)
+        }
+        self.directory = directory
+        self.featureCount = featureCount
+        data = try column(ActivationDatabase.Column.data, nonzeros)
+        indices = try column(ActivationDatabase.Column.indices, nonzeros)
+        indptr = try column(ActivationDatabase.Column.indptr, rows + 1)
+        tokenIDs = try column(ActivationDatabase.Column.tokenID, rows)
+        textIndices = try column(ActivationDatabase.Column.textIndex, rows)
+        positions = try column(ActivationDatabase.Column.position, rows)
+        rowCount = rows
+        nonzeroCount = Int64(nonzeros)
+    }
+
     /// The number of rows appended so far.
     public var count: Int { rowCount }
+    /// The number of activations stored so far.
+    public var nonzeros: Int { Int(nonzeroCount) }
 
     /// Appends one token's row: its activations as parallel feature ids and values (any order). Only values > 0
     /// are stored (the seed's `F > 0`). Rows of one text must be appended consecutively.
@@ -70,14 +89,18 @@ public final class ActivationDatabaseWriter {
         try data.append(contentsOf: scratch.lazy.map(\.1))
         nonzeroCount += Int64(scratch.count)
         try indptr.append(nonzeroCount)
-        if token.textIndex != lastTextIndex {
-            textRunStarts.append(rowCount)
-            lastTextIndex = token.textIndex
-        }
         try tokenIDs.append(token.tokenID)
         try textIndices.append(token.textIndex)
         try positions.append(token.position)
         rowCount += 1
+    }
+
+    /// Flushes every column and forces it to disk.
+    public func synchronize() throws {
+        for column in [data.synchronize, indices.synchronize, indptr.synchronize, tokenIDs.synchronize,
+                       textIndices.synchronize, positions.synchronize] {
+            try column()
+        }
     }
 
     /// Closes the column files and opens them for reading.
@@ -85,6 +108,6 @@ public final class ActivationDatabaseWriter {
         for column in [data.close, indices.close, indptr.close, tokenIDs.close, textIndices.close, positions.close] {
             try column()
         }
-        return try ActivationDatabase(directory: directory, featureCount: featureCount, textRunStarts: textRunStarts)
+        return try ActivationDatabase(directory: directory, featureCount: featureCount)
     }
 }

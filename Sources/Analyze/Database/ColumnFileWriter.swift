@@ -19,6 +19,27 @@ final class ColumnFileWriter<Element: BitwiseCopyable> {
         buffer.reserveCapacity(bufferCapacity)
     }
 
+    /// Reopens a column file for appending after its first `keeping` elements (anything after them, such as a
+    /// batch written after the last checkpoint, is cut off).
+    init(appendingTo url: URL, keeping count: Int, bufferCapacity: Int = 1 << 16) throws {
+        do {
+            handle = try FileHandle(forWritingTo: url)
+            let size = Int(try handle.seekToEnd())
+            guard size >= count * MemoryLayout<Element>.stride else {
+                throw InputError("column file holds \(size) bytes, fewer than the \(count) values the checkpoint recorded", url: url)
+            }
+            try handle.truncate(atOffset: UInt64(count * MemoryLayout<Element>.stride))
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError("cannot reopen column file (\(error.localizedDescription))", url: url)
+        }
+        self.url = url
+        self.count = count
+        self.capacity = bufferCapacity
+        buffer.reserveCapacity(bufferCapacity)
+    }
+
     func append(_ value: Element) throws {
         buffer.append(value)
         count += 1
@@ -35,6 +56,12 @@ final class ColumnFileWriter<Element: BitwiseCopyable> {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and forces the file to disk (a checkpoint must not point past what survives a crash).
+    func synchronize() throws {
+        try flush()
+        try handle.synchronize()
     }
 
     /// Flushes and closes the file; the writer must not be used afterwards.

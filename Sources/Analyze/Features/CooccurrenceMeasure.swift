@@ -2,7 +2,7 @@ import Foundation
 
 /// How a pair's co-firing count becomes a similarity, with the seed's formulas (seed inventory §2.6). With `N`
 /// tokens, `cᵢ` firings of feature i, `Jᵢⱼ` joint firings, `pᵢ = cᵢ/N`, `σᵢ = sqrt(max(pᵢ(1−pᵢ), 1e-12))`:
-public enum CooccurrenceMeasure: String, Sendable, CaseIterable {
+public enum CooccurrenceMeasure: String, Codable, Sendable, CaseIterable {
     /// Phi coefficient of the binary firing indicators: `(Jᵢⱼ/N − pᵢpⱼ) / (σᵢσⱼ + 1e-8)` (the seed's
     /// "correlation"). Never-firing features get 0 off the diagonal.
     case phi

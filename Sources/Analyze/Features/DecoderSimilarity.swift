@@ -5,7 +5,7 @@ import Foundation
 /// (seed inventory §2.5), computed in row blocks with one sgemm per block so the full `m × m` matrix never has to
 /// be in memory.
 public struct DecoderSimilarity: Sendable {
-    public enum Metric: String, Sendable, CaseIterable {
+    public enum Metric: String, Codable, Sendable, CaseIterable {
         /// `d̂ᵢ·d̂ⱼ` with `d̂ = d / (‖d‖ + 1e-8)`.
         case cosine
         /// `dᵢ·dⱼ`.

@@ -1,7 +1,7 @@
 /// Settings of the per-feature analysis and feature geometry; the defaults follow the seed where it had one.
-public struct FeatureAnalysisOptions: Sendable {
+public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     /// Whether to write the dense `d_sae × d_sae` similarity and co-occurrence `.npy` matrices.
-    public enum DenseMatrices: String, Sendable {
+    public enum DenseMatrices: String, Codable, Sendable {
         /// Only when `d_sae ≤ 16384` (each matrix is then ≤ 1 GiB).
         case automatic
         case always
@@ -17,7 +17,7 @@ public struct FeatureAnalysisOptions: Sendable {
     }
 
     /// Where to cut the cluster tree.
-    public enum ClusterCut: Equatable, Sendable {
+    public enum ClusterCut: Codable, Equatable, Sendable {
         /// Clusters whose members are all joined at average distance ≤ this (scipy `fcluster` 'distance').
         case maximumHeight(Double)
         /// At most this many clusters (scipy `fcluster` 'maxclust').

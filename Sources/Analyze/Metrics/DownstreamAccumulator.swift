@@ -34,7 +34,7 @@ public struct LogitBatch: Sendable {
 ///
 /// "Without first token" drops the predictions made *at* the first position of a text (the spliced run still patches
 /// every position; only the averaging changes).
-public struct DownstreamAccumulator: Sendable {
+public struct DownstreamAccumulator: Codable, Sendable {
     public let vocabularySize: Int
     private var stats = ByFirstToken(allTokens: DownstreamStats(), withoutFirstToken: DownstreamStats())
 
@@ -296,7 +296,7 @@ private func isConstant(_ row: UnsafePointer<Float>, count: Int) -> Bool {
 }
 
 /// Sums for one token variant.
-struct DownstreamStats: Sendable {
+struct DownstreamStats: Codable, Sendable {
     var targets = 0, positions = 0
     var ceClean = 0.0, ceSpliced = 0.0
     var zeroTargets = 0, ceZero = 0.0, meanTargets = 0, ceMean = 0.0

@@ -2,7 +2,7 @@
 /// the seed's), cosine, shrinkage. One `add` call is one pool of tokens (the seed's batch of texts, pads removed),
 /// which matters only for the seed's per-batch formulas and the legacy EV. Float64 throughout; per-dimension means
 /// and centred sums of squares are merged with Chan's update, so `merged(with:)` equals one pass over all data.
-public struct ReconstructionAccumulator: Sendable {
+public struct ReconstructionAccumulator: Codable, Sendable {
     /// `d_in`.
     public let dimension: Int
     private var stats: ByFirstToken<ReconstructionStats>
@@ -92,7 +92,7 @@ public struct SeedReconstructionMetrics: Codable, Equatable, Sendable {
 }
 
 /// Sums for one token variant.
-struct ReconstructionStats: Sendable {
+struct ReconstructionStats: Codable, Sendable {
     let dimension: Int
     var tokens = 0
     /// Per-dimension mean of x, and Σ_t ‖x_t − mean‖² (Chan's parallel update keeps both exact under merging).

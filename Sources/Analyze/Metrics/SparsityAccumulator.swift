@@ -1,6 +1,6 @@
 /// Streaming sparsity statistics of SAE codes: L0 and L1 per token, per-feature firing counts (dead and dense
 /// features). Float64 sums; `merged(with:)` gives exactly what one accumulator over all the data gives.
-public struct SparsityAccumulator: Sendable {
+public struct SparsityAccumulator: Codable, Sendable {
     /// `d_sae`.
     public let featureCount: Int
     /// The SAE's training-time `ever_fired` buffer (the seed's "training" view of dead features), when it has one.
@@ -88,7 +88,7 @@ public struct SparsityResult: Codable, Equatable, Sendable {
 }
 
 /// Sums for one token variant.
-struct SparsityStats: Sendable {
+struct SparsityStats: Codable, Sendable {
     var tokens = 0
     var l0Sum = 0.0, l0SquareSum = 0.0, l1Sum = 0.0, l1SquareSum = 0.0
     var counts: [Int]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Everything one `analyze` (or `quick`) run needs to know.
-public struct AnalysisOptions: Sendable {
+public struct AnalysisOptions: Codable, Sendable {
     /// What replaces the hook activation in the ablation study, besides the SAE reconstruction.
-    public enum Ablation: String, CaseIterable, Sendable {
+    public enum Ablation: String, CaseIterable, Codable, Sendable {
         /// Zeros (the seed's choice; degenerate on bias-free models, see the results' warnings).
         case zero
         /// The per-dimension corpus mean μ, estimated on the calibration sample.
@@ -49,6 +49,36 @@ public struct AnalysisOptions: Sendable {
     public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
     /// Worker threads for OpenBLAS and the parallel loops (nil: all cores).
     public var threads: Int?
+
+    /// Process only this shard's batches and write a shard directory (for `sae-report merge`) instead of an analysis.
+    public var shard: ShardSpec?
+    /// Continue from the checkpoint an interrupted run left beside `output` (start afresh when there is none).
+    public var resume = false
+    /// Seconds of pass work between checkpoints.
+    public var checkpointInterval = 120.0
+
+    enum CodingKeys: String, CodingKey {
+        case modelDirectory = "model", saeDirectory = "sae", corpusFile = "data", output, hook, layer
+        case topKMode = "topk_mode", context = "ctx", batchTokens = "batch_tokens", batchTexts = "batch_texts"
+        case maxTexts = "max_texts", ablation, ablationTokens = "ablation_tokens", calibrationTokens = "calibration_tokens"
+        case excludeFirstToken = "exclude_first_token", featureAnalysis = "feature_analysis", features, threads
+        case shard, resume, checkpointInterval = "checkpoint_interval"
+    }
+
+    /// The options that decide a run's numbers: everything but where its inputs are (their hashes identify them),
+    /// where it goes, how it is scheduled and how it shards. Runs and shards with equal pass settings and equal
+    /// inputs produce mergeable, resumable state.
+    var passSettings: AnalysisOptions {
+        var copy = self
+        let nowhere = URL(fileURLWithPath: "/")
+        (copy.modelDirectory, copy.saeDirectory, copy.corpusFile) = (nowhere, nowhere, nowhere)
+        copy.output = nil
+        copy.threads = nil
+        copy.shard = nil
+        copy.resume = false
+        copy.checkpointInterval = 0
+        return copy
+    }
 
     public init(modelDirectory: URL, saeDirectory: URL, corpusFile: URL, output: URL?) {
         self.modelDirectory = modelDirectory

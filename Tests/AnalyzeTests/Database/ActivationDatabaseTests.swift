@@ -91,7 +91,7 @@ import Testing
         try handle.truncate(atOffset: 0)
         try handle.close()
         #expect(throws: InputError.self) {
-            _ = try ActivationDatabase(directory: database.directory, featureCount: 8, textRunStarts: [0])
+            _ = try ActivationDatabase(directory: database.directory, featureCount: 8)
         }
     }
 }

@@ -16,7 +16,7 @@ import Testing
         capture.activations = Activations(rows: batch.tokenCount, width: model.config.hiddenSize,
                                           values: [Float](repeating: 0, count: batch.tokenCount * model.config.hiddenSize))
         let logits = model.logits(try model.continueForward(from: capture, batch: batch))
-        return (AnalysisPipeline.zeroResidualGivesZeroLogits(model.config, hook: parsed), logits.map(abs).max()!)
+        return (CorpusPass.zeroResidualGivesZeroLogits(model.config, hook: parsed), logits.map(abs).max()!)
     }
 
     @Test func biasFreeResidualHooksGiveZeroLogits() throws {

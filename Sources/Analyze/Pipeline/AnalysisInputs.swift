@@ -1,0 +1,115 @@
+import Foundation
+
+/// The checked inputs of a run, loaded before any output exists: corpus, SAE, tokenizer, model and hook.
+struct AnalysisInputs {
+    let corpus: Corpus
+    let sae: SparseAutoencoder
+    let tokenizer: Tokenizer
+    let config: Qwen3Config
+    let hook: Hook
+    let weights: Qwen3Weights
+    let model: Qwen3Model
+    /// nil for SAEs without top-k.
+    let topKMode: TopKMode?
+
+    init(options: AnalysisOptions) throws {
+        corpus = try Corpus(contentsOf: options.corpusFile)
+        sae = try SparseAutoencoder(directory: options.saeDirectory)
+        tokenizer = try Tokenizer(modelDirectory: options.modelDirectory)
+        config = try Qwen3Config(contentsOf: options.modelDirectory.appendingPathComponent("config.json"))
+        let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.hook, requestedLayer: options.layer,
+                                                modelWidth: config.hiddenSize)
+        hook = try Hook(parsing: hookName, layerCount: config.layerCount)
+        // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
+        let needsHead = options.ablation != .none || options.featureAnalysis
+        weights = try Qwen3Weights(modelDirectory: options.modelDirectory, blockCount: needsHead ? nil : hook.layer + 1)
+        model = Qwen3Model(weights: weights, contextLength: options.context)
+        topKMode = sae.config.architecture.isTopK ? (options.topKMode ?? .default(for: sae.config.architecture)) : nil
+    }
+}
+
+/// The corpus tokenized (texts in parallel) and packed into the batches the pass runs, identically in every run,
+/// shard and resumed run with the same settings.
+struct CorpusBatches {
+    /// The corpus indices of the analyzed texts; `PackedBatch` sequences refer to positions in this list.
+    let textIndices: [Int]
+    /// The corpus's skipped texts plus those that produced no token.
+    let skipped: [Corpus.Skipped]
+    let batches: [PackedBatch]
+    let totalTokens: Int
+
+    init(corpus: Corpus, tokenizer: Tokenizer, options: AnalysisOptions) throws {
+        var textIndices = corpus.usedIndices
+        if let maxTexts = options.maxTexts { textIndices = Array(textIndices.prefix(max(1, maxTexts))) }
+        let texts = textIndices.map { corpus.texts[$0] }
+        var tokenized = [[Int32]](repeating: [], count: texts.count)
+        tokenized.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: texts.count) { base[$0] = tokenizer.encode(texts[$0]) }
+        }
+        var skipped = corpus.skipped
+        for (local, ids) in tokenized.enumerated() where ids.isEmpty {
+            skipped.append(Corpus.Skipped(textIdx: textIndices[local], reason: "no tokens"))
+        }
+        self.textIndices = textIndices
+        self.skipped = skipped
+        batches = Self.pack(tokenized, options: options)
+        totalTokens = batches.reduce(0) { $0 + $1.tokenCount }
+        guard totalTokens > 0 else { throw InputError("no text in the corpus produced any token", url: options.corpusFile) }
+    }
+
+    /// Batches by token budget, or (seed-compatible `batch` top-k) by `batchTexts` texts so that each batch is one pool.
+    private static func pack(_ tokenized: [[Int32]], options: AnalysisOptions) -> [PackedBatch] {
+        guard options.topKMode == .batch else {
+            return PackedBatch.pack(tokenized, context: options.context, maxTokens: options.batchTokens)
+        }
+        var batches: [PackedBatch] = []
+        for start in stride(from: 0, to: tokenized.count, by: options.batchTexts) {
+            var batch = PackedBatch()
+            for text in start..<min(start + options.batchTexts, tokenized.count) {
+                for offset in stride(from: 0, to: tokenized[text].count, by: options.context) {
+                    batch.append(tokenized[text][offset..<min(offset + options.context, tokenized[text].count)],
+                                 text: text, start: offset)
+                }
+            }
+            if batch.tokenCount > 0 { batches.append(batch) }
+        }
+        return batches
+    }
+
+    /// Indices of evenly spaced batches holding about `tokens` tokens in all (at least one batch; all when nil).
+    func evenlySpaced(tokens: Int?) -> [Int] {
+        guard let tokens, tokens < totalTokens, !batches.isEmpty else { return Array(batches.indices) }
+        let fraction = Double(tokens) / Double(totalTokens)
+        var chosen: [Int] = []
+        var credit = 0.0
+        for (index, batch) in batches.enumerated() {
+            credit += fraction * Double(batch.tokenCount)
+            if credit >= Double(batch.tokenCount) / 2 || (index == batches.count - 1 && chosen.isEmpty) {
+                chosen.append(index)
+                credit -= Double(batch.tokenCount)
+            }
+        }
+        return chosen
+    }
+
+    /// The rows of `batch` that start a text or window.
+    static func firstTokenFlags(_ batch: PackedBatch) -> [Bool] {
+        var flags = [Bool](repeating: false, count: batch.tokenCount)
+        for sequence in batch.sequences { flags[sequence.rows.lowerBound] = true }
+        return flags
+    }
+
+    /// The database's token records for `batch`'s rows.
+    func tokenRecords(_ batch: PackedBatch) -> [TokenRecord] {
+        var records: [TokenRecord] = []
+        records.reserveCapacity(batch.tokenCount)
+        for sequence in batch.sequences {
+            for (offset, row) in sequence.rows.enumerated() {
+                records.append(TokenRecord(tokenID: batch.tokens[row], textIndex: Int32(textIndices[sequence.text]),
+                                           position: Int32(sequence.start + offset)))
+            }
+        }
+        return records
+    }
+}

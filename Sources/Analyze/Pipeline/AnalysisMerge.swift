@@ -1,0 +1,120 @@
+import Foundation
+
+/// Combines the shard directories of one run (`analyze --shard i/n`) into the analysis directory the single run
+/// would have written: the shards' databases are appended in shard order, which rebuilds the per-feature counts,
+/// sums, extrema and top-example heaps exactly; the metric accumulators are merged (counts exactly, float sums up
+/// to rounding); then the feature analysis and the artifacts run as in `analyze`.
+public final class AnalysisMerge {
+    public let shards: [URL]
+    public let output: URL
+    private let progress: (AnalysisProgress) -> Void
+    private let started = Date()
+
+    public init(shards: [URL], output: URL, progress: @escaping (AnalysisProgress) -> Void = { _ in }) {
+        self.shards = shards
+        self.output = output
+        self.progress = progress
+    }
+
+    /// Options that only affect this process (threads) or the rendering of the training history.
+    public var threads: Int?
+    public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
+
+    public func run() throws -> AnalysisPipeline.Outcome {
+        if let threads { BLAS.setThreadCount(threads) }
+        let checkpoints = try orderedCheckpoints()
+        let first = checkpoints[0].checkpoint
+        var options = first.options
+        options.output = output
+        options.shard = nil
+        options.resume = false
+        options.threads = threads
+        options.renderTrainingHistory = renderTrainingHistory
+
+        let inputs = try AnalysisInputs(options: options)
+        guard try InputHashes(options: options) == first.inputHashes else {
+            throw InputError("the model, SAE or corpus the shards were made from has changed since (their SHA-256 differ)",
+                             url: checkpoints[0].directory)
+        }
+        let clock = Date()
+        let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))
+        let staged = try StagedAnalysisDirectory(destination: output, layout: layout)
+        try? FileManager.default.removeItem(at: staged.scratch)
+        var collector = try ActivationCollector(
+            directory: staged.scratch.appendingPathComponent(PassCheckpoint.columnsDirectory),
+            featureCount: inputs.sae.featureCount, topExamples: options.features.topExamples)
+        var state: PassState?
+        var warnings: [String] = []
+        for (shard, (directory, checkpoint)) in checkpoints.enumerated() {
+            let database = try ActivationDatabase(directory: directory.appendingPathComponent(PassCheckpoint.columnsDirectory),
+                                                  featureCount: inputs.sae.featureCount)
+            guard database.rowCount == checkpoint.state.rows, database.nonzeroCount == checkpoint.state.nonzeros else {
+                throw InputError("the shard's database holds \(database.rowCount) rows and its checkpoint records "
+                                 + "\(checkpoint.state.rows): the shard directory is damaged", url: directory)
+            }
+            try collector.append(database)
+            state = state.map { $0.merged(with: checkpoint.state) } ?? checkpoint.state
+            if checkpoint.calibration != first.calibration {
+                warnings.append("shard \(shard + 1) calibrated a different top-k threshold or mean "
+                                + "(\(checkpoint.calibration.threshold.map { "\($0)" } ?? "none") vs "
+                                + "\(first.calibration.threshold.map { "\($0)" } ?? "none")); the calibration sample is "
+                                + "the same in every shard, so only floating-point differences between machines cause this")
+            }
+            progress(AnalysisProgress(stage: "merge", tokensDone: collector.writer.count, tokensTotal: first.corpus.tokens,
+                                      elapsed: Date().timeIntervalSince(started)))
+        }
+        var merged = first
+        merged.timestamp = layout.timestamp
+        merged.shard = nil
+        merged.firstBatch = 0
+        merged.endBatch = first.batchCount
+        merged.nextBatch = first.batchCount
+        merged.state = state!
+        var record = RunRecord(options: options, inputs: inputs, checkpoint: merged,
+                               timings: [("merge", Date().timeIntervalSince(clock))])
+        record.provenance.append(("merged_shards", .int(checkpoints.count)))
+        record.extraWarnings = warnings
+        let results = record.results()
+        let directory = try record.writeAnalysis(to: staged, collector: collector, started: started)
+        return AnalysisPipeline.Outcome(results: results, directory: directory, tokenCount: merged.state.rows,
+                                        seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The shards' checkpoints in shard order, after checking they are complete shards of one run covering it once.
+    private func orderedCheckpoints() throws -> [(directory: URL, checkpoint: PassCheckpoint)] {
+        guard !shards.isEmpty else { throw InputError("merge needs at least one shard directory") }
+        var found: [(directory: URL, checkpoint: PassCheckpoint)] = []
+        for directory in shards {
+            guard let checkpoint = try PassCheckpoint.read(in: directory) else {
+                throw InputError("not a shard directory (no \(PassCheckpoint.fileName); write shards with analyze --shard i/n)",
+                                 url: directory)
+            }
+            guard let shard = checkpoint.shard else {
+                throw InputError("this checkpoint is not a shard's (it belongs to an interrupted analyze; resume it instead)",
+                                 url: directory)
+            }
+            guard checkpoint.isComplete else {
+                throw InputError("shard \(shard) is incomplete (\(checkpoint.state.rows) tokens done)", url: directory)
+            }
+            if let other = found.first {
+                guard checkpoint.fingerprint == other.checkpoint.fingerprint else {
+                    throw InputError("this shard was made with other inputs or settings than \(other.directory.path)", url: directory)
+                }
+                guard shard.count == other.checkpoint.shard!.count else {
+                    throw InputError("shard \(shard) belongs to a split into \(shard.count), \(other.directory.path) to one "
+                                     + "into \(other.checkpoint.shard!.count)", url: directory)
+                }
+            }
+            if let duplicate = found.first(where: { $0.checkpoint.shard == shard }) {
+                throw InputError("shard \(shard) is given twice (also \(duplicate.directory.path))", url: directory)
+            }
+            found.append((directory, checkpoint))
+        }
+        let count = found[0].checkpoint.shard!.count
+        let missing = Set(1...count).subtracting(found.map { $0.checkpoint.shard!.index }).sorted()
+        guard missing.isEmpty else {
+            throw InputError("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing", url: found[0].directory)
+        }
+        return found.sorted { $0.checkpoint.shard!.index < $1.checkpoint.shard!.index }
+    }
+}

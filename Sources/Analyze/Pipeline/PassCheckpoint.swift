@@ -1,0 +1,108 @@
+import Foundation
+
+/// The saved state of a pass after a whole number of batches: written periodically beside an analysis in progress
+/// (so `--resume` can continue it) and as the result of a shard (so `merge` can combine shards). It lives in a
+/// directory with the activation database's column files under `columns/`.
+struct PassCheckpoint: Codable {
+    static let fileName = "checkpoint.json"
+    static let columnsDirectory = "columns"
+    static let formatVersion = 1
+
+    var format = PassCheckpoint.formatVersion
+    /// Identifies the inputs and pass settings: runs, shards and resumed runs combine only when it is equal.
+    var fingerprint: String
+    var options: AnalysisOptions
+    var inputHashes: InputHashes
+    /// The timestamp of the run's file names (kept across resumes).
+    var timestamp: String
+    var shard: ShardSpec?
+    /// Batches of the whole corpus, the ones this run or shard covers, and the first one not done yet.
+    var batchCount: Int
+    var firstBatch: Int
+    var endBatch: Int
+    var nextBatch: Int
+    var calibration: Calibration
+    var corpus: CorpusCounts
+    var state: PassState
+
+    var isComplete: Bool { nextBatch == endBatch }
+
+    /// The corpus numbers a run reports, the same in every shard.
+    struct CorpusCounts: Codable, Equatable {
+        var texts: Int
+        var textsUsed: Int
+        var tokens: Int
+        var skipped: [Corpus.Skipped]
+    }
+
+    /// Reads `directory/checkpoint.json`, or nil when there is none.
+    static func read(in directory: URL) throws -> PassCheckpoint? {
+        let url = directory.appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let checkpoint = try decoder.decode(PassCheckpoint.self, from: Data(contentsOf: url))
+            guard checkpoint.format == formatVersion else {
+                throw InputError("checkpoint format \(checkpoint.format) is not the supported format \(formatVersion)", url: url)
+            }
+            return checkpoint
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError("unreadable checkpoint (\(error))", url: url)
+        }
+    }
+
+    /// Writes `directory/checkpoint.json` atomically (the columns must already be on disk).
+    func write(in directory: URL) throws {
+        let url = directory.appendingPathComponent(Self.fileName)
+        do {
+            try Self.encoder.encode(self).write(to: url, options: .atomic)
+        } catch {
+            throw InputError("cannot write checkpoint (\(error.localizedDescription))", url: url)
+        }
+    }
+
+    private static let nonFinite = (positive: "inf", negative: "-inf", nan: "nan")
+    private static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: nonFinite.positive, negativeInfinity: nonFinite.negative, nan: nonFinite.nan)
+        return encoder
+    }
+    private static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positive, negativeInfinity: nonFinite.negative, nan: nonFinite.nan)
+        return decoder
+    }
+
+    /// The fingerprint of a run: its input hashes and pass settings.
+    static func fingerprint(options: AnalysisOptions, hashes: InputHashes) throws -> String {
+        let settings = try encoder.encode(options.passSettings)
+        return FileHash.sha256(of: settings + (try encoder.encode(hashes)))
+    }
+}
+
+/// SHA-256 of the model's and the SAE's files and of the corpus, recorded in the run's config.
+struct InputHashes: Codable, Equatable {
+    var model: [String: String]
+    var sae: [String: String]
+    var corpus: String
+
+    init(options: AnalysisOptions) throws {
+        func hashFiles(in directory: URL, suffixes: [String]) throws -> [String: String] {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+                .filter { name in suffixes.contains { name.hasSuffix($0) } }
+            return Dictionary(uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: directory.appendingPathComponent($0))) })
+        }
+        model = try hashFiles(in: options.modelDirectory, suffixes: [".json", ".safetensors"])
+        sae = try hashFiles(in: options.saeDirectory, suffixes: [".json", ".pt", ".safetensors"])
+        corpus = try FileHash.sha256(of: options.corpusFile)
+    }
+
+    var json: OrderedJSON {
+        func files(_ hashes: [String: String]) -> OrderedJSON { .object(hashes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }) }
+        return .object([("model", files(model)), ("sae", files(sae)), ("corpus", .string(corpus))])
+    }
+}

@@ -1,0 +1,37 @@
+/// Everything the pass has accumulated over a run of whole batches: the metric accumulators, how much of the
+/// activation database it wrote, and its counters. Saved in checkpoints and shard directories; the states of
+/// consecutive runs of batches merge into the state of the whole.
+struct PassState: Codable {
+    var sparsity: SparsityAccumulator
+    var reconstruction: ReconstructionAccumulator
+    var downstream: DownstreamAccumulator
+    /// Rows (tokens) and stored activations of the database so far.
+    var rows = 0
+    var nonzeros = 0
+    var ablatedTokens = 0
+    /// Seconds of the pass (calibration included), of its forwards to the hook, and of its ablation suffixes.
+    var passSeconds = 0.0
+    var forwardSeconds = 0.0
+    var ablationSeconds = 0.0
+
+    init(featureCount: Int, trainingEverFired: [Bool]?, inputWidth: Int, vocabularySize: Int) {
+        sparsity = SparsityAccumulator(featureCount: featureCount, trainingEverFired: trainingEverFired)
+        reconstruction = ReconstructionAccumulator(dimension: inputWidth)
+        downstream = DownstreamAccumulator(vocabularySize: vocabularySize)
+    }
+
+    /// The state of this run of batches followed by `other`'s.
+    func merged(with other: PassState) -> PassState {
+        var result = self
+        result.sparsity = sparsity.merged(with: other.sparsity)
+        result.reconstruction = reconstruction.merged(with: other.reconstruction)
+        result.downstream = downstream.merged(with: other.downstream)
+        result.rows += other.rows
+        result.nonzeros += other.nonzeros
+        result.ablatedTokens += other.ablatedTokens
+        result.passSeconds += other.passSeconds
+        result.forwardSeconds += other.forwardSeconds
+        result.ablationSeconds += other.ablationSeconds
+        return result
+    }
+}

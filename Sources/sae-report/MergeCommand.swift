@@ -1,0 +1,30 @@
+import ArgumentParser
+import Analyze
+import Foundation
+import SiteGen
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the shard directories of `analyze --shard i/n` into one analysis directory.",
+        discussion: """
+        The shards must come from the same model, SAE, corpus and settings (checked through the hashes and settings \
+        recorded in each shard) and cover every i of n once. The result equals the single run's analysis: counts, \
+        heaps, the activation database and co-occurrence exactly, float sums up to rounding. The model and SAE are \
+        read again from the paths the shards recorded (for the logit effects and the token strings).
+        """)
+    @Argument(help: "Shard directories (any order).") var shards: [String]
+    @Option(name: .shortAndLong, help: "Output analysis directory.") var output: String
+    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+
+    func run() throws {
+        try reportingInputErrors {
+            let merge = AnalysisMerge(shards: shards.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output))
+            merge.threads = threads
+            merge.renderTrainingHistory = { TrainingHistoryChart.png($0) }
+            let outcome = try merge.run()
+            printError(String(format: "merged %d shards, %d tokens, in %.1f s", shards.count, outcome.tokenCount, outcome.seconds))
+            print(outcome.directory!.path)
+        }
+    }
+}

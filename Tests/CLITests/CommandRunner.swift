@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Runs the `sae-report` binary that `swift test` built next to the test bundle.
+struct CommandRunner {
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["SAE_REPORT_BINARY"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" {  // an .xctest bundle on macOS
+            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("sae-report")
+    }()
+
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// Starts `sae-report arguments`; `wait` it or signal it.
+    final class Running {
+        let process = Process()
+        private let output = Pipe(), error = Pipe()
+        private var outputData = Data(), errorData = Data()
+        private let group = DispatchGroup()
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = CommandRunner.binary
+            process.arguments = arguments
+            process.standardOutput = output
+            process.standardError = error
+            try process.run()
+            for (pipe, keyPath) in [(output, \Running.outputData), (error, \Running.errorData)] {
+                group.enter()
+                DispatchQueue.global().async { [self] in
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    self[keyPath: keyPath] = data
+                    group.leave()
+                }
+            }
+        }
+
+        func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        func wait() -> Result {
+            process.waitUntilExit()
+            group.wait()
+            return Result(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                          standardError: String(decoding: errorData, as: UTF8.self))
+        }
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String], expectStatus status: Int32 = 0,
+                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+        let result = try Running(arguments).wait()
+        #expect(result.status == status, "sae-report \(arguments.joined(separator: " ")): \(result.standardError)",
+                sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// A fresh scratch directory, removed by `cleanup`.
+    static func scratch(_ name: String) -> (url: URL, cleanup: () -> Void) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(name)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return (url, { try? FileManager.default.removeItem(at: url) })
+    }
+}
