@@ -66,7 +66,7 @@ func analyze(_ inputs: AnalysisArguments, _ features: FeatureArguments, _ checkp
     } catch let interrupted as AnalysisInterrupted {
         line.finish()
         printError("interrupted: \(interrupted)")
-        throw ExitCode(130)
+        throw ExitCode.interrupted
     }
     line.finish()
     let resumed = outcome.resumedTokens > 0 ? String(format: " (resumed after %d tokens)", outcome.resumedTokens) : ""

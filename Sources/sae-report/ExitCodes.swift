@@ -5,8 +5,8 @@ import Foundation
 extension ExitCode {
     /// The input (a file, a flag value, a combination of them) is wrong.
     static let badInput = ExitCode(1)
-    /// The command or feature is not built yet.
-    static let notAvailable = ExitCode(2)
+    /// A long run stopped on SIGINT/SIGTERM after saving a checkpoint (`--resume` continues it).
+    static let interrupted = ExitCode(130)
 }
 
 /// Prints one line to standard error.
@@ -22,10 +22,4 @@ func reportingInputErrors(_ body: () throws -> Void) throws {
         printError("error: \(error.description)")
         throw ExitCode.badInput
     }
-}
-
-/// What a subcommand that is not built yet does: say so, exit 2, write nothing.
-func notAvailable(_ command: String) throws -> Never {
-    printError("sae-report \(command): not available in this version yet")
-    throw ExitCode.notAvailable
 }

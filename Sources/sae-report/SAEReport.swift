@@ -8,7 +8,8 @@ struct SAEReport: ParsableCommand {
         commandName: "sae-report",
         abstract: "Analyze a sparse autoencoder trained on a language model and publish the analysis as a static site.",
         discussion: """
-        Exit status: 0 success, 1 bad input (the error line names the file and the problem), 2 not available.
+        Exit status: 0 success, 1 bad input (the error line names the file and the problem), 130 interrupted \
+        (analyze/run saved a checkpoint; rerun with --resume).
         """,
         version: ToolVersion.string,
         subcommands: [

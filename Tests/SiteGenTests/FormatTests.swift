@@ -39,6 +39,9 @@ import Testing
         bytes += Array(#"y"}"#.utf8)
         let invalid = try JSONFile.decode(Row.self, from: Data(bytes))
         #expect(invalid.s.hasPrefix("x\u{FFFD}") && invalid.s.hasSuffix("y"))
+        // A vocabulary's NUL token, which our writer escapes as \u0000 (Foundation's JSON5 mode refuses it).
+        let nul = try JSONFile.decode(Row.self, from: Data(#"{"a": 1, "s": "a\u0000b"}"#.utf8))
+        #expect(nul.s == "a\u{0}b")
     }
 
     @Test func malformedJSONNamesTheFile() throws {

@@ -21,16 +21,23 @@ enum JSONFile {
     }
 
     /// Decodes one JSON document held in `data`.
+    ///
+    /// Foundation's JSON5 mode rejects the `\u0000` escape that strict JSON allows (the NUL token of a vocabulary),
+    /// and strict mode rejects `NaN`, so each text is tried both ways.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.allowsJSON5 = true
-        do {
-            return try decoder.decode(type, from: data)
-        } catch let first {
-            let repaired = repairingText(data)
-            guard repaired != data else { throw first }
-            return try decoder.decode(type, from: repaired)
+        let lenient = JSONDecoder(), strict = JSONDecoder()
+        lenient.allowsJSON5 = true
+        var firstError: Error?
+        for text in [data, repairingText(data)] {
+            for decoder in [lenient, strict] {
+                do {
+                    return try decoder.decode(type, from: text)
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
         }
+        throw firstError!
     }
 
     /// A short reason for a decoding failure: which key and what was wrong.
