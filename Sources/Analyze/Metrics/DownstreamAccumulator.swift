@@ -53,8 +53,8 @@ public struct DownstreamAccumulator: Codable, Sendable {
 
         let losses = PositionLosses.compute(batch, vocabularySize: v)
         let variants = rowsByVariant(isFirst: batch.isFirst)
-        stats.allTokens.add(losses, rows: variants.allTokens)
-        stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken)
+        stats.allTokens.add(losses, rows: variants.allTokens, isFirst: batch.isFirst)
+        stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken, isFirst: batch.isFirst)
         if endsBatch {
             stats.allTokens.finishBatch()
             stats.withoutFirstToken.finishBatch()
@@ -116,12 +116,34 @@ public struct DownstreamMetrics: Codable, Equatable, Sendable {
     public var klSpliced: Double?, klZeroAblated: Double?, klMeanAblated: Double?
     /// The seed's `ablation_study`: unweighted means over batches of each batch's mean CE.
     public var seed: SeedAblationMetrics
+    /// Standard errors of ΔCE, KL(spliced) and loss recovered, clustered by sequence (text or window): the
+    /// precision of a sampled ablation (`--ablation-tokens`), and of any finite corpus.
+    public var standardErrors: DownstreamStandardErrors
 
     enum CodingKeys: String, CodingKey {
+        case standardErrors = "standard_errors"
         case nTargets = "n_targets", nPositions = "n_positions"
         case ceBaseline = "ce_baseline", ceSpliced = "ce_spliced", ceZeroAblated = "ce_zero_ablated", ceMeanAblated = "ce_mean_ablated"
         case deltaCE = "delta_ce", lossRecoveredZero = "loss_recovered_zero", lossRecoveredMean = "loss_recovered_mean"
         case klSpliced = "kl_spliced", klZeroAblated = "kl_zero_ablated", klMeanAblated = "kl_mean_ablated", seed
+    }
+}
+
+/// Cluster-robust standard errors (clusters = sequences, since the tokens of one text are correlated):
+/// for a mean of per-token values `v`, `SE² = G/(G−1) · Σ_g (V_g − n_g·mean)² / N²` with `V_g` the sum over
+/// sequence `g`; for loss recovered, the ratio estimator's `SE² = G/(G−1) · Σ_g (A_g − LR·C_g)² / C²` with
+/// `a = CE_ablated − CE_spliced`, `c = CE_ablated − CE_baseline`. nil with fewer than two sequences.
+public struct DownstreamStandardErrors: Codable, Equatable, Sendable {
+    public var deltaCE: Double?
+    public var klSpliced: Double?
+    public var lossRecoveredZero: Double?
+    public var lossRecoveredMean: Double?
+    /// Sequences (clusters) the errors are computed over.
+    public var nSequences: Int
+
+    enum CodingKeys: String, CodingKey {
+        case deltaCE = "delta_ce", klSpliced = "kl_spliced", lossRecoveredZero = "loss_recovered_zero"
+        case lossRecoveredMean = "loss_recovered_mean", nSequences = "n_sequences"
     }
 }
 
@@ -305,10 +327,18 @@ struct DownstreamStats: Codable, Sendable {
     // The seed's per-batch means, and the sums of the batch still open.
     var batches = 0, batchMeanClean = 0.0, batchMeanSpliced = 0.0, zeroBatches = 0, batchMeanZero = 0.0
     var openTargets = 0, openClean = 0.0, openSpliced = 0.0, openZero = 0.0, openHasZero = false
+    // Per-sequence sums for the clustered standard errors: the open sequence, and the sums over closed ones.
+    var group = SequenceSums(), groups = ClusterSums()
 
-    mutating func add(_ losses: PositionLosses, rows: [Int]) {
+    /// Adds the positions `rows` (ascending) of a chunk whose sequence starts `isFirst` marks.
+    mutating func add(_ losses: PositionLosses, rows: [Int], isFirst: [Bool]) {
         var batchTargets = 0, clean = 0.0, spliced = 0.0, zero = 0.0
+        var previous = -1
         for row in rows {
+            // A sequence starts in (previous, row] even when its first position is not among `rows`.
+            if isFirst[(previous + 1)...row].contains(true) { closeSequence() }
+            previous = row
+            group.add(losses, row: row)
             positions += 1
             klSpliced += losses.klSpliced[row]
             if let kl = losses.klZero { klZero += kl[row]; zeroRows += 1 }
@@ -321,6 +351,7 @@ struct DownstreamStats: Codable, Sendable {
             if let ce = losses.ceZero { zero += ce[row] }
             if let ce = losses.ceMean { ceMean += ce[row]; meanTargets += 1 }
         }
+        if previous + 1 < isFirst.count, isFirst[(previous + 1)...].contains(true) { closeSequence() }
         targets += batchTargets
         ceClean += clean
         ceSpliced += spliced
@@ -332,8 +363,14 @@ struct DownstreamStats: Codable, Sendable {
         openHasZero = openHasZero || losses.ceZero != nil
     }
 
+    mutating func closeSequence() {
+        groups.add(group)
+        group = SequenceSums()
+    }
+
     /// Closes the open batch: its mean CEs join the seed's per-batch means (a batch without targets is not counted).
     mutating func finishBatch() {
+        closeSequence()
         defer { (openTargets, openClean, openSpliced, openZero, openHasZero) = (0, 0, 0, 0, false) }
         guard openTargets > 0 else { return }
         batches += 1
@@ -355,6 +392,7 @@ struct DownstreamStats: Codable, Sendable {
         uniformZeroRows += other.uniformZeroRows
         batches += other.batches; batchMeanClean += other.batchMeanClean; batchMeanSpliced += other.batchMeanSpliced
         zeroBatches += other.zeroBatches; batchMeanZero += other.batchMeanZero
+        groups.merge(other.groups)
     }
 
     func metrics() -> DownstreamMetrics {
@@ -378,6 +416,79 @@ struct DownstreamStats: Codable, Sendable {
             lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced),
             klSpliced: mean(klSpliced, positions), klZeroAblated: mean(klZero, zeroRows), klMeanAblated: mean(klMean, meanRows),
             seed: SeedAblationMetrics(baselineLoss: seedBaseline, zeroAblationLoss: seedZero, saeReconstructionLoss: seedSpliced,
-                                      lossRecovered: seedRecovered, nBatches: batches))
+                                      lossRecovered: seedRecovered, nBatches: batches),
+            standardErrors: groups.standardErrors(
+                deltaCE: spliced.flatMap { s in baseline.map { s - $0 } }, klSpliced: mean(klSpliced, positions),
+                lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced)))
+    }
+}
+
+/// Sums over the positions of one sequence.
+struct SequenceSums: Codable, Sendable {
+    var targets = 0, positions = 0
+    var delta = 0.0, kl = 0.0
+    /// a = CE_ablated − CE_spliced and c = CE_ablated − CE_baseline, for zero and mean ablation.
+    var zeroA = 0.0, zeroC = 0.0, meanA = 0.0, meanC = 0.0
+
+    mutating func add(_ losses: PositionLosses, row: Int) {
+        positions += 1
+        kl += losses.klSpliced[row]
+        guard losses.targets[row] >= 0 else { return }
+        targets += 1
+        let clean = losses.ceClean[row], spliced = losses.ceSpliced[row]
+        delta += spliced - clean
+        if let ce = losses.ceZero { zeroA += ce[row] - spliced; zeroC += ce[row] - clean }
+        if let ce = losses.ceMean { meanA += ce[row] - spliced; meanC += ce[row] - clean }
+    }
+}
+
+/// Sums over sequences of the products that the clustered standard errors expand into.
+struct ClusterSums: Codable, Sendable {
+    var count = 0
+    var deltaSquares = 0.0, deltaByTargets = 0.0, targetSquares = 0.0
+    var klSquares = 0.0, klByPositions = 0.0, positionSquares = 0.0
+    var zeroAA = 0.0, zeroAC = 0.0, zeroCC = 0.0, zeroC = 0.0
+    var meanAA = 0.0, meanAC = 0.0, meanCC = 0.0, meanC = 0.0
+    var targets = 0, positions = 0
+
+    mutating func add(_ g: SequenceSums) {
+        guard g.positions > 0 else { return }
+        let n = Double(g.targets), m = Double(g.positions)
+        count += 1
+        targets += g.targets; positions += g.positions
+        deltaSquares += g.delta * g.delta; deltaByTargets += g.delta * n; targetSquares += n * n
+        klSquares += g.kl * g.kl; klByPositions += g.kl * m; positionSquares += m * m
+        zeroAA += g.zeroA * g.zeroA; zeroAC += g.zeroA * g.zeroC; zeroCC += g.zeroC * g.zeroC; zeroC += g.zeroC
+        meanAA += g.meanA * g.meanA; meanAC += g.meanA * g.meanC; meanCC += g.meanC * g.meanC; meanC += g.meanC
+    }
+
+    mutating func merge(_ other: ClusterSums) {
+        count += other.count; targets += other.targets; positions += other.positions
+        deltaSquares += other.deltaSquares; deltaByTargets += other.deltaByTargets; targetSquares += other.targetSquares
+        klSquares += other.klSquares; klByPositions += other.klByPositions; positionSquares += other.positionSquares
+        zeroAA += other.zeroAA; zeroAC += other.zeroAC; zeroCC += other.zeroCC; zeroC += other.zeroC
+        meanAA += other.meanAA; meanAC += other.meanAC; meanCC += other.meanCC; meanC += other.meanC
+    }
+
+    func standardErrors(deltaCE: Double?, klSpliced: Double?, lossRecoveredZero: Double?,
+                        lossRecoveredMean: Double?) -> DownstreamStandardErrors {
+        let g = Double(count), correction = g / (g - 1)
+        /// SE of a per-item mean: Σ_g (V_g − n_g·mean)² expanded into the accumulated sums.
+        func ofMean(_ mean: Double?, squares: Double, cross: Double, sizes: Double, total: Int) -> Double? {
+            guard let mean, count > 1, total > 0 else { return nil }
+            let residual = max(0, squares - 2 * mean * cross + mean * mean * sizes)
+            return finite((correction * residual).squareRoot() / Double(total))
+        }
+        func ofRatio(_ ratio: Double?, aa: Double, ac: Double, cc: Double, c: Double) -> Double? {
+            guard let ratio, count > 1, c != 0 else { return nil }
+            let residual = max(0, aa - 2 * ratio * ac + ratio * ratio * cc)
+            return finite((correction * residual).squareRoot() / abs(c))
+        }
+        return DownstreamStandardErrors(
+            deltaCE: ofMean(deltaCE, squares: deltaSquares, cross: deltaByTargets, sizes: targetSquares, total: targets),
+            klSpliced: ofMean(klSpliced, squares: klSquares, cross: klByPositions, sizes: positionSquares, total: positions),
+            lossRecoveredZero: ofRatio(lossRecoveredZero, aa: zeroAA, ac: zeroAC, cc: zeroCC, c: zeroC),
+            lossRecoveredMean: ofRatio(lossRecoveredMean, aa: meanAA, ac: meanAC, cc: meanCC, c: meanC),
+            nSequences: count)
     }
 }

@@ -11,9 +11,11 @@ public struct MetricRow: Codable, Equatable, Sendable {
     public var seedValue: Double?
     public var seedDefinition: String?
     public var variant: TokenVariant
+    /// The standard error of `value` (clustered by sequence), where one is computed.
+    public var standardError: Double?
 
     public init(group: String, name: String, value: Double?, definition: String, seedValue: Double? = nil,
-                seedDefinition: String? = nil, variant: TokenVariant) {
+                seedDefinition: String? = nil, variant: TokenVariant, standardError: Double? = nil) {
         self.group = group
         self.name = name
         self.value = value
@@ -21,10 +23,11 @@ public struct MetricRow: Codable, Equatable, Sendable {
         self.seedValue = seedValue
         self.seedDefinition = seedDefinition
         self.variant = variant
+        self.standardError = standardError
     }
 
     enum CodingKeys: String, CodingKey {
-        case group, name, value, definition, variant
+        case group, name, value, definition, variant, standardError = "std_error"
         case seedValue = "seed_value", seedDefinition = "seed_definition"
     }
 
@@ -134,9 +137,10 @@ public enum MetricTable {
                       seedValue: m.seed.saeReconstructionLoss, seedDefinition: batchMean, variant: variant),
             MetricRow(group: "ablation", name: "delta_ce", value: m.deltaCE, definition: "CE_spliced − CE_baseline",
                       seedValue: seedDelta, seedDefinition: seedDelta == nil ? nil : "difference of the batch-mean CEs",
-                      variant: variant),
+                      variant: variant, standardError: m.standardErrors.deltaCE),
             MetricRow(group: "ablation", name: "kl_spliced", value: m.klSpliced,
-                      definition: "mean over positions of KL(p_clean ‖ p_spliced)", variant: variant),
+                      definition: "mean over positions of KL(p_clean ‖ p_spliced)", variant: variant,
+                      standardError: m.standardErrors.klSpliced),
         ]
         if m.ceZeroAblated != nil {
             rows += [
@@ -146,7 +150,8 @@ public enum MetricTable {
                 MetricRow(group: "ablation", name: "loss_recovered_zero", value: m.lossRecoveredZero,
                           definition: "(CE_zero − CE_spliced) / (CE_zero − CE_baseline), token-weighted CEs",
                           seedValue: m.seed.lossRecovered,
-                          seedDefinition: "1 − (L_sae − L_base)/(L_zero − L_base) from the batch-mean CEs", variant: variant),
+                          seedDefinition: "1 − (L_sae − L_base)/(L_zero − L_base) from the batch-mean CEs", variant: variant,
+                          standardError: m.standardErrors.lossRecoveredZero),
                 MetricRow(group: "ablation", name: "kl_zero_ablated", value: m.klZeroAblated,
                           definition: "mean over positions of KL(p_clean ‖ p_zero)", variant: variant),
             ]
@@ -156,7 +161,8 @@ public enum MetricTable {
                 MetricRow(group: "ablation", name: "ce_mean_ablated", value: m.ceMeanAblated,
                           definition: "mean CE with the hook replaced by the mean activation μ", variant: variant),
                 MetricRow(group: "ablation", name: "loss_recovered_mean", value: m.lossRecoveredMean,
-                          definition: "(CE_mean − CE_spliced) / (CE_mean − CE_baseline)", variant: variant),
+                          definition: "(CE_mean − CE_spliced) / (CE_mean − CE_baseline)", variant: variant,
+                          standardError: m.standardErrors.lossRecoveredMean),
                 MetricRow(group: "ablation", name: "kl_mean_ablated", value: m.klMeanAblated,
                           definition: "mean over positions of KL(p_clean ‖ p_mean)", variant: variant),
             ]

@@ -25,9 +25,20 @@ struct RunRecord {
         var warnings = ResultsDocument.warnings(sparsity: sparsity, downstream: downstream,
                                                 skipped: checkpoint.corpus.skipped, featureCount: featureCount)
         let total = checkpoint.corpus.tokens
-        if let ablationTokens = options.ablationTokens, options.ablation != .none, state.ablatedTokens < state.rows {
+        if let ablationTokens = options.ablationTokens, let downstream, state.ablatedTokens < state.rows {
+            let m = downstream.metrics[options.excludeFirstToken ? .withoutFirstToken : .allTokens]
+            func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {
+                guard let value, let error else { return nil }
+                return "\(name) \(String(format: "%.4g", value)) ± \(String(format: "%.2g", error))"
+            }
+            let precision = [plusMinus("ΔCE", m.deltaCE, m.standardErrors.deltaCE),
+                             plusMinus("KL", m.klSpliced, m.standardErrors.klSpliced),
+                             plusMinus("loss recovered (mean ablation)", m.lossRecoveredMean, m.standardErrors.lossRecoveredMean),
+                             plusMinus("loss recovered (zero ablation)", m.lossRecoveredZero, m.standardErrors.lossRecoveredZero)]
+                .compactMap { $0 }
             warnings.append("the ablation study ran on \(state.ablatedTokens) of \(total) tokens (evenly spaced batches, "
-                            + "--ablation-tokens \(ablationTokens)); use --ablation-tokens all for every token")
+                            + "--ablation-tokens \(ablationTokens)); use --ablation-tokens all for every token"
+                            + (precision.isEmpty ? "" : "; standard errors clustered by sequence: " + precision.joined(separator: ", ")))
         }
         results.set("warnings", .array((warnings + extraWarnings).map(OrderedJSON.string)))
         results.set("run", runBlock())

@@ -13,7 +13,9 @@ enum SummaryPage {
         context["has_warnings"] = !run.warnings.isEmpty
         if let table = run.metricTable, !table.isEmpty {
             context["metricTable"] = table.map { metric -> [String: Any] in
-                ["group": metric.group, "name": metric.name, "value": metric.value.map(NumberFormat.precise) ?? "–",
+                ["group": metric.group, "name": metric.name,
+                 "value": (metric.value.map(NumberFormat.precise) ?? "–")
+                    + (metric.standardError.map { " ± " + NumberFormat.precise($0) } ?? ""),
                  "definition": metric.definition ?? "", "seedValue": metric.seedValue.map(NumberFormat.precise) ?? "–",
                  "seedDefinition": metric.seedDefinition ?? "(no seed metric)",
                  "tokens": metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? ""]

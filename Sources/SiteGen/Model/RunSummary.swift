@@ -35,6 +35,8 @@ public struct RunSummary: Sendable {
         public var seedDefinition: String?
         /// `all_tokens` or `without_first_token` (nil in files that predate the variants).
         public var variant: String?
+        /// The standard error of `value`, where the run computed one.
+        public var standardError: Double?
     }
 
     /// Reads SUMMARY, config, results and README of `directory`. Missing optional files leave fields nil;
@@ -64,7 +66,8 @@ public struct RunSummary: Sendable {
                 guard let name = row.member("name")?.text else { return nil }
                 return Metric(group: row.member("group")?.text ?? "", name: name, value: row.member("value")?.number,
                               definition: row.member("definition")?.text, seedValue: row.member("seed_value")?.number,
-                              seedDefinition: row.member("seed_definition")?.text, variant: row.member("variant")?.text)
+                              seedDefinition: row.member("seed_definition")?.text, variant: row.member("variant")?.text,
+                              standardError: row.member("std_error")?.number)
             }
         }
         variant = results?.member("primary_variant")?.text ?? results?.member("variant")?.text

@@ -122,4 +122,89 @@ struct DownstreamAccumulatorTests {
         #expect(abs(m.klSpliced!) < 1e-6 && m.deltaCE == 0)
         #expect(m.lossRecoveredZero == 1)
     }
+
+    @Test("standard errors clustered by sequence equal the textbook formula, in any chunking and merged")
+    func clusteredStandardErrors() {
+        // Random logits for 7 sequences of 1–9 positions in 3 batches; vocab 11.
+        var random = SplitMix64(seed: 7)
+        func uniform() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
+        let vocab = 11
+        let lengths = [5, 1, 9, 3, 7, 2, 6]
+        var batches: [LogitBatch] = []
+        var perToken: [(sequence: Int, delta: Double?, kl: Double, a: Double?, c: Double?)] = []
+        func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
+            let m = Double(row.max()!), lse = m + log(row.reduce(0) { $0 + exp(Double($1) - m) })
+            return row.map { Double($0) - lse }
+        }
+        for group in [[0, 1, 2], [3, 4], [5, 6]] {
+            var clean: [Float] = [], spliced: [Float] = [], mean: [Float] = [], targets: [Int32] = [], isFirst: [Bool] = []
+            for sequence in group {
+                for position in 0..<lengths[sequence] {
+                    let c = (0..<vocab).map { _ in Float(uniform() * 6 - 3) }
+                    clean += c
+                    spliced += c.map { $0 + Float(uniform() - 0.5) }
+                    mean += c.map { $0 * 0.1 + Float(uniform()) }
+                    // Mostly the clean run's favourite, so that CE_baseline < CE_mean and loss recovered exists.
+                    let favourite = c.indices.max { c[$0] < c[$1] }!
+                    let guess = uniform() < 0.7 ? favourite : Int(random.next() % UInt64(vocab))
+                    let target: Int32 = position + 1 < lengths[sequence] ? Int32(guess) : -1
+                    targets.append(target)
+                    isFirst.append(position == 0)
+                    let p = logSoftmax(c[...]), q = logSoftmax(spliced[(spliced.count - vocab)...])
+                    let r = logSoftmax(mean[(mean.count - vocab)...])
+                    let kl = zip(p, q).reduce(0) { $0 + exp($1.0) * ($1.0 - $1.1) }
+                    if target >= 0 {
+                        let t = Int(target)
+                        perToken.append((sequence, -q[t] + p[t], kl, -r[t] + q[t], -r[t] + p[t]))
+                    } else {
+                        perToken.append((sequence, nil, kl, nil, nil))
+                    }
+                }
+            }
+            batches.append(LogitBatch(clean: clean, spliced: spliced, meanAblated: mean, targets: targets, isFirst: isFirst))
+        }
+        // The textbook cluster-robust formulas, from the per-token values.
+        let g = Double(lengths.count)
+        func clusteredMean(_ values: [(Int, Double)]) -> (mean: Double, se: Double) {
+            let mean = values.map(\.1).reduce(0, +) / Double(values.count)
+            var residuals = [Double](repeating: 0, count: lengths.count)
+            for (sequence, value) in values { residuals[sequence] += value - mean }
+            return (mean, (g / (g - 1) * residuals.reduce(0) { $0 + $1 * $1 }).squareRoot() / Double(values.count))
+        }
+        let delta = clusteredMean(perToken.compactMap { t in t.delta.map { (t.sequence, $0) } })
+        let kl = clusteredMean(perToken.map { ($0.sequence, $0.kl) })
+        let a = perToken.compactMap(\.a), c = perToken.compactMap(\.c)
+        let ratio = a.reduce(0, +) / c.reduce(0, +)
+        var residuals = [Double](repeating: 0, count: lengths.count)
+        for t in perToken where t.a != nil { residuals[t.sequence] += t.a! - ratio * t.c! }
+        let ratioSE = (g / (g - 1) * residuals.reduce(0) { $0 + $1 * $1 }).squareRoot() / abs(c.reduce(0, +))
+
+        func check(_ accumulator: DownstreamAccumulator, _ what: String) {
+            let m = accumulator.result.metrics.allTokens, e = m.standardErrors
+            #expect(e.nSequences == lengths.count, "\(what)")
+            #expect(isClose(m.deltaCE, delta.mean) && isClose(m.klSpliced, kl.mean) && isClose(m.lossRecoveredMean, ratio), "\(what): \(m.lossRecoveredMean ?? .nan) vs \(ratio), \(m.ceMeanAblated ?? .nan) \(m.ceBaseline ?? .nan)")
+            #expect(isClose(e.deltaCE, delta.se) && isClose(e.klSpliced, kl.se) && isClose(e.lossRecoveredMean, ratioSE), "\(what)")
+            #expect(e.lossRecoveredZero == nil)
+            #expect(accumulator.result.metrics.withoutFirstToken.standardErrors.nSequences == lengths.count - 1, "\(what)")
+        }
+        var whole = DownstreamAccumulator(vocabularySize: vocab)
+        for batch in batches { whole.add(batch) }
+        check(whole, "whole batches")
+        var chunked = DownstreamAccumulator(vocabularySize: vocab)
+        for batch in batches {
+            let n = batch.targets.count
+            for start in stride(from: 0, to: n, by: 4) {
+                let rows = start..<min(start + 4, n)
+                func slice(_ v: [Float]?) -> [Float]? { v.map { Array($0[(rows.lowerBound * vocab)..<(rows.upperBound * vocab)]) } }
+                chunked.add(LogitBatch(clean: slice(batch.clean)!, spliced: slice(batch.spliced)!,
+                                       meanAblated: slice(batch.meanAblated), targets: Array(batch.targets[rows]),
+                                       isFirst: Array(batch.isFirst[rows])), endsBatch: rows.upperBound == n)
+            }
+        }
+        check(chunked, "chunks of 4 positions")
+        var first = DownstreamAccumulator(vocabularySize: vocab), rest = DownstreamAccumulator(vocabularySize: vocab)
+        first.add(batches[0])
+        for batch in batches.dropFirst() { rest.add(batch) }
+        check(first.merged(with: rest), "merged")
+    }
 }
