@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SiteGenTests", dependencies: ["SiteGen", "Analyze"], path: "Tests/SiteGenTests"),
         // Runs the built `sae-report` binary (the dependency makes `swift test` build it first): one process per run,
         // as users run it, so signals, exit codes and run-to-run determinism are tested for real.
-        .testTarget(name: "CLITests", dependencies: ["sae-report"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["sae-report", "Analyze"], path: "Tests/CLITests"),
     ],
     // Swift 5 language mode: the numeric kernels share raw buffers across DispatchQueue.concurrentPerform
     // iterations by design, which Swift 6's strict Sendable checking cannot express without noise.

@@ -22,7 +22,7 @@ enum ClusterPages {
         let globalIDs = Array((set.order.isEmpty ? clusters.flatMap(\.members) : set.order).filter { $0 >= 0 && $0 < n }
             .prefix(globalLimit))
 
-        // One pass per matrix: read it, cut out every sub-matrix, release it.
+        // One pass per matrix: map it, cut out every sub-matrix (reading only their pages), unmap it.
         var similarity: [Int: [Float]] = [:], cooccurrence: [Int: [Float]] = [:]
         var globalSimilarity: [Float]?, globalCooccurrence: [Float]?
         if let url = data.directory.similarityURL {
