@@ -60,20 +60,6 @@ enum SAEBench {
             report("decode dense  (L0 \(l0), density \(String(format: "%.4f", density)))", n, best { _ = sae.decode(tokenCodes, path: .dense) })
         }
 
-        // CE/KL over Qwen3's vocabulary: 64 positions, clean + spliced + zero + mean logits.
-        let vocabulary = 151_936, positions = 64
-        let clean = (0..<(positions * vocabulary)).map { _ in 3 * random.normal() }
-        let spliced = clean.map { $0 + 0.3 * random.normal() }
-        let meanAblated = clean.map { 0.5 * $0 + random.normal() }
-        let batch = LogitBatch(clean: clean, spliced: spliced, zeroAblated: [Float](repeating: 0, count: clean.count),
-                               meanAblated: meanAblated, targets: (0..<positions).map { Int32($0 * 97) },
-                               isFirst: (0..<positions).map { $0 == 0 })
-        report("CE/KL accumulator (vocab \(vocabulary), 4 runs)", positions, best {
-            var downstream = DownstreamAccumulator(vocabularySize: vocabulary)
-            downstream.add(batch)
-            _ = downstream.result
-        })
-
         let reconstruction = sae.decode(codes)
         let isFirst = (0..<n).map { $0 % 64 == 0 }
         report("sparsity + reconstruction accumulators", n, best {

@@ -9,6 +9,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "sae": SAEBench.run,
     "formats": FormatsBench.run,
     "features": FeaturesBench.run,
+    "ablation": AblationBench.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The output tokens each feature's decoder direction most promotes and suppresses through the unembedding
 /// (the "logit lens" of sae_vis and Neuronpedia): the largest and smallest entries of each row of
@@ -32,33 +33,33 @@ public struct LogitEffects: Sendable {
         let k = self.k
         var top = [Effect](repeating: Effect(tokenID: -1, value: -.infinity), count: m * k)
         var bottom = [Effect](repeating: Effect(tokenID: -1, value: .infinity), count: m * k)
+        guard m > 0, k > 0 else { (promoted, suppressed) = (top, bottom); return }
+        // γ is folded into the decoder's rows ((W_dec·diag γ)·W_Uᵀ = W_dec·(W_U·diag γ)ᵀ), so the products read W_U
+        // in place instead of a scaled copy of it.
+        var scaled = decoder.values
+        if let gamma = finalNormWeight {
+            for f in 0..<m { for x in 0..<d { scaled[f * d + x] *= gamma[x] } }
+        }
         let chunk = max(1, min(vocabularyChunk, vocabulary))
-        var weights = [Float](repeating: 0, count: chunk * d)
-        var logits = [Float](repeating: 0, count: m * chunk)
-        for start in stride(from: 0, to: vocabulary, by: chunk) {
-            let width = min(chunk, vocabulary - start)
-            for t in 0..<width {
-                for x in 0..<d {
-                    weights[t * d + x] = unembedding.values[(start + t) * d + x] * (finalNormWeight?[x] ?? 1)
-                }
-            }
-            decoder.values.withUnsafeBufferPointer { a in
-                weights.withUnsafeBufferPointer { b in
-                    logits.withUnsafeMutableBufferPointer { c in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(d), 1,
-                                    a.baseAddress!, Int32(d), b.baseAddress!, Int32(d), 0, c.baseAddress!, Int32(width))
-                    }
-                }
-            }
-            for f in 0..<m {
-                for t in 0..<width {
-                    let value = logits[f * width + t]
-                    // Tokens arrive in increasing id, so strict comparisons keep the lower id on ties.
-                    if value > top[f * k + k - 1].value {
-                        Self.insert(Effect(tokenID: start + t, value: value), into: &top, base: f * k, k: k, before: >)
-                    }
-                    if value < bottom[f * k + k - 1].value {
-                        Self.insert(Effect(tokenID: start + t, value: value), into: &bottom, base: f * k, k: k, before: <)
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: m * chunk)
+        defer { logits.deallocate() }
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, m)
+        scaled.withUnsafeBufferPointer { a in
+            unembedding.values.withUnsafeBufferPointer { b in
+                top.withUnsafeMutableBufferPointer { top in
+                    bottom.withUnsafeMutableBufferPointer { bottom in
+                        let top = top.baseAddress!, bottom = bottom.baseAddress!
+                        for start in stride(from: 0, to: vocabulary, by: chunk) {
+                            let width = min(chunk, vocabulary - start)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(d), 1,
+                                        a.baseAddress!, Int32(d), b.baseAddress! + start * d, Int32(d), 0, logits, Int32(width))
+                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                                for f in (m * worker / workers)..<(m * (worker + 1) / workers) {
+                                    Self.scan(logits + f * width, count: width, firstToken: start,
+                                              top: top + f * k, bottom: bottom + f * k, k: k)
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -67,18 +68,36 @@ public struct LogitEffects: Sendable {
         suppressed = bottom
     }
 
+    /// Merges one feature's chunk of values (tokens `firstToken...`) into its best-first lists. Tokens arrive in
+    /// increasing id and comparisons are strict, so ties keep the lower id.
+    private static func scan(_ values: UnsafePointer<Float>, count: Int, firstToken: Int,
+                             top: UnsafeMutablePointer<Effect>, bottom: UnsafeMutablePointer<Effect>, k: Int) {
+        var highest = top[k - 1].value, lowest = bottom[k - 1].value
+        for index in 0..<count {
+            let value = values[index]
+            if value > highest {
+                insert(Effect(tokenID: firstToken + index, value: value), into: top, k: k, before: >)
+                highest = top[k - 1].value
+            }
+            if value < lowest {
+                insert(Effect(tokenID: firstToken + index, value: value), into: bottom, k: k, before: <)
+                lowest = bottom[k - 1].value
+            }
+        }
+    }
+
     /// The promoted and suppressed tokens of `feature`.
     public func effects(of feature: Int) -> (promoted: ArraySlice<Effect>, suppressed: ArraySlice<Effect>) {
         (promoted[feature * k..<(feature + 1) * k], suppressed[feature * k..<(feature + 1) * k])
     }
 
-    private static func insert(_ effect: Effect, into list: inout [Effect], base: Int, k: Int,
+    private static func insert(_ effect: Effect, into list: UnsafeMutablePointer<Effect>, k: Int,
                                before: (Float, Float) -> Bool) {
         var slot = k - 1
-        while slot > 0 && before(effect.value, list[base + slot - 1].value) {
-            list[base + slot] = list[base + slot - 1]
+        while slot > 0 && before(effect.value, list[slot - 1].value) {
+            list[slot] = list[slot - 1]
             slot -= 1
         }
-        list[base + slot] = effect
+        list[slot] = effect
     }
 }

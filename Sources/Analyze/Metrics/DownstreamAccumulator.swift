@@ -1,36 +1,10 @@
-import Dispatch
 import Foundation
-
-/// The logits of one batch of token positions under the clean model and the patched runs.
-public struct LogitBatch: Sendable {
-    /// Row-major `[positions, vocab]` logits of the unmodified model.
-    public var clean: [Float]
-    /// The same with the hook activation replaced by the SAE reconstruction.
-    public var spliced: [Float]
-    /// The same with the hook activation replaced by zeros (nil when not run).
-    public var zeroAblated: [Float]?
-    /// The same with the hook activation replaced by the mean activation μ (nil when not run).
-    public var meanAblated: [Float]?
-    /// The next token of each position (the CE target), or -1 where the position has none (last of its text).
-    public var targets: [Int32]
-    /// Whether each position is the first of its text or window.
-    public var isFirst: [Bool]
-
-    public init(clean: [Float], spliced: [Float], zeroAblated: [Float]? = nil, meanAblated: [Float]? = nil,
-                targets: [Int32], isFirst: [Bool]) {
-        self.clean = clean
-        self.spliced = spliced
-        self.zeroAblated = zeroAblated
-        self.meanAblated = meanAblated
-        self.targets = targets
-        self.isFirst = isFirst
-    }
-}
 
 /// Streaming next-token metrics: cross-entropy of the clean, SAE-spliced, zero- and mean-ablated runs as
 /// token-weighted means over next-token targets, KL(p_clean ‖ p_patched) per position (every position, targets or
-/// not), loss recovered, ΔCE, and the seed's "mean of per-batch mean CE". A seed batch may arrive in several
-/// chunks of positions (logits over a large vocabulary are big): pass `endsBatch: false` for all but its last chunk.
+/// not), loss recovered, ΔCE, the seed's "mean of per-batch mean CE", and their standard errors. It takes per-token
+/// losses (`TokenLosses`, from the model's fused LM head); a seed batch may arrive in several chunks of positions:
+/// pass `endsBatch: false` for all but its last chunk.
 ///
 /// "Without first token" drops the predictions made *at* the first position of a text (the spliced run still patches
 /// every position; only the averaging changes).
@@ -44,17 +18,11 @@ public struct DownstreamAccumulator: Codable, Sendable {
     }
 
     /// Adds a chunk of positions; `endsBatch` closes the current seed batch (for the seed's per-batch means).
-    public mutating func add(_ batch: LogitBatch, endsBatch: Bool = true) {
-        let positions = batch.targets.count, v = vocabularySize
-        precondition(batch.isFirst.count == positions && batch.clean.count == positions * v && batch.spliced.count == positions * v)
-        precondition(batch.zeroAblated.map { $0.count == positions * v } ?? true)
-        precondition(batch.meanAblated.map { $0.count == positions * v } ?? true)
-        precondition(batch.targets.allSatisfy { $0 < Int32(v) }, "target id outside the vocabulary")
-
-        let losses = PositionLosses.compute(batch, vocabularySize: v)
-        let variants = rowsByVariant(isFirst: batch.isFirst)
-        stats.allTokens.add(losses, rows: variants.allTokens, isFirst: batch.isFirst)
-        stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken, isFirst: batch.isFirst)
+    public mutating func add(_ losses: TokenLosses, endsBatch: Bool = true) {
+        precondition(losses.isFirst.count == losses.targets.count, "one isFirst flag per position")
+        let variants = rowsByVariant(isFirst: losses.isFirst)
+        stats.allTokens.add(losses, rows: variants.allTokens, isFirst: losses.isFirst)
+        stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken, isFirst: losses.isFirst)
         if endsBatch {
             stats.allTokens.finishBatch()
             stats.withoutFirstToken.finishBatch()
@@ -173,150 +141,6 @@ public struct DownstreamResult: Codable, Equatable, Sendable {
     }
 }
 
-/// Per-position CE (NaN where no target) and KL of each run, computed in parallel over positions.
-struct PositionLosses {
-    var targets: [Int32]
-    var ceClean: [Double], ceSpliced: [Double], ceZero: [Double]?, ceMean: [Double]?
-    var klSpliced: [Double], klZero: [Double]?, klMean: [Double]?
-    /// Whether each zero-ablated logit row is constant.
-    var uniformZero: [Bool]?
-
-    static func compute(_ batch: LogitBatch, vocabularySize v: Int) -> PositionLosses {
-        let n = batch.targets.count
-        let runs: [[Float]] = [batch.spliced] + [batch.zeroAblated, batch.meanAblated].compactMap { $0 }
-        // One flat buffer per quantity, run after run (`[run · n + position]`): the workers write disjoint elements
-        // through raw pointers. (Nested arrays made with `repeating:` share one buffer, and the first write to each
-        // would trigger a copy-on-write from every worker at once: a data race that corrupted the heap.)
-        var ce = [Double](repeating: .nan, count: (runs.count + 1) * n)
-        var kl = [Double](repeating: .nan, count: runs.count * n)
-        var uniform = [Bool](repeating: false, count: n)
-        ce.withUnsafeMutableBufferPointer { ceRows in
-            kl.withUnsafeMutableBufferPointer { klRows in
-                uniform.withUnsafeMutableBufferPointer { uniformRows in
-                    let ceRows = ceRows, klRows = klRows, uniformRows = uniformRows
-                    let blocks = min(n, 64)
-                    DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                        var probabilities = [Float](repeating: 0, count: v)
-                        for position in stride(from: block, to: n, by: blocks) {
-                            batch.clean.withUnsafeBufferPointer { clean in
-                                let cleanRow = clean.baseAddress! + position * v
-                                let cleanLSE = logSumExp(cleanRow, count: v, probabilities: &probabilities)
-                                let target = Int(batch.targets[position])
-                                if target >= 0 { ceRows[position] = cleanLSE - Double(cleanRow[target]) }
-                                for (index, run) in runs.enumerated() {
-                                    run.withUnsafeBufferPointer { logits in
-                                        let row = logits.baseAddress! + position * v
-                                        let lse = logSumExp(row, count: v, probabilities: nil)
-                                        if target >= 0 { ceRows[(index + 1) * n + position] = lse - Double(row[target]) }
-                                        // KL(p‖q) = Σ p (z − w) − lse_p + lse_q.
-                                        klRows[index * n + position] = max(0, expectedDifference(probabilities, cleanRow, row, count: v) - cleanLSE + lse)
-                                        if index == 1, batch.zeroAblated != nil { uniformRows[position] = isConstant(row, count: v) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        func ceOf(_ run: Int) -> [Double] { Array(ce[(run * n)..<((run + 1) * n)]) }
-        func klOf(_ run: Int) -> [Double] { Array(kl[(run * n)..<((run + 1) * n)]) }
-        var losses = PositionLosses(targets: batch.targets, ceClean: ceOf(0), ceSpliced: ceOf(1), ceZero: nil, ceMean: nil,
-                                    klSpliced: klOf(0), klZero: nil, klMean: nil)
-        var next = 1
-        if batch.zeroAblated != nil {
-            losses.ceZero = ceOf(next + 1)
-            losses.klZero = klOf(next)
-            losses.uniformZero = uniform
-            next += 1
-        }
-        if batch.meanAblated != nil {
-            losses.ceMean = ceOf(next + 1)
-            losses.klMean = klOf(next)
-        }
-        return losses
-    }
-}
-
-/// log Σ exp(row), accumulated in Float64 per 1024-element chunk; optionally writes the softmax into `probabilities`.
-private func logSumExp(_ row: UnsafePointer<Float>, count: Int, probabilities: UnsafeMutablePointer<Float>?) -> Double {
-    var lanesMaximum = SIMD8<Float>(repeating: -.infinity)
-    var index = 0
-    while index + 8 <= count {
-        lanesMaximum = pointwiseMax(lanesMaximum, load8(row, index))
-        index += 8
-    }
-    var maximum = lanesMaximum.max()
-    while index < count {
-        maximum = max(maximum, row[index])
-        index += 1
-    }
-    var total = 0.0
-    var start = 0
-    while start < count {
-        let end = min(count, start + 1024)
-        var lanes = SIMD8<Float>()
-        var i = start
-        while i + 8 <= end {
-            let e = exp8(load8(row, i) - maximum)
-            if let probabilities { store8(e, probabilities, i) }
-            lanes += e
-            i += 8
-        }
-        var chunk = Double(lanes.sum())
-        while i < end {
-            let e = exp1(row[i] - maximum)
-            probabilities?[i] = e
-            chunk += Double(e)
-            i += 1
-        }
-        total += chunk
-        start = end
-    }
-    if let probabilities {
-        let scale = Float(1 / total)
-        for i in 0..<count { probabilities[i] *= scale }
-    }
-    return Double(maximum) + log(total)
-}
-
-/// Σ p_i (z_i − w_i), accumulated in Float64 per chunk.
-private func expectedDifference(_ p: UnsafePointer<Float>, _ z: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count: Int) -> Double {
-    var total = 0.0
-    var start = 0
-    while start < count {
-        let end = min(count, start + 1024)
-        var lanes = SIMD8<Float>()
-        var i = start
-        while i + 8 <= end {
-            lanes += load8(p, i) * (load8(z, i) - load8(w, i))
-            i += 8
-        }
-        var chunk = Double(lanes.sum())
-        while i < end {
-            chunk += Double(p[i] * (z[i] - w[i]))
-            i += 1
-        }
-        total += chunk
-        start = end
-    }
-    return total
-}
-
-private func isConstant(_ row: UnsafePointer<Float>, count: Int) -> Bool {
-    let first = SIMD8<Float>(repeating: row[0])
-    var index = 0
-    while index + 8 <= count {
-        if any(load8(row, index) .!= first) { return false }
-        index += 8
-    }
-    while index < count {
-        if row[index] != row[0] { return false }
-        index += 1
-    }
-    return true
-}
-
 /// Sums for one token variant.
 struct DownstreamStats: Codable, Sendable {
     var targets = 0, positions = 0
@@ -331,7 +155,7 @@ struct DownstreamStats: Codable, Sendable {
     var group = SequenceSums(), groups = ClusterSums()
 
     /// Adds the positions `rows` (ascending) of a chunk whose sequence starts `isFirst` marks.
-    mutating func add(_ losses: PositionLosses, rows: [Int], isFirst: [Bool]) {
+    mutating func add(_ losses: TokenLosses, rows: [Int], isFirst: [Bool]) {
         var batchTargets = 0, clean = 0.0, spliced = 0.0, zero = 0.0
         var previous = -1
         for row in rows {
@@ -430,7 +254,7 @@ struct SequenceSums: Codable, Sendable {
     /// a = CE_ablated − CE_spliced and c = CE_ablated − CE_baseline, for zero and mean ablation.
     var zeroA = 0.0, zeroC = 0.0, meanA = 0.0, meanC = 0.0
 
-    mutating func add(_ losses: PositionLosses, row: Int) {
+    mutating func add(_ losses: TokenLosses, row: Int) {
         positions += 1
         kl += losses.klSpliced[row]
         guard losses.targets[row] >= 0 else { return }

@@ -16,6 +16,21 @@ public enum BLAS {
     /// Sets the number of threads OpenBLAS uses for one product.
     public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 
+    /// A one-line note when the environment pins OpenBLAS to kernels without AVX-512 (`OPENBLAS_CORETYPE`, e.g.
+    /// Haswell) on a CPU that has AVX-512, else nil. The pin is the user's setting and is left alone; without it OpenBLAS picks
+    /// AVX-512 kernels, about 1.8× the matrix-product throughput (scripts/bench-forward.sh measures both).
+    public static var pinnedKernelsNote: String? {
+        guard let pinned = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !pinned.isEmpty,
+              let core = coreName, coresWithoutAVX512.contains(core.lowercased()),
+              let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              cpu.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") })
+        else { return nil }
+        return "OPENBLAS_CORETYPE=\(pinned) pins OpenBLAS to its \(core) kernels (no AVX-512) on a CPU with AVX-512; "
+            + "unset it for about 1.8x faster matrix products"
+    }
+
+    private static let coresWithoutAVX512: Set<String> = ["haswell", "zen", "sandybridge", "excavator", "steamroller", "piledriver", "bulldozer"]
+
     /// Call before the first product: one OpenBLAS thread per core (unless OPENBLAS_NUM_THREADS says otherwise).
     public static func configure() { configureOnce }
 

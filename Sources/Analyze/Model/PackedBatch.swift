@@ -40,6 +40,18 @@ public struct PackedBatch: Equatable, Sendable {
     /// The length of the longest sequence.
     public var longestSequence: Int { sequences.map(\.count).max() ?? 0 }
 
+    /// `count` copies of this batch laid end to end (copy c's rows are `c · tokenCount + row`): the batch of a
+    /// stacked multi-variant pass.
+    public func repeated(_ count: Int) -> PackedBatch {
+        var result = PackedBatch()
+        for _ in 0..<count {
+            for sequence in sequences {
+                result.append(tokens[sequence.rows], text: sequence.text, start: sequence.start)
+            }
+        }
+        return result
+    }
+
     /// Splits every text into consecutive windows of at most `context` tokens (each window is a sequence whose
     /// positions restart at 0) and packs the windows, in order, into batches of at most `maxTokens` tokens
     /// (a batch holds at least one window, so `maxTokens` below `context` still makes progress).

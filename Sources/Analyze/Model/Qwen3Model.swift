@@ -77,6 +77,32 @@ public final class Qwen3Model {
         return hidden
     }
 
+    /// Runs the rest of the model from `capture` once per entry of `replacements` (each `[n, d]` standing in for
+    /// `capture.activations`; nil keeps them), all as one pass over the variants stacked row-wise
+    /// (`replacements.count · n` rows: one sweep over the suffix's weights for every variant, and larger products).
+    /// Returns the final hidden states variant after variant, `[replacements.count · n, d]`: the input of
+    /// `nextTokenStatistics(batch:stackedHidden:runs:)`. Row for row equal to separate `continueForward` calls
+    /// up to the products' summation order.
+    public func continueForward(from capture: HookCapture, replacements: [Activations?], batch: PackedBatch) throws -> Activations {
+        let n = batch.tokenCount, d = config.hiddenSize
+        for replacement in replacements.compactMap({ $0 }) where replacement.rows != n || replacement.width != d {
+            throw InputError("a replacement for \(capture.hook) is [\(replacement.rows), \(replacement.width)], but the batch needs [\(n), \(d)]")
+        }
+        guard replacements.count != 1 else {
+            var single = capture
+            if let replacement = replacements[0] { single.activations = replacement }
+            return try continueForward(from: single, batch: batch)
+        }
+        var values: [Float] = []
+        values.reserveCapacity(replacements.count * n * d)
+        for replacement in replacements { values += (replacement ?? capture.activations).values }
+        let stacked = HookCapture(hook: capture.hook, activations: Activations(rows: replacements.count * n, width: d, values: values),
+                                  residual: capture.residual.map { residual in
+                                      Array((0..<replacements.count).map { _ in residual }.joined())
+                                  })
+        return try continueForward(from: stacked, batch: batch.repeated(replacements.count))
+    }
+
     // MARK: - The pass
 
     private enum Outcome {

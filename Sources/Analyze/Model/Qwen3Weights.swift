@@ -72,8 +72,8 @@ public final class Qwen3Weights: Sendable {
     /// The number of blocks loaded (from block 0).
     public var blockCount: Int { blocks.count }
 
-    /// The LM head matrix `[vocab, d]`.
-    var head: [Float] { untiedHead ?? embedding }
+    /// The LM head matrix `[vocab, d]` (the embedding when the two are tied).
+    public var head: [Float] { untiedHead ?? embedding }
 }
 
 /// Reads one tensor as fp32 with its shape and values checked; errors name the checkpoint directory.

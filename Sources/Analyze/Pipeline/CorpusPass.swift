@@ -58,47 +58,31 @@ final class CorpusPass {
     /// Forces the database columns to disk, so a checkpoint of `state` never points past what survives a crash.
     func synchronize() throws { try collector?.writer.synchronize() }
 
-    /// Runs the suffix of the model from the hook for each variant and feeds the next-token statistics,
-    /// `chunkRows` positions of logits at a time.
+    /// Runs the suffix of the model from the hook once for the clean run and every patched variant, stacked into
+    /// one pass, and feeds their next-token losses (the fused LM head: no `[rows, vocab]` logits) to the accumulator.
     private func ablate(batch: PackedBatch, capture: HookCapture, reconstruction: [Float], isFirst: [Bool]) throws {
         let model = inputs.model
-        let n = batch.tokenCount, d = model.config.hiddenSize, vocabulary = model.config.vocabSize
-        func replaced(_ values: [Float]) -> HookCapture {
-            var copy = capture
-            copy.activations = Activations(rows: n, width: d, values: values)
-            return copy
-        }
-        let clean = try model.continueForward(from: capture, batch: batch)
-        let spliced = try model.continueForward(from: replaced(reconstruction), batch: batch)
-        let wantsZero = options.ablation == .zero || options.ablation == .both
-        // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
-        // final RMSNorm, so its logits are all zero: skip the suffix and use zero logits (same numbers, no FLOPs).
-        let zeroIsUniform = wantsZero && Self.zeroResidualGivesZeroLogits(model.config, hook: capture.hook)
-        let zero = wantsZero && !zeroIsUniform
-            ? try model.continueForward(from: replaced([Float](repeating: 0, count: n * d)), batch: batch) : nil
-        let meanAblated = options.ablation == .mean || options.ablation == .both
-            ? try model.continueForward(from: replaced((0..<n).flatMap { _ in calibration.mean }), batch: batch) : nil
-
-        var targets = [Int32](repeating: -1, count: n)
-        for sequence in batch.sequences {
-            for row in sequence.rows.dropLast() { targets[row] = batch.tokens[row + 1] }
-        }
-        let chunkRows = max(8, min(256, (64 << 20) / (vocabulary * 4)))
-        for start in stride(from: 0, to: n, by: chunkRows) {
-            let rows = start..<min(start + chunkRows, n)
-            func logits(_ hidden: Activations?) -> [Float]? {
-                guard let hidden else { return nil }
-                return [Float](unsafeUninitializedCapacity: rows.count * vocabulary) { buffer, count in
-                    model.logits(hidden, rows: rows, into: buffer)
-                    count = rows.count * vocabulary
-                }
+        let n = batch.tokenCount, d = model.config.hiddenSize
+        var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: reconstruction)]
+        var zero: TokenLosses.ZeroRun?
+        if options.ablation == .zero || options.ablation == .both {
+            // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
+            // final RMSNorm, so its logits are all zero: the uniform distribution, with no pass of its own.
+            if Self.zeroResidualGivesZeroLogits(model.config, hook: capture.hook) {
+                zero = .uniform(vocabularySize: model.config.vocabSize)
+            } else {
+                zero = .run(replacements.count)
+                replacements.append(Activations(rows: n, width: d, values: [Float](repeating: 0, count: n * d)))
             }
-            let zeroLogits = zeroIsUniform ? [Float](repeating: 0, count: rows.count * vocabulary) : logits(zero)
-            state.downstream.add(LogitBatch(clean: logits(clean)!, spliced: logits(spliced)!, zeroAblated: zeroLogits,
-                                            meanAblated: logits(meanAblated), targets: Array(targets[rows]),
-                                            isFirst: Array(isFirst[rows])),
-                                 endsBatch: rows.upperBound == n)
         }
+        var mean: Int?
+        if options.ablation == .mean || options.ablation == .both {
+            mean = replacements.count
+            replacements.append(Activations(rows: n, width: d, values: Array((0..<n).map { _ in calibration.mean }.joined())))
+        }
+        let hidden = try model.continueForward(from: capture, replacements: replacements, batch: batch)
+        let statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: hidden, runs: replacements.count)
+        state.downstream.add(TokenLosses(statistics, isFirst: isFirst, spliced: 1, zero: zero, mean: mean))
     }
 
     /// Whether replacing the residual stream at `hook` by zeros gives all-zero logits: true for residual hooks of

@@ -2,6 +2,47 @@ import Foundation
 import Testing
 @testable import Analyze
 
+/// Logits of a chunk of positions under each run, turned into `TokenLosses` by a plain float64 log-softmax: the
+/// tests' own reference for the CE and KL that the model's fused LM head computes in production.
+struct LogitBatch {
+    var clean: [Float], spliced: [Float], zeroAblated: [Float]?, meanAblated: [Float]?
+    var targets: [Int32], isFirst: [Bool]
+
+    init(clean: [Float], spliced: [Float], zeroAblated: [Float]? = nil, meanAblated: [Float]? = nil,
+         targets: [Int32], isFirst: [Bool]) {
+        (self.clean, self.spliced, self.zeroAblated, self.meanAblated) = (clean, spliced, zeroAblated, meanAblated)
+        (self.targets, self.isFirst) = (targets, isFirst)
+    }
+
+    func losses(vocabulary v: Int) -> TokenLosses {
+        let n = targets.count
+        func logSoftmax(_ logits: [Float], _ p: Int) -> [Double] {
+            let row = logits[(p * v)..<((p + 1) * v)].map(Double.init)
+            let m = row.max()!, lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
+            return row.map { $0 - lse }
+        }
+        func ce(_ logits: [Float]) -> [Double] {
+            (0..<n).map { p in targets[p] >= 0 ? -logSoftmax(logits, p)[Int(targets[p])] : .nan }
+        }
+        func kl(_ logits: [Float]) -> [Double] {
+            (0..<n).map { p in
+                let a = logSoftmax(clean, p), b = logSoftmax(logits, p)
+                return zip(a, b).reduce(0) { $0 + exp($1.0) * ($1.0 - $1.1) }
+            }
+        }
+        return TokenLosses(targets: targets, isFirst: isFirst, ceClean: ce(clean), ceSpliced: ce(spliced),
+                           ceZero: zeroAblated.map(ce), ceMean: meanAblated.map(ce), klSpliced: kl(spliced),
+                           klZero: zeroAblated.map(kl), klMean: meanAblated.map(kl),
+                           uniformZero: zeroAblated.map { z in (0..<n).map { p in Set(z[(p * v)..<((p + 1) * v)]).count == 1 } })
+    }
+}
+
+extension DownstreamAccumulator {
+    mutating func add(_ batch: LogitBatch, endsBatch: Bool = true) {
+        add(batch.losses(vocabulary: vocabularySize), endsBatch: endsBatch)
+    }
+}
+
 @Suite("CE / KL accumulator against numpy")
 struct DownstreamAccumulatorTests {
     static func batches() throws -> (vocab: Int, batches: [LogitBatch], golden: [String: Any]) {

@@ -19,4 +19,14 @@ import Testing
         let batches = PackedBatch.pack([Array(0..<6), [7]], context: 6, maxTokens: 2)
         #expect(batches.map(\.tokenCount) == [6, 1])
     }
+
+    @Test func repeatingStacksCopiesWithTheirOwnRows() {
+        let batch = PackedBatch.pack([[1, 2, 3], [4, 5]], context: 2, maxTokens: 8)[0]
+        let twice = batch.repeated(2)
+        #expect(twice.tokens == batch.tokens + batch.tokens)
+        #expect(twice.sequences.map(\.rows) == [0..<2, 2..<3, 3..<5, 5..<7, 7..<8, 8..<10])
+        #expect(twice.sequences.map(\.start) == [0, 2, 0, 0, 2, 0])
+        #expect(twice.sequences.map(\.text) == [0, 0, 1, 0, 0, 1])
+        #expect(batch.repeated(0).tokenCount == 0)
+    }
 }

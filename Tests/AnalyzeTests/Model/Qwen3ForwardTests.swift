@@ -74,15 +74,40 @@ import Testing
         #expect(try model.continueForward(from: post, batch: batch) == model.continueForward(from: pre, batch: batch))
     }
 
+    @Test func aStackedSuffixEqualsSeparateSuffixes() throws {
+        let batch = PackedBatch(reference.sequences)
+        let n = batch.tokenCount, d = model.config.hiddenSize
+        for hook in [Hook(layer: 1, point: .residPost), Hook(layer: 2, point: .attnOut), Hook(layer: 0, point: .mlpOut)] {
+            let capture = try model.forward(batch, stopAt: hook)
+            let scaled = Activations(rows: n, width: d, values: capture.activations.values.map { $0 * 0.7 })
+            let zero = Activations(rows: n, width: d, values: [Float](repeating: 0, count: n * d))
+            let stacked = try model.continueForward(from: capture, replacements: [nil, scaled, zero], batch: batch)
+            #expect(stacked.rows == 3 * n && stacked.width == d)
+            var separate: [Float] = try model.continueForward(from: capture, batch: batch).values
+            for replacement in [scaled, zero] {
+                var replaced = capture
+                replaced.activations = replacement
+                separate += try model.continueForward(from: replaced, batch: batch).values
+            }
+            #expect(ModelFixtures.relativeError(stacked.values, separate) <= 1e-6, "stacked from \(hook)")
+            let single = try model.continueForward(from: capture, replacements: [scaled], batch: batch)
+            #expect(ModelFixtures.relativeError(single.values, separate[(n * d)..<(2 * n * d)]) <= 1e-6)
+        }
+        let capture = try model.forward(batch, stopAt: Hook(layer: 1, point: .residPost))
+        #expect(throws: InputError.self) {
+            try model.continueForward(from: capture, replacements: [nil, Activations(rows: 1, width: d, values: [Float](repeating: 0, count: d))], batch: batch)
+        }
+    }
+
     @Test func nextTokenStatisticsMatchTheLogits() throws {
         let batch = PackedBatch(reference.sequences)
+        let n = batch.tokenCount
         let clean = try model.forward(batch)
         var capture = try model.forward(batch, stopAt: Hook(layer: 2, point: .residPost))
         capture.activations.values = capture.activations.values.map { $0 * 0.8 }
         let ablated = try model.continueForward(from: capture, batch: batch)
-        let stats = try model.nextTokenStatistics(batch: batch, reference: clean, variants: [clean, ablated], chunkRows: 7)
+        let stats = try model.nextTokenStatistics(batch: batch, reference: clean, variants: [clean, ablated])
 
-        #expect(stats.rows.count == batch.tokenCount - batch.sequences.count)
         let vocabulary = model.config.vocabSize
         let cleanLogits = model.logits(clean).map(Double.init), ablatedLogits = model.logits(ablated).map(Double.init)
         func logSoftmax(_ logits: [Double], _ row: Int) -> [Double] {
@@ -91,19 +116,46 @@ import Testing
             let lse = largest + Foundation.log(values.map { Foundation.exp($0 - largest) }.reduce(0, +))
             return values.map { $0 - lse }
         }
-        for (i, row) in stats.rows.enumerated() {
-            let next = Int(batch.tokens[row + 1])
+        #expect(stats.targets.count == n && stats.loss.count == 3 && stats.klDivergence.count == 2)
+        #expect(stats.targets.filter { $0 >= 0 }.count == n - batch.sequences.count)
+        for row in 0..<n {
             let p = logSoftmax(cleanLogits, row), q = logSoftmax(ablatedLogits, row)
             let kl = zip(p, q).map { Foundation.exp($0) * ($0 - $1) }.reduce(0, +)
-            #expect(abs(Double(stats.referenceLoss[i]) + p[next]) < 1e-4)
-            #expect(abs(Double(stats.variantLoss[1][i]) + q[next]) < 1e-4)
-            #expect(abs(Double(stats.klDivergence[1][i]) - kl) < 1e-5 + 1e-3 * kl)
-            #expect(stats.klDivergence[0][i] < 1e-6)
-            #expect(stats.variantLoss[0][i] == stats.referenceLoss[i])
+            let toUniform = p.map { Foundation.exp($0) * ($0 + Foundation.log(Double(vocabulary))) }.reduce(0, +)
+            if stats.targets[row] >= 0 {
+                let next = Int(batch.tokens[row + 1])
+                #expect(stats.targets[row] == batch.tokens[row + 1])
+                #expect(abs(stats.loss[0][row] + p[next]) < 1e-4)
+                #expect(abs(stats.loss[2][row] + q[next]) < 1e-4)
+                #expect(abs(stats.loss[1][row] - stats.loss[0][row]) < 1e-6)
+            } else {
+                #expect(stats.loss.allSatisfy { $0[row].isNaN })
+            }
+            #expect(abs(stats.klDivergence[1][row] - kl) < 1e-6 + 1e-4 * kl)
+            #expect(abs(stats.klToUniform[row] - toUniform) < 1e-5 + 1e-4 * toUniform)
+            // identical runs: 0 up to the product's rounding (a row's logits depend slightly on its place in the product)
+            #expect(stats.klDivergence[0][row] < 1e-6)
         }
         #expect(stats.klDivergence[1].reduce(0, +) > 0)
-        // sequence ends are not prediction rows
-        #expect(!stats.rows.contains(batch.sequences[0].rows.upperBound - 1))
+        // sequence ends have no target
+        #expect(stats.targets[batch.sequences[0].rows.upperBound - 1] == -1)
+
+        // Narrow vocabulary tiles (odd widths: vector tails, maxima that grow from tile to tile) and the stacked
+        // entry point give the same statistics.
+        let stacked = Activations(rows: 2 * n, width: clean.width, values: clean.values + ablated.values)
+        for tileWidth in [7, 64, vocabulary] {
+            let tiled = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2, tileWidth: tileWidth)
+            #expect(tiled.targets == stats.targets)
+            for row in 0..<n {
+                #expect(abs(tiled.klDivergence[0][row] - stats.klDivergence[1][row]) <= 1e-6 + 1e-4 * stats.klDivergence[1][row])
+                #expect(abs(tiled.klToUniform[row] - stats.klToUniform[row]) <= 1e-5)
+                if stats.targets[row] >= 0 {
+                    #expect(abs(tiled.loss[0][row] - stats.loss[0][row]) <= 1e-5)
+                    #expect(abs(tiled.loss[1][row] - stats.loss[2][row]) <= 1e-5)
+                }
+            }
+        }
+        #expect(throws: InputError.self) { try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 3) }
     }
 }
 
@@ -133,6 +185,6 @@ import Testing
         #expect(try model.forward(empty, stopAt: Hook(layer: 1, point: .attnOut)).activations.rows == 0)
         let hidden = try model.forward(empty)
         #expect(hidden.rows == 0 && hidden.values.isEmpty)
-        #expect(try model.nextTokenStatistics(batch: empty, reference: hidden).rows.isEmpty)
+        #expect(try model.nextTokenStatistics(batch: empty, reference: hidden).targets.isEmpty)
     }
 }

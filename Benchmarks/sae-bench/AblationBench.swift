@@ -1,0 +1,136 @@
+import Analyze
+import Foundation
+
+/// `sae-bench ablation MODEL_DIR CORPUS.json [tokens=4096] [repeats=2] [STAGES]`: the model-side stages of
+/// `analyze` on the first packed batch of the corpus (what the default job's ablation sample is: one batch of
+/// ≤ `tokens` tokens), each timed as the pipeline ran it and as the model API can run it, in the same process and
+/// interleaved, so that the ratios hold under the shared machine's varying load:
+/// - forward to blocks.9.hook_resid_post;
+/// - the suffix for the clean and a spliced variant: two `continueForward` calls vs one stacked call;
+/// - the LM head: the previous pipeline's 110-row logit chunks (its products alone, a lower bound of that path,
+///   whose CE/KL passes over the logits came on top) vs the fused LM head + log-softmax (`nextTokenStatistics`),
+///   spot-checked against Double log-softmax of explicit logits;
+/// - logit effects of a random 4096 × d decoder through the unembedding (current implementation only).
+/// Prints one `stage: old s / new s = ratio` line per compared stage (best of `repeats`). STAGES (comma-separated,
+/// default all): forward, suffix, head (needs suffix's outputs, so it runs the suffix too), effects.
+enum AblationBench {
+    static func run(_ arguments: [String]) throws {
+        guard arguments.count >= 2 else { throw InputError("usage: sae-bench ablation MODEL_DIR CORPUS.json [tokens=4096] [repeats=2] [STAGES]") }
+        let directory = URL(fileURLWithPath: arguments[0])
+        let maxTokens = arguments.count > 2 ? Int(arguments[2])! : 4096
+        let repeats = arguments.count > 3 ? Int(arguments[3])! : 2
+        let stages = Set((arguments.count > 4 ? arguments[4] : "forward,suffix,head,effects").split(separator: ",").map(String.init))
+
+        var clock = ContinuousClock.now
+        let model = try Qwen3Model(modelDirectory: directory)
+        let tokenizer = try Tokenizer(modelDirectory: directory)
+        let texts = try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
+        let batch = PackedBatch.pack(texts.map(tokenizer.encode), context: 1024, maxTokens: maxTokens)[0]
+        let n = batch.tokenCount, d = model.config.hiddenSize, vocabulary = model.config.vocabSize
+        print("load \(String(format: "%.1f", seconds(since: clock))) s; batch \(n) tokens in \(batch.sequences.count) sequences; "
+              + "BLAS \(BLAS.coreName ?? "?") × \(BLAS.threadCount) threads")
+        if let note = BLAS.pinnedKernelsNote { print("note: \(note)") }
+        let hook = Hook(layer: 9, point: .residPost)
+
+        func compare(_ stage: String, old: () throws -> Void, new: () throws -> Void) rethrows {
+            var bestOld = Double.infinity, bestNew = Double.infinity
+            for _ in 0..<repeats {
+                clock = .now; try old(); bestOld = min(bestOld, seconds(since: clock))
+                clock = .now; try new(); bestNew = min(bestNew, seconds(since: clock))
+            }
+            print("\(stage): old \(String(format: "%.3f", bestOld)) s / new \(String(format: "%.3f", bestNew)) s = "
+                  + "\(String(format: "%.2f", bestOld / bestNew))x")
+        }
+
+        var capture = try model.forward(batch, stopAt: hook)
+        if stages.contains("forward") {
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                clock = .now
+                capture = try model.forward(batch, stopAt: hook)
+                best = min(best, seconds(since: clock))
+            }
+            print("forward to \(hook): \(String(format: "%.3f", best)) s = \(String(format: "%.0f", Double(n) / best)) tokens/s")
+        }
+        // A stand-in for the SAE reconstruction: the activation with 10% relative noise.
+        var random = SplitMix64(seed: 7)
+        let spliced = capture.activations.values.map { $0 * (1 + 0.1 * (Float(random.next() % 2001) / 1000 - 1)) }
+        var splicedCapture = capture
+        splicedCapture.activations = Activations(rows: n, width: d, values: spliced)
+
+        var clean = Activations(rows: 0, width: d, values: [])
+        var splicedHidden = clean
+        var stacked = clean
+        if stages.contains("suffix") || stages.contains("head") {
+            try compare("suffix clean + spliced (\(n) rows each)", old: {
+                clean = try model.continueForward(from: capture, batch: batch)
+                splicedHidden = try model.continueForward(from: splicedCapture, batch: batch)
+            }, new: {
+                stacked = try model.continueForward(from: capture, replacements: [nil, splicedCapture.activations], batch: batch)
+            })
+            let difference = zip(stacked.values, clean.values + splicedHidden.values).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+            print("  stacked vs separate suffix: max |difference| \(difference)")
+        }
+
+        if stages.contains("head") {
+            // Old: the previous pipeline's LM head, 110-row logit chunks of each run (its products only: the CE/KL
+            // passes over those logits came on top). New: the fused head with CE/KL.
+            var statistics: NextTokenStatistics?
+            let chunkRows = max(8, min(256, (64 << 20) / (vocabulary * 4)))
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunkRows * vocabulary)
+            defer { buffer.deallocate() }
+            try compare("LM head: 110-row logit chunks (products only) vs fused head + CE/KL", old: {
+                for hidden in [clean, splicedHidden] {
+                    for start in stride(from: 0, to: n, by: chunkRows) {
+                        model.logits(hidden, rows: start..<min(start + chunkRows, n), into: buffer)
+                    }
+                }
+            }, new: {
+                statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2)
+            })
+            // Spot check against Double log-softmax of the explicit logits of a few rows.
+            let s = statistics!
+            var worst = (loss: 0.0, kl: 0.0, uniform: 0.0)
+            for row in stride(from: 0, to: n, by: max(1, n / 16)) {
+                model.logits(clean, rows: row..<(row + 1), into: buffer)
+                let z = Array(buffer[0..<vocabulary]).map(Double.init)
+                model.logits(splicedHidden, rows: row..<(row + 1), into: buffer)
+                let w = Array(buffer[0..<vocabulary]).map(Double.init)
+                func logSumExp(_ x: [Double]) -> Double { let m = x.max()!; return m + log(x.reduce(0) { $0 + exp($1 - m) }) }
+                let lz = logSumExp(z), lw = logSumExp(w)
+                let kl = zip(z, w).reduce(0.0) { $0 + exp($1.0 - lz) * (($1.0 - lz) - ($1.1 - lw)) }
+                let uniform = z.reduce(0.0) { $0 + exp($1 - lz) * ($1 - lz + log(Double(vocabulary))) }
+                if s.targets[row] >= 0 {
+                    worst.loss = max(worst.loss, abs(s.loss[1][row] - (lw - w[Int(s.targets[row])])))
+                }
+                worst.kl = max(worst.kl, abs(s.klDivergence[0][row] - kl) / max(kl, 1e-12))
+                worst.uniform = max(worst.uniform, abs(s.klToUniform[row] - uniform) / uniform)
+            }
+            print("  fused vs Double log-softmax of the logits (17 rows): max |Δ CE| \(String(format: "%.1e", worst.loss)), "
+                  + "max relative Δ KL \(String(format: "%.1e", worst.kl)), max relative Δ KL to uniform \(String(format: "%.1e", worst.uniform))")
+        }
+
+        if stages.contains("effects") {
+            let m = 4096
+            var random = SplitMix64(seed: 11)
+            let decoder = FloatTensor(shape: [m, d], values: (0..<(m * d)).map { _ in Float(random.next() % 2001) / 1000 - 1 })
+            let unembedding = FloatTensor(shape: [vocabulary, d], values: model.weights.head)
+            let gamma = (0..<d).map { _ in 0.5 + Float(random.next() % 1001) / 1000 }
+            var best = Double.infinity
+            var effects: LogitEffects?
+            for _ in 0..<repeats {
+                clock = .now
+                effects = try LogitEffects(decoder: decoder, unembedding: unembedding, finalNormWeight: gamma)
+                best = min(best, seconds(since: clock))
+            }
+            print("logit effects (\(m) features × vocab \(vocabulary)): \(String(format: "%.3f", best)) s; "
+                  + "feature 0 top token \(effects!.promoted[0].tokenID)")
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
+
