@@ -57,7 +57,15 @@ func analyze(_ inputs: AnalysisArguments, _ features: FeatureArguments, _ checkp
     options.shard = shard
     options.renderTrainingHistory = { TrainingHistoryChart.png($0) }
     let line = ProgressLine()
-    let pipeline = AnalysisPipeline(options: options, progress: line.report)
+    // Said once the inputs are checked and the work starts (a bad input gets its one error line only).
+    var note = BLAS.pinnedKernelsNote
+    let pipeline = AnalysisPipeline(options: options) { progress in
+        if let text = note {
+            printError("note: \(text)")
+            note = nil
+        }
+        line.report(progress)
+    }
     let outcome: AnalysisPipeline.Outcome
     do {
         let signals = StopSignals { pipeline.requestStop() }
