@@ -117,8 +117,7 @@ public final class AnalysisPipeline {
 
         // The pass.
         let rangeTokens = range.reduce(0) { $0 + batches[$1].tokenCount }
-        let resumedTokens = range.lowerBound..<checkpoint.nextBatch
-        let doneBefore = resumedTokens.reduce(0) { $0 + batches[$1].tokenCount }
+        let doneBefore = state.rows  // tokens an interrupted run already did (0 unless resumed)
         var done = doneBefore
         let passStart = Date()
         var lastCheckpoint = Date()
