@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import Synchronization
 
 /// Process-wide OpenBLAS settings for the model's matrix products.
 public enum BLAS {
@@ -10,11 +11,55 @@ public enum BLAS {
         return function().map { String(cString: $0) }
     }
 
-    /// The number of threads OpenBLAS uses for one product.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    /// The number of threads OpenBLAS uses for one product (outside `singleThreaded` sections).
+    public static var threadCount: Int { threads.withLock { $0.configured } }
 
-    /// Sets the number of threads OpenBLAS uses for one product.
-    public static func setThreadCount(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+    /// Sets the number of threads OpenBLAS uses for one product; inside a `singleThreaded` section (of this or
+    /// another thread) it takes effect when the last section ends.
+    public static func setThreadCount(_ count: Int) {
+        threads.withLock { state in
+            state.chosen = max(1, count)
+            if state.sections == 0 { openblas_set_num_threads(Int32(state.configured)) }
+        }
+    }
+
+    /// Runs `body` with OpenBLAS single-threaded, for work that spreads small products over its own threads.
+    ///
+    /// OpenBLAS's thread count is one setting for the whole process, so concurrent and nested sections share one
+    /// switch: the first to enter sets one thread, the last to leave restores the configured count. (Saving and
+    /// restoring around each section instead lets two overlapping sections leave the process at one thread.)
+    public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        threads.withLock { state in
+            if state.sections == 0 {
+                state.previous = Int(openblas_get_num_threads())
+                openblas_set_num_threads(1)
+            }
+            state.sections += 1
+        }
+        defer {
+            threads.withLock { state in
+                state.sections -= 1
+                if state.sections == 0 { openblas_set_num_threads(Int32(state.configured)) }
+            }
+        }
+        return try body()
+    }
+
+    /// OpenBLAS's live thread count and the number of open `singleThreaded` sections, read together.
+    static var liveThreads: (count: Int, sections: Int) {
+        threads.withLock { (Int(openblas_get_num_threads()), $0.sections) }
+    }
+
+    private struct ThreadState {
+        /// Set by `setThreadCount`; nil leaves OpenBLAS's own choice.
+        var chosen: Int?
+        /// OpenBLAS's count when the outermost section began.
+        var previous = 1
+        var sections = 0
+        var configured: Int { chosen ?? (sections > 0 ? previous : Int(openblas_get_num_threads())) }
+    }
+
+    private static let threads = Mutex(ThreadState())
 
     /// A one-line note when the environment pins OpenBLAS to kernels without AVX-512 (`OPENBLAS_CORETYPE`, e.g.
     /// Haswell) on a CPU that has AVX-512, else nil. The pin is the user's setting and is left alone; without it OpenBLAS picks

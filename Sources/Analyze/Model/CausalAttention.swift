@@ -18,39 +18,38 @@ func causalAttention(qkv: UnsafePointer<Float>, batch: PackedBatch, config: Qwen
     let workers = min(workspace.workers, taskCount)
     let scratch = workspace.scores.pointer
 
-    let blasThreads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(blasThreads) }
-    concurrently(workers) { worker in
-        let scores = scratch + worker * scoresPerWorker
-        for task in stride(from: worker, to: taskCount, by: workers) {
-            let sequence = batch.sequences[task / config.headCount]
-            let head = task % config.headCount
-            let kvHead = head / groupSize
-            let first = qkv + sequence.rows.lowerBound * qkvWidth
-            let queries = first + head * headDim
-            let keys = first + queryWidth + kvHead * headDim
-            let values = first + queryWidth + config.keyValueWidth + kvHead * headDim
-            let out = output + sequence.rows.lowerBound * queryWidth + head * headDim
+    BLAS.singleThreaded {
+        concurrently(workers) { worker in
+            let scores = scratch + worker * scoresPerWorker
+            for task in stride(from: worker, to: taskCount, by: workers) {
+                let sequence = batch.sequences[task / config.headCount]
+                let head = task % config.headCount
+                let kvHead = head / groupSize
+                let first = qkv + sequence.rows.lowerBound * qkvWidth
+                let queries = first + head * headDim
+                let keys = first + queryWidth + kvHead * headDim
+                let values = first + queryWidth + config.keyValueWidth + kvHead * headDim
+                let out = output + sequence.rows.lowerBound * queryWidth + head * headDim
 
-            for blockStart in stride(from: 0, to: sequence.count, by: blockRows) {
-                let blockEnd = min(blockStart + blockRows, sequence.count)
-                let rows = blockEnd - blockStart
-                // scores[i, j] = q_(blockStart+i) · k_j / sqrt(headDim), j < blockEnd
-                matrixProduct(queries + blockStart * qkvWidth, strideA: qkvWidth, keys, strideB: qkvWidth,
-                              transposeB: true, into: scores, strideOutput: blockEnd,
-                              m: rows, n: blockEnd, k: headDim, alpha: scale)
-                for i in 0..<rows {
-                    let row = scores + i * blockEnd
-                    let visible = blockStart + i + 1
-                    let largest = maximum(row, count: visible)
-                    let total = exponentiate(row, count: visible, shift: largest)
-                    Analyze.scale(row, count: visible, by: 1 / total)
-                    (row + visible).update(repeating: 0, count: blockEnd - visible)
+                for blockStart in stride(from: 0, to: sequence.count, by: blockRows) {
+                    let blockEnd = min(blockStart + blockRows, sequence.count)
+                    let rows = blockEnd - blockStart
+                    // scores[i, j] = q_(blockStart+i) · k_j / sqrt(headDim), j < blockEnd
+                    matrixProduct(queries + blockStart * qkvWidth, strideA: qkvWidth, keys, strideB: qkvWidth,
+                                  transposeB: true, into: scores, strideOutput: blockEnd,
+                                  m: rows, n: blockEnd, k: headDim, alpha: scale)
+                    for i in 0..<rows {
+                        let row = scores + i * blockEnd
+                        let visible = blockStart + i + 1
+                        let largest = maximum(row, count: visible)
+                        let total = exponentiate(row, count: visible, shift: largest)
+                        Analyze.scale(row, count: visible, by: 1 / total)
+                        (row + visible).update(repeating: 0, count: blockEnd - visible)
+                    }
+                    matrixProduct(scores, strideA: blockEnd, values, strideB: qkvWidth, transposeB: false,
+                                  into: out + blockStart * queryWidth, strideOutput: queryWidth,
+                                  m: rows, n: headDim, k: blockEnd)
                 }
-                matrixProduct(scores, strideA: blockEnd, values, strideB: qkvWidth, transposeB: false,
-                              into: out + blockStart * queryWidth, strideOutput: queryWidth,
-                              m: rows, n: headDim, k: blockEnd)
             }
         }
     }

@@ -38,6 +38,8 @@ public final class AnalysisMerge {
         }
         let clock = Date()
         let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))
+        let outputLock = try OutputLock(for: output)
+        defer { withExtendedLifetime(outputLock) {} }
         let staged = try StagedAnalysisDirectory(destination: output, layout: layout)
         try? FileManager.default.removeItem(at: staged.scratch)
         var collector = try ActivationCollector(

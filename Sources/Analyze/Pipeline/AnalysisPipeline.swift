@@ -45,6 +45,9 @@ public final class AnalysisPipeline {
         let inputs = try AnalysisInputs(options: options)
         let hashes = try InputHashes(options: options)
         let fingerprint = try PassCheckpoint.fingerprint(options: options, hashes: hashes)
+        // One run per output: a second one would delete or interleave this one's staging directory.
+        let outputLock = try options.output.map { try OutputLock(for: $0) }
+        defer { withExtendedLifetime(outputLock) {} }
         let resumed = try options.output.flatMap { try checkpointToResume(output: $0, fingerprint: fingerprint) }
         // Staging before any long work, so an unwritable output fails at once (nothing is visible at the
         // destination until the end).

@@ -86,7 +86,25 @@ import Testing
         for part in parts { #expect(thrown?.description.contains(part) == true, "\(thrown?.description ?? "nil") lacks \(part)") }
         #expect(!FileManager.default.fileExists(atPath: output.path))
         let siblings = (try? FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path)) ?? []
-        #expect(siblings.filter { $0.contains(".partial") || $0.contains(".columns") }.isEmpty, "left over: \(siblings)")
+        #expect(siblings.filter { $0.contains(".partial") || $0.contains(".columns") || $0.hasSuffix(".lock") }.isEmpty,
+                "left over: \(siblings)")
+    }
+
+    @Test func aSecondRunOnTheSameOutputIsRefusedWhileTheFirstHoldsIt() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out")
+        var first: OutputLock? = try OutputLock(for: output)
+        let lockFile = try #require(first?.lockFile)
+        #expect(throws: InputError("another sae-report run is writing this output; wait for it to end or choose another -o",
+                                   url: output.standardizedFileURL)) {
+            try AnalysisPipeline(options: Self.options(sae: "seed-sae-relu-l2", output: output)).run()
+        }
+        #expect(FileManager.default.fileExists(atPath: lockFile.path))
+        first = nil
+        #expect(!FileManager.default.fileExists(atPath: lockFile.path))
+        let second = try OutputLock(for: output)
+        withExtendedLifetime(second) {}
     }
 
     static func scratch() throws -> URL {
