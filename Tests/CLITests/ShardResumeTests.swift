@@ -39,6 +39,20 @@ import Testing
         #expect(notShard.standardError.hasPrefix("error: \(single.path): not a shard directory"))
         #expect(!FileManager.default.fileExists(atPath: refused.path))
         try CommandRunner.run(Self.analyze(refused, ["--shard", "4/3"]), expectStatus: 1)
+
+        // Inputs that moved are found through --model/--sae/--data and checked against the shards' hashes.
+        let movedModel = root.appendingPathComponent("moved-model")
+        try FileManager.default.copyItem(at: CommandRunner.fixtures.appendingPathComponent("pipeline/model"), to: movedModel)
+        let moved = try CommandRunner.run(["merge"] + shards.map(\.path) + ["--model", movedModel.path, "-o",
+                                                                          root.appendingPathComponent("moved").path])
+        #expect(moved.standardError.contains("merged 3 shards"))
+        let otherCorpus = root.appendingPathComponent("other.json")
+        try Data(#"["another corpus"]"#.utf8).write(to: otherCorpus)
+        let changed = try CommandRunner.run(["merge"] + shards.map(\.path) + ["--data", otherCorpus.path, "-o", refused.path],
+                                            expectStatus: 1)
+        #expect(changed.standardError.hasPrefix("error: \(shards[0].path): the inputs differ"))
+        #expect(changed.standardError.contains("(SHA-256 of corpus)"))
+        #expect(!FileManager.default.fileExists(atPath: refused.path))
     }
 
     @Test func interruptedRunResumesToTheSameAnalysis() throws {

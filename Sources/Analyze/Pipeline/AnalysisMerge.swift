@@ -18,6 +18,11 @@ public final class AnalysisMerge {
 
     /// Options that only affect this process (threads) or the rendering of the training history.
     public var threads: Int?
+    /// Where to read the inputs when they moved since the shards ran (nil: the paths the shards recorded). Either way
+    /// their SHA-256 must match the shards'.
+    public var modelDirectory: URL?
+    public var saeDirectory: URL?
+    public var corpusFile: URL?
     public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
 
     public func run() throws -> AnalysisPipeline.Outcome {
@@ -30,11 +35,15 @@ public final class AnalysisMerge {
         options.resume = false
         options.threads = threads
         options.renderTrainingHistory = renderTrainingHistory
+        if let modelDirectory { options.modelDirectory = modelDirectory }
+        if let saeDirectory { options.saeDirectory = saeDirectory }
+        if let corpusFile { options.corpusFile = corpusFile }
 
         let inputs = try AnalysisInputs(options: options)
-        guard try InputHashes(options: options) == first.inputHashes else {
-            throw InputError("the model, SAE or corpus the shards were made from has changed since (their SHA-256 differ)",
-                             url: checkpoints[0].directory)
+        let changed = try InputHashes(options: options).differences(from: first.inputHashes)
+        guard changed.isEmpty else {
+            throw InputError("the inputs differ from those the shards were made from (SHA-256 of "
+                             + "\(changed.joined(separator: ", ")))", url: checkpoints[0].directory)
         }
         let clock = Date()
         let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))

@@ -101,6 +101,14 @@ struct InputHashes: Codable, Equatable {
         corpus = try FileHash.sha256(of: options.corpusFile)
     }
 
+    /// What differs from `other`, as "model tokenizer.json", "sae weights.pt", "corpus" (sorted; empty when equal).
+    func differences(from other: InputHashes) -> [String] {
+        func files(_ kind: String, _ mine: [String: String], _ theirs: [String: String]) -> [String] {
+            Set(mine.keys).union(theirs.keys).sorted().filter { mine[$0] != theirs[$0] }.map { "\(kind) \($0)" }
+        }
+        return files("model", model, other.model) + files("sae", sae, other.sae) + (corpus == other.corpus ? [] : ["corpus"])
+    }
+
     var json: OrderedJSON {
         func files(_ hashes: [String: String]) -> OrderedJSON { .object(hashes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }) }
         return .object([("model", files(model)), ("sae", files(sae)), ("corpus", .string(corpus))])
