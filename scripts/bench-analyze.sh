@@ -21,7 +21,7 @@ if [ ! -f "$MODEL/tokenizer.json" ]; then
     python3 "$TOOLS/make_qwen_tokenizer.py" "$tiktoken" "$MODEL"
 fi
 python3 scripts/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/physics$N.json "$N"
-swift build -c release --product sae-report >/dev/null
+swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
 BIN=.build/release/sae-report
 ARGS=(--model "$MODEL" --sae .bench/sae-btopk128-l9 --data .bench/physics$N.json)
 echo "before: $(uptime)"
@@ -39,11 +39,13 @@ for name in "${VARIANTS[@]}"; do
     esac
     if [ "$name" = default-unpinned ]; then runner=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE); else runner=(); fi
     out=.bench/out-$name-$N
-    rm -rf "$out"
+    rm -rf "$out" ".bench/.out-$name-$N.partial"  # and the checkpoint of an interrupted bench
     start=$(date +%s.%N)
-    "${runner[@]}" $BIN analyze "${ARGS[@]}" "${flags[@]}" -o "$out" 2>/dev/null >/dev/null
+    "${runner[@]}" $BIN analyze "${ARGS[@]}" "${flags[@]}" -o "$out" >/dev/null 2>".bench/analyze-$name-$N.log" \
+        || { tail -3 ".bench/analyze-$name-$N.log" >&2; exit 1; }
     end=$(date +%s.%N)
-    echo "analyze [$name]: $(rate "$out"), wall $(python3 -c "print(f'{$end-$start:.1f}')") s"
+    python3 -c "print(f'{$end-$start:.2f}')" > ".bench/wall-$name-$N.txt"
+    echo "analyze [$name]: $(rate "$out"), wall $(cat ".bench/wall-$name-$N.txt") s"
 done
 if [[ ",${2:-$DEFAULT_VARIANTS}," == *,none,* ]]; then
     python3 scripts/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch-$N.txt
@@ -58,9 +60,10 @@ if "none" in variants:
     print(f"activation pass (no ablation) / torch forward to hook: {run('none')['tokens_per_second'] / torch_rate:.2f}x")
 names = {"none": "no ablation", "all": "ablation on every token", "default": "default settings",
          "default-unpinned": "default settings, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"}
+# End to end = the command's wall time, from start to the renamed output directory (loading and writing included).
 for variant in variants:
     r = run(variant)
-    tps = r["n_tokens"] / r["timings_s"]["total_before_writing"]
+    tps = r["n_tokens"] / float(open(f".bench/wall-{variant}-{n}.txt").read())
     kernels = r.get("versions", {}).get("openblas", "?")
     print(f"full job, {names[variant]} ({kernels} kernels): {tps:.0f} tokens/s end to end = {tps / 4:.0f}x the seed's ~4 tokens/s")
 PY
