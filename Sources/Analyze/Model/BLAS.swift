@@ -1,6 +1,5 @@
 import COpenBLAS
 import Foundation
-import Synchronization
 
 /// Process-wide OpenBLAS settings for the model's matrix products.
 public enum BLAS {
@@ -28,6 +27,8 @@ public enum BLAS {
     /// OpenBLAS's thread count is one setting for the whole process, so concurrent and nested sections share one
     /// switch: the first to enter sets one thread, the last to leave restores the configured count. (Saving and
     /// restoring around each section instead lets two overlapping sections leave the process at one thread.)
+    /// Products another thread runs meanwhile use one thread too, and OpenBLAS's sums depend in the last bits on the
+    /// thread count, so concurrent analyses in one process are not bit-reproducible (one per process are).
     public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
         threads.withLock { state in
             if state.sections == 0 {
@@ -59,7 +60,18 @@ public enum BLAS {
         var configured: Int { chosen ?? (sections > 0 ? previous : Int(openblas_get_num_threads())) }
     }
 
-    private static let threads = Mutex(ThreadState())
+    private static let threads = ThreadSwitch()
+
+    /// The thread state behind a lock (a pthread mutex, which ThreadSanitizer follows).
+    private final class ThreadSwitch: @unchecked Sendable {
+        private let lock = NSLock()
+        private var state = ThreadState()
+        func withLock<R>(_ body: (inout ThreadState) -> R) -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            return body(&state)
+        }
+    }
 
     /// A one-line note when the environment pins OpenBLAS to kernels without AVX-512 (`OPENBLAS_CORETYPE`, e.g.
     /// Haswell) on a CPU that has AVX-512, else nil. The pin is the user's setting and is left alone; without it OpenBLAS picks

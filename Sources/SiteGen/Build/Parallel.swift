@@ -15,11 +15,19 @@ func parallelMap<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
     return slots.values()
 }
 
-/// Write-once result slots filled from concurrent iterations, each at its own index.
+/// Write-once result slots filled from concurrent iterations, each at its own index. The buffer is allocated once:
+/// writing through an Array's `withUnsafeMutableBufferPointer` from several threads is itself a race on the array.
 private final class Slots<T>: @unchecked Sendable {
-    private var storage: [T?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { storage.withUnsafeMutableBufferPointer { $0[i] = value } }
+    private let storage: UnsafeMutableBufferPointer<T?>
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+    func set(_ i: Int, _ value: T) { storage[i] = value }
     func values() -> [T] { storage.map { $0! } }
 }
 

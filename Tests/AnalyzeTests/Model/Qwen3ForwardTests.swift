@@ -71,7 +71,9 @@ import Testing
         let scaled = post.activations.values.map { $0 * 0.5 }
         post.activations.values = scaled
         pre.activations.values = scaled
-        #expect(try model.continueForward(from: post, batch: batch) == model.continueForward(from: pre, batch: batch))
+        // Not bit for bit: a concurrent test's attention can run one of these products on one OpenBLAS thread.
+        #expect(ModelFixtures.relativeError(try model.continueForward(from: post, batch: batch).values,
+                                            try model.continueForward(from: pre, batch: batch).values) <= 1e-6)
     }
 
     @Test func aStackedSuffixEqualsSeparateSuffixes() throws {
