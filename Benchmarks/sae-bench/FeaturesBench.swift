@@ -40,7 +40,7 @@ enum FeaturesBench {
         start = Date()
         try ArtifactWriter.write(staged, run: AnalysisRunInfo(model: "bench", saePath: "bench", layer: 0, hookName: "hook_resid_post",
                                                               datasetSize: n / 64, config: .object([]), results: .object([])),
-                                 database: database, analysis: analysis, tokenText: { "t\($0)" })
+                                 database: database, analysis: analysis, tokenTexts: { $0.map { "t\($0)" } })
         lap("artifacts")
         print("swift tokens=\(n) features=\(m) nnz=\(database.nonzeroCount)")
     }

@@ -9,7 +9,7 @@ public enum ArtifactWriter {
     /// Writes everything and moves the staged directory into place; returns the `files{}` map written to SUMMARY.
     @discardableResult
     public static func write(_ staged: StagedAnalysisDirectory, run: AnalysisRunInfo, database: ActivationDatabase?,
-                             analysis: FeatureAnalysis, tokenText: (Int32) -> String,
+                             analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String],
                              trainingHistoryPNG: Data? = nil) throws -> [(String, String)] {
         let layout = staged.layout
         if let database {
@@ -17,9 +17,9 @@ public enum ArtifactWriter {
             try database.writeTokenTable(to: staged.url(layout.tokenTable))
         }
         try write(run.config.pretty, to: staged.url(layout.config))
-        try writeFeatureSummaries(analysis, tokenText: tokenText, to: staged.url(layout.featureSummaries))
+        try writeFeatureSummaries(analysis, tokenTexts: tokenTexts, to: staged.url(layout.featureSummaries))
         try write(featureTable(analysis).pretty, to: staged.url(layout.featureTable))
-        try write(clusters(analysis, tokenText: tokenText).pretty, to: staged.url(layout.clusters))
+        try write(clusters(analysis, tokenTexts: tokenTexts).pretty, to: staged.url(layout.clusters))
         try NPZ.write(arrays: [
             ("decoder_indices", NPYArray(analysis.decoderNeighbors.indices, shape: [analysis.statistics.featureCount, analysis.decoderNeighbors.k])),
             ("decoder_values", NPYArray(analysis.decoderNeighbors.values, shape: [analysis.statistics.featureCount, analysis.decoderNeighbors.k])),
@@ -59,13 +59,13 @@ public enum ArtifactWriter {
         }
     }
 
-    static func writeFeatureSummaries(_ analysis: FeatureAnalysis, tokenText: (Int32) -> String, to url: URL) throws {
+    static func writeFeatureSummaries(_ analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String], to url: URL) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw InputError("cannot create file", url: url) }
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         var buffer: [UInt8] = []
         for report in analysis.reports {
-            FeatureSummaryRecord.json(report, analysis: analysis, tokenText: tokenText).appendCompact(to: &buffer)
+            FeatureSummaryRecord.json(report, analysis: analysis, tokenTexts: tokenTexts).appendCompact(to: &buffer)
             buffer.append(UInt8(ascii: "\n"))
             if buffer.count > 1 << 20 {
                 try handle.write(contentsOf: Data(buffer))
@@ -88,7 +88,7 @@ public enum ArtifactWriter {
         ])
     }
 
-    static func clusters(_ analysis: FeatureAnalysis, tokenText: (Int32) -> String) -> OrderedJSON {
+    static func clusters(_ analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String]) -> OrderedJSON {
         let options = analysis.options
         let cut: [(String, OrderedJSON)] = switch options.clusterCut {
         case .maximumHeight(let height): [("criterion", .string("distance")), ("max_distance", .double(height))]
@@ -117,7 +117,7 @@ public enum ArtifactWriter {
                     ("mean_cooccurrence", .double(cluster.meanCooccurrence)),
                     ("mean_decoder_cosine", .double(cluster.meanDecoderCosine)),
                     ("top_tokens", .array(cluster.topTokens.map {
-                        .object([("token", .string(tokenText($0.tokenID))), ("token_id", .int(Int($0.tokenID))),
+                        .object([("token", .string(tokenTexts([$0.tokenID])[0])), ("token_id", .int(Int($0.tokenID))),
                                  ("count", .int($0.count))])
                     })),
                 ])

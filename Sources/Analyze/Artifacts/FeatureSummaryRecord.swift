@@ -4,12 +4,12 @@ enum FeatureSummaryRecord {
     /// Neighbours listed per feature in the record (the `.npz` holds all 32).
     static let listedNeighbors = 10
 
-    static func json(_ report: FeatureReport, analysis: FeatureAnalysis, tokenText: (Int32) -> String) -> OrderedJSON {
+    static func json(_ report: FeatureReport, analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String]) -> OrderedJSON {
         let f = report.feature
         func example(_ e: FeatureExample) -> OrderedJSON {
-            let tokens = e.contextTokenIDs.map(tokenText)
+            let tokens = tokenTexts(e.contextTokenIDs)
             return .object([
-                ("token", .string(tokenText(e.token.tokenID))),
+                ("token", .string(tokenTexts([e.token.tokenID])[0])),
                 ("activation", .float(e.activation)),
                 ("context", .string(tokens.joined())),
                 ("position", .int(Int(e.token.position))),
@@ -45,7 +45,7 @@ enum FeatureSummaryRecord {
             let (promoted, suppressed) = effects.effects(of: f)
             func list(_ items: ArraySlice<LogitEffects.Effect>) -> OrderedJSON {
                 .array(items.filter { $0.tokenID >= 0 }.map {
-                    .object([("token", .string(tokenText(Int32($0.tokenID)))), ("token_id", .int($0.tokenID)),
+                    .object([("token", .string(tokenTexts([Int32($0.tokenID)])[0])), ("token_id", .int($0.tokenID)),
                              ("value", .float($0.value))])
                 })
             }

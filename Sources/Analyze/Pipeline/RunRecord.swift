@@ -123,7 +123,7 @@ struct RunRecord {
         let historyPNG = sae.history.flatMap { history in options.renderTrainingHistory?(history) }
         let tokenizer = inputs.tokenizer
         try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
-                                 tokenText: { tokenizer.displayPiece($0) }, trainingHistoryPNG: historyPNG)
+                                 tokenTexts: { tokenizer.displayPieces($0) }, trainingHistoryPNG: historyPNG)
         return staged.destination
     }
 }

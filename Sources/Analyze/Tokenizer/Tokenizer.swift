@@ -97,6 +97,58 @@ public final class Tokenizer: Sendable {
         String(decoding: pieceBytes(id), as: UTF8.self)
     }
 
+    /// Tokens shown side by side (a context window), one string each, joining to `decode(ids)`: a character whose
+    /// bytes are split across tokens goes whole to the token holding its last byte (the others show less, or ""),
+    /// where `displayPiece` would show U+FFFD pieces. Bytes that complete no character (cut by the window's edges,
+    /// or invalid) become one U+FFFD per maximal subpart, as in `decode`.
+    public func displayPieces(_ ids: [Int32]) -> [String] {
+        var bytes: [UInt8] = []
+        var tokenOfByte: [Int] = []
+        for (index, id) in ids.enumerated() {
+            let piece = pieceBytes(id)
+            bytes += piece
+            tokenOfByte += repeatElement(index, count: piece.count)
+        }
+        var pieces = [String](repeating: "", count: ids.count)
+        var start = 0
+        while start < bytes.count {
+            let (length, isCharacter) = Self.utf8Sequence(bytes, at: start)
+            let owner = tokenOfByte[start + length - 1]
+            if isCharacter {
+                pieces[owner] += String(decoding: bytes[start..<(start + length)], as: UTF8.self)
+            } else {
+                pieces[owner].unicodeScalars.append("\u{FFFD}")
+            }
+            start += length
+        }
+        return pieces
+    }
+
+    /// The UTF-8 sequence at `start`: a whole character, or else its maximal well-formed prefix (at least one byte),
+    /// which decoders replace by one U+FFFD (Unicode's "maximal subpart" practice, which Swift's decoder follows).
+    private static func utf8Sequence(_ bytes: [UInt8], at start: Int) -> (length: Int, isCharacter: Bool) {
+        let lead = bytes[start]
+        let length: Int
+        var second: ClosedRange<UInt8> = 0x80...0xBF  // RFC 3629's table
+        switch lead {
+        case 0x00...0x7F: return (1, true)
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; second = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; second = 0x80...0x9F
+        case 0xF0: length = 4; second = 0x90...0xBF
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; second = 0x80...0x8F
+        default: return (1, false)
+        }
+        var valid = 1
+        while valid < length, start + valid < bytes.count,
+              (valid == 1 ? second : 0x80...0xBF).contains(bytes[start + valid]) {
+            valid += 1
+        }
+        return (valid, valid == length)
+    }
+
     private func pieceBytes(_ id: Int32) -> ArraySlice<UInt8> {
         guard id >= 0, Int(id) + 1 < tokenByteStarts.count else { return [] }
         return tokenBytes[tokenByteStarts[Int(id)]..<tokenByteStarts[Int(id) + 1]]

@@ -29,7 +29,7 @@ import Testing
         let run = AnalysisRunInfo(model: "fixture", saePath: "sae", layer: 3, hookName: "hook_resid_post",
                                   datasetSize: input.text_lengths.count, config: config, results: results)
         try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
-                                 tokenText: { self.input.vocab[Int($0)] })
+                                 tokenTexts: { $0.map { self.input.vocab[Int($0)] } })
         #expect(!FileManager.default.fileExists(atPath: staged.staging.path))
         return destination
     }

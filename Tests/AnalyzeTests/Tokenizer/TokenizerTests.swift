@@ -62,6 +62,28 @@ import Testing
         #expect(tokenizer.decode(tokenizer.encode("中文 text")) == "中文 text")
     }
 
+    /// A context window's per-token strings: split characters whole at the token that completes them, and
+    /// always joining to `decode` (the window's text, U+FFFD where bytes complete no character).
+    @Test func displayPiecesKeepSplitCharactersWhole() throws {
+        let tokenizer = TokenizerFixtures.qwen
+        func byte(_ value: UInt8) -> Int32 { tokenizer.id(of: String(ByteLevelAlphabet.characters[Int(value)]))! }
+        let space = tokenizer.encode(" a")[0]
+        // "中" = E4 B8 AD, one byte token each.
+        #expect(tokenizer.displayPieces([space, byte(0xE4), byte(0xB8), byte(0xAD), space]) == [" a", "", "", "中", " a"])
+        // Cut by the window: a leading continuation byte, a trailing incomplete character.
+        #expect(tokenizer.displayPieces([byte(0xB8), space, byte(0xE4), byte(0xB8)]) == ["\u{FFFD}", " a", "", "\u{FFFD}"])
+        #expect(tokenizer.displayPieces([]) == [])
+        let text = "中文 text, naïve 😀 ド"
+        #expect(tokenizer.displayPieces(tokenizer.encode(text)).joined() == text)
+
+        var generator = SplitMix64(seed: 7)
+        let bytes: [UInt8] = [0x41, 0x80, 0xBF, 0xC3, 0xA9, 0xE0, 0xA0, 0xE4, 0xB8, 0xAD, 0xED, 0x9F, 0xF0, 0x9F, 0x98, 0x80, 0xF4, 0xFF]
+        for _ in 0..<500 {
+            let ids = (0..<Int.random(in: 1...8, using: &generator)).map { _ in byte(bytes.randomElement(using: &generator)!) }
+            #expect(tokenizer.displayPieces(ids).joined() == tokenizer.decode(ids), "\(ids)")
+        }
+    }
+
     @Test func encodesFromManyThreadsAtOnce() throws {
         let tokenizer = try TokenizerFixtures.tokenizer("tiny-gpt2")
         let cases = try TokenizerFixtures.Cases("tiny-gpt2")
