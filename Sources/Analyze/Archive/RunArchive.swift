@@ -117,7 +117,9 @@ public enum RunArchive {
             if let target, !isManifest {
                 let url = target.appendingPathComponent(relative)
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw InputError("cannot create file", url: url)
+                }
                 output = try FileHandle(forWritingTo: url)
             }
             var hasher = SHA256()

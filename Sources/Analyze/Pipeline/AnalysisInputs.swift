@@ -113,3 +113,20 @@ struct CorpusBatches {
         return records
     }
 }
+
+extension AnalysisInputs {
+    /// The inputs and the SHA-256 of their files, hashed beside the loading (which leaves a core idle); an error
+    /// of the inputs is reported before one of the hashing.
+    static func loadHashing(options: AnalysisOptions) throws -> (AnalysisInputs, InputHashes) {
+        var inputs: Result<AnalysisInputs, Error>?
+        var hashes: Result<InputHashes, Error>?
+        concurrently(2) { worker in
+            if worker == 0 {
+                inputs = Result { try AnalysisInputs(options: options) }
+            } else {
+                hashes = Result { try InputHashes(options: options) }
+            }
+        }
+        return (try inputs!.get(), try hashes!.get())
+    }
+}

@@ -39,8 +39,8 @@ public final class AnalysisMerge {
         if let saeDirectory { options.saeDirectory = saeDirectory }
         if let corpusFile { options.corpusFile = corpusFile }
 
-        let inputs = try AnalysisInputs(options: options)
-        let changed = try InputHashes(options: options).differences(from: first.inputHashes)
+        let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)
+        let changed = hashes.differences(from: first.inputHashes)
         guard changed.isEmpty else {
             throw InputError("the inputs differ from those the shards were made from (SHA-256 of "
                              + "\(changed.joined(separator: ", ")))", url: checkpoints[0].directory)

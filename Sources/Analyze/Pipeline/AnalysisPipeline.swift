@@ -42,8 +42,7 @@ public final class AnalysisPipeline {
         if let threads = options.threads { BLAS.setThreadCount(threads) }
 
         // Inputs, all checked before any output exists.
-        let inputs = try AnalysisInputs(options: options)
-        let hashes = try InputHashes(options: options)
+        let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)
         let fingerprint = try PassCheckpoint.fingerprint(options: options, hashes: hashes)
         // One run per output: a second one would delete or interleave this one's staging directory.
         let outputLock = try options.output.map { try OutputLock(for: $0) }
