@@ -24,6 +24,7 @@ python3 scripts/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/phy
 swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
 BIN=.build/release/sae-report
 ARGS=(--model "$MODEL" --sae .bench/sae-btopk128-l9 --data .bench/physics$N.json)
+cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json > /dev/null  # every job starts with the files in the page cache
 echo "before: $(uptime)"
 rate() { python3 -c "import json,glob,sys; r=json.load(open(glob.glob(sys.argv[1]+'/results/analysis_results_*.json')[0]))['run']; print(f\"{r['n_tokens']} tokens, pass {r['tokens_per_second']:.0f} tokens/s, forward-to-hook {r['timings_s']['forward_to_hook']:.2f} s, total {r['timings_s']['total_before_writing']:.2f} s\")" "$1"; }
 # An environment that pins OpenBLAS's kernels (OPENBLAS_CORETYPE) is respected; the default job also runs unpinned.
