@@ -91,16 +91,10 @@ public final class Tokenizer: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// One token shown on its own, e.g. for a per-token display: its text, with U+FFFD for the bytes of a character
-    /// that the token holds only part of. Empty for an unknown id.
-    public func displayPiece(_ id: Int32) -> String {
-        String(decoding: pieceBytes(id), as: UTF8.self)
-    }
-
     /// Tokens shown side by side (a context window), one string each, joining to `decode(ids)`: a character whose
     /// bytes are split across tokens goes whole to the token holding its last byte (the others show less, or ""),
-    /// where `displayPiece` would show U+FFFD pieces. Bytes that complete no character (cut by the window's edges,
-    /// or invalid) become one U+FFFD per maximal subpart, as in `decode`.
+    /// where decoding each token alone shows U+FFFD pieces. Bytes that complete no character (cut by the window's
+    /// edges, or invalid) become one U+FFFD per maximal subpart, as in `decode`.
     public func displayPieces(_ ids: [Int32]) -> [String] {
         var bytes: [UInt8] = []
         var tokenOfByte: [Int] = []

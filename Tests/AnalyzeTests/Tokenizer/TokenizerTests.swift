@@ -33,7 +33,7 @@ import Testing
             #expect(tokenizer.decode(ids) == text, "ids \(ids)")
         }
         for (id, text) in cases.pieces {
-            #expect(tokenizer.displayPiece(id) == text, "id \(id)")
+            #expect(tokenizer.decode([id]) == text, "id \(id)")
         }
     }
 
@@ -53,12 +53,12 @@ import Testing
         let tokenizer = TokenizerFixtures.qwen
         #expect(tokenizer.id(of: "<|endoftext|>") == 151643)
         #expect(tokenizer.encode("<think>") == [tokenizer.id(of: "<think>")!])
-        #expect(tokenizer.displayPiece(151643) == "<|endoftext|>")
+        #expect(tokenizer.decode([151643]) == "<|endoftext|>")
         // "中" is three UTF-8 bytes; its first byte alone is not a character.
         let firstByte = tokenizer.id(of: String(ByteLevelAlphabet.characters[0xE4]))!
-        #expect(tokenizer.displayPiece(firstByte) == "\u{FFFD}")
-        #expect(tokenizer.displayPiece(-1) == "")
-        #expect(tokenizer.displayPiece(Int32.max) == "")
+        #expect(tokenizer.decode([firstByte]) == "\u{FFFD}")
+        #expect(tokenizer.decode([-1]) == "")
+        #expect(tokenizer.decode([Int32.max]) == "")
         #expect(tokenizer.decode(tokenizer.encode("中文 text")) == "中文 text")
     }
 
