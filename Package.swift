@@ -6,8 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sae-report", targets: ["sae-report"]),
-        .library(name: "Analyze", targets: ["Analyze"]),
-        .library(name: "SiteGen", targets: ["SiteGen"]),
+        .library(name: "Analyze", targets: ["Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Parallelism"]),
+        .library(name: "SiteGen", targets: ["SiteGen", "Charts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,29 +32,48 @@ let package = Package(
         // demo/ (a top-level symlink into Sources/DemoData): the embedded demo's model, SAE and corpus.
         .target(name: "DemoData", resources: [.copy("demo")]),
 
-        .target(name: "Analyze", dependencies: [
-            "COpenBLAS", "CGzip",
+        // One module per layer; each imports only the layers below it, so the compiler enforces the layering
+        // (docs/architecture.md). Parallelism and Formats are the base: no BLAS, no model.
+        .target(name: "Parallelism"),
+        .target(name: "Formats", dependencies: [
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        ]),
+        .target(name: "Tokenizers", dependencies: ["Formats", "Parallelism"]),
+        // The language-model runtime and its kernels: the only module built with -Ounchecked (its hot loops index
+        // buffers whose sizes the loader has checked; the parsers of untrusted files live in Formats, with checks).
+        .target(name: "LMRuntime", dependencies: ["COpenBLAS", "Formats", "Parallelism"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "SAECore", dependencies: ["COpenBLAS", "Formats", "LMRuntime", "Parallelism"]),
+        .target(name: "Charts", dependencies: ["CPNG"]),
+        .target(name: "Analyze", dependencies: [
+            "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS", "CGzip",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "SiteGen", dependencies: [
-            "Analyze", "CPNG", "CCmark", "SiteResources",
+            "Formats", "Charts", "SAECore", "Parallelism", "CCmark", "SiteResources",
             .product(name: "Mustache", package: "swift-mustache"),
         ]),
         .executableTarget(name: "sae-report", dependencies: [
-            "Analyze", "SiteGen", "DemoData",
+            "Analyze", "SiteGen", "DemoData", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "sae-bench", dependencies: ["Analyze", "SiteGen"], path: "Benchmarks/sae-bench"),
+        .executableTarget(name: "sae-bench", dependencies: [
+            "Analyze", "SiteGen", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS",
+        ], path: "Benchmarks/sae-bench"),
 
         .testTarget(name: "AnalyzeTests", dependencies: [
-            "Analyze", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Tests/AnalyzeTests"),
-        .testTarget(name: "SiteGenTests", dependencies: ["SiteGen", "Analyze"], path: "Tests/SiteGenTests"),
+        .testTarget(name: "SiteGenTests", dependencies: [
+            "SiteGen", "Analyze", "Formats", "SAECore", "Charts", "Parallelism", "CPNG",
+        ], path: "Tests/SiteGenTests"),
         // Runs the built `sae-report` binary (the dependency makes `swift test` build it first): one process per run,
         // as users run it, so signals, exit codes and run-to-run determinism are tested for real.
-        .testTarget(name: "CLITests", dependencies: ["sae-report", "Analyze"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["sae-report", "Analyze", "Formats", "SAECore"], path: "Tests/CLITests"),
     ],
     // Swift 5 language mode: the numeric kernels share raw buffers across DispatchQueue.concurrentPerform
     // iterations by design, which Swift 6's strict Sendable checking cannot express without noise.

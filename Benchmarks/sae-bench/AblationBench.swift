@@ -1,5 +1,8 @@
 import Analyze
+import Formats
 import Foundation
+import LMRuntime
+import Tokenizers
 
 /// `sae-bench ablation MODEL_DIR CORPUS.json [tokens=4096] [repeats=2] [STAGES]`: the model-side stages of
 /// `analyze` on the first packed batch of the corpus (what the default job's ablation sample is: one batch of

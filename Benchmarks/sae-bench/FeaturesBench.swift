@@ -1,5 +1,8 @@
 import Analyze
+import Formats
 import Foundation
+import LMRuntime
+import SAECore
 
 /// `sae-bench features CSR.npz W_DEC.npy OUT_DIR`: streams the codes into the activation database, then runs the
 /// feature analysis (reports, decoder similarity, co-occurrence, clustering) and the artifact writer, printing

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// `sae-bench formats FILE.safetensors [REPEATS]`: opens the file and converts each tensor to Float, reporting the

@@ -1,6 +1,8 @@
 import Analyze
 import COpenBLAS
+import Formats
 import Foundation
+import LMRuntime
 
 /// `sae-bench forward MODEL_DIR [batch=8] [seqlen=256] [stop_layer=9]`: tokens/s of the forward pass to
 /// `blocks.{stop_layer}.hook_resid_post` on `batch` random sequences of `seqlen` tokens (best of 3, after a warm-up,

@@ -1,5 +1,7 @@
 import Analyze
 import Foundation
+import LMRuntime
+import SAECore
 
 /// `sae-bench sae [tokens=4096] [d_in=1024] [d_sae=4096] [k=128]`: tokens/s of SAE encoding in each top-k mode
 /// (random BatchTopK SAE and activations), of decoding through the sparse and the dense path at several L0, and of

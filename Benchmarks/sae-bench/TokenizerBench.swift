@@ -1,5 +1,6 @@
-import Analyze
+import Formats
 import Foundation
+import Tokenizers
 
 /// `sae-bench tokenizer TOKENIZER_JSON CORPUS_JSON [repeats=3]`: single-thread encode throughput over a JSON list of
 /// strings: the first pass (cold word cache) and the best of `repeats` passes, in MB of UTF-8 and tokens per second.

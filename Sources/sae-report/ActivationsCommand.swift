@@ -1,6 +1,9 @@
 import Analyze
 import ArgumentParser
+import Formats
 import Foundation
+import LMRuntime
+import Tokenizers
 
 struct ActivationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

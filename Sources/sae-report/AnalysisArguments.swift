@@ -1,6 +1,7 @@
-import ArgumentParser
 import Analyze
+import ArgumentParser
 import Foundation
+import SAECore
 
 extension TopKMode: ExpressibleByArgument {}
 extension AnalysisOptions.Ablation: ExpressibleByArgument {}

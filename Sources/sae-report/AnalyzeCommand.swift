@@ -1,7 +1,7 @@
-import ArgumentParser
 import Analyze
+import ArgumentParser
 import Foundation
-import SiteGen
+import LMRuntime
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,7 +55,6 @@ func analyze(_ inputs: AnalysisArguments, _ features: FeatureArguments, _ checkp
     try features.apply(to: &options)
     try checkpointing.apply(to: &options)
     options.shard = shard
-    options.renderTrainingHistory = { TrainingHistoryChart.png($0) }
     let line = ProgressLine()
     // Said once the inputs are checked and the work starts (a bad input gets its one error line only).
     var note = BLAS.pinnedKernelsNote

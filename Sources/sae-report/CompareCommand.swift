@@ -1,6 +1,7 @@
 import ArgumentParser
-import Analyze
+import Formats
 import Foundation
+import SAECore
 import SiteGen
 
 struct CompareCommand: ParsableCommand {

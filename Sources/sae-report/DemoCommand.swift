@@ -1,5 +1,5 @@
-import ArgumentParser
 import Analyze
+import ArgumentParser
 import DemoData
 import Foundation
 import SiteGen
@@ -23,7 +23,6 @@ struct DemoCommand: ParsableCommand {
                                           corpusFile: DemoData.corpus, output: root.appendingPathComponent("analysis"))
             options.ablation = .both
             options.ablationTokens = nil
-            options.renderTrainingHistory = { TrainingHistoryChart.png($0) }
             let line = ProgressLine()
             let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
             line.finish()

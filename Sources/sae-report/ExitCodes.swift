@@ -1,5 +1,5 @@
 import ArgumentParser
-import Analyze
+import Formats
 import Foundation
 
 extension ExitCode {

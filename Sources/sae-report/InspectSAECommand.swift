@@ -1,6 +1,6 @@
 import ArgumentParser
-import Analyze
 import Foundation
+import SAECore
 
 struct InspectSAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(

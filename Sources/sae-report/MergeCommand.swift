@@ -1,7 +1,6 @@
-import ArgumentParser
 import Analyze
+import ArgumentParser
 import Foundation
-import SiteGen
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +27,6 @@ struct MergeCommand: ParsableCommand {
             merge.modelDirectory = model.map { URL(fileURLWithPath: $0) }
             merge.saeDirectory = sae.map { URL(fileURLWithPath: $0) }
             merge.corpusFile = data.map { URL(fileURLWithPath: $0) }
-            merge.renderTrainingHistory = { TrainingHistoryChart.png($0) }
             let outcome = try merge.run()
             printError(String(format: "merged %d shards, %d tokens, in %.1f s", shards.count, outcome.tokenCount, outcome.seconds))
             print(outcome.directory!.path)

@@ -1,5 +1,5 @@
-import ArgumentParser
 import Analyze
+import ArgumentParser
 import Foundation
 
 struct QuickCommand: ParsableCommand {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Analyze
 import Foundation
 import SiteGen
 

@@ -1,6 +1,7 @@
-import Analyze
 import ArgumentParser
+import Formats
 import Foundation
+import Tokenizers
 
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
+@testable import Formats
 import Testing
-@testable import Analyze
 
 @Test func inputErrorNamesTheFile() {
     #expect(InputError("not a JSON list", path: "corpus.json").description == "corpus.json: not a JSON list")

@@ -1,5 +1,6 @@
-import Analyze
+import Formats
 import Foundation
+import LMRuntime
 import Testing
 
 /// `tokenize`, `inspect-sae` and `activations` as users run them, checked against references computed outside the

@@ -1,7 +1,7 @@
 import CPNG
+@testable import Charts
 import Foundation
 import Testing
-@testable import SiteGen
 
 /// Decodes PNG bytes back to RGB with libpng's reader, an implementation independent of our writer's path.
 private func decodePNG(_ data: Data) -> (width: Int, height: Int, pixels: [UInt8])? {
@@ -41,7 +41,7 @@ private func decodePNG(_ data: Data) -> (width: Int, height: Int, pixels: [UInt8
 
     @Test func histogramBarsAreProportionalToCounts() {
         let chart = HistogramChart(width: 40, height: 21)
-        let raster = chart.draw(Histogram(edges: [0, 1, 2, 3, 4], counts: [10, 5, 0, 20]))
+        let raster = chart.draw(HistogramBins(edges: [0, 1, 2, 3, 4], counts: [10, 5, 0, 20]))
         func barHeight(column: Int) -> Int {
             (0..<raster.height - 1).filter { raster.pixel(x: column, y: $0) == RGB.bar }.count
         }

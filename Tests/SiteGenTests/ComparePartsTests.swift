@@ -1,12 +1,12 @@
-import Analyze
+@testable import Charts
 import Foundation
-import Testing
 @testable import SiteGen
+import Testing
 
 @Suite struct ComparePartsTests {
     @Test func overlayRebinsOntoCommonBinsAsFractions() throws {
-        let a = SiteGen.Histogram(edges: [0, 1, 2, 3], counts: [1, 2, 3])
-        let b = SiteGen.Histogram(edges: [1, 2, 3, 4, 5], counts: [4, 0, 0, 4])
+        let a = HistogramBins(edges: [0, 1, 2, 3], counts: [1, 2, 3])
+        let b = HistogramBins(edges: [1, 2, 3, 4, 5], counts: [4, 0, 0, 4])
         let overlay = try #require(HistogramOverlay([a, nil, b], totals: [nil, nil, 16]))
         #expect(overlay.edges == [0, 1, 2, 3, 4, 5])
         #expect(overlay.series[0] == [1.0, 2, 3, 0, 0].map { $0 / 6 })
@@ -18,7 +18,7 @@ import Testing
         #expect(coarse.series[0] == [1, 0])
         #expect(coarse.series[1] == [0.5, 0.5])
         // A bin that straddles two common bins is split by overlap.
-        let half = try #require(HistogramOverlay([SiteGen.Histogram(edges: [0, 1], counts: [2]), SiteGen.Histogram(edges: [0.5, 1.5], counts: [4])],
+        let half = try #require(HistogramOverlay([HistogramBins(edges: [0, 1], counts: [2]), HistogramBins(edges: [0.5, 1.5], counts: [4])],
                                                  totals: [nil, nil]))
         #expect(half.edges == [0, 1, 2])
         #expect(half.series[1] == [0.5, 0.5])

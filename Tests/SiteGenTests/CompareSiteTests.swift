@@ -1,7 +1,9 @@
-import Analyze
+@testable import Analyze
+@testable import Formats
 import Foundation
-import Testing
+@testable import SAECore
 @testable import SiteGen
+import Testing
 
 /// `CompareBuilder` on copies of the committed site fixtures (ours and the seed's), with their own sites next to
 /// them as `sae-report run` writes them.

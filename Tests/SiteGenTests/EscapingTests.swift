@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+@testable import LMRuntime
 @testable import SiteGen
+import Testing
 
 @Suite struct EscapingTests {
     @Test func htmlEscapesMarkupAndQuotes() {

@@ -1,7 +1,7 @@
-import Analyze
+@testable import Formats
 import Foundation
-import Testing
 @testable import SiteGen
+import Testing
 
 @Suite struct FormatTests {
     @Test func fixedAndShortNumbers() {

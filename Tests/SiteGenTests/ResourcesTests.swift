@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SiteResources
+import Testing
 
 @Test func bundledFoldersExist() {
     #expect(FileManager.default.fileExists(atPath: SiteResources.templates.path))

@@ -1,7 +1,7 @@
-import Analyze
+@testable import Formats
 import Foundation
-import Testing
 @testable import SiteGen
+import Testing
 
 @Suite struct SiteBuildTests {
     private func build(_ fixture: URL, _ name: String = #function) throws -> (URL, SiteBuilder.Report) {

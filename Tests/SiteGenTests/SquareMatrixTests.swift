@@ -1,7 +1,7 @@
-import Analyze
+@testable import Formats
 import Foundation
-import Testing
 @testable import SiteGen
+import Testing
 
 /// The dense d_sae × d_sae matrices, read through a memory map: sub-matrices cut out of the mapped file, and every
 /// file that is not a float32 C-order little-endian [n, n] array refused with one InputError naming it.

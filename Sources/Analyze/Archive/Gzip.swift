@@ -1,4 +1,5 @@
 import CGzip
+import Formats
 import Foundation
 
 /// Streaming gzip output over zlib's gzFile: bytes in, compressed file out.

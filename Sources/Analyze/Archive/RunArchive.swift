@@ -1,4 +1,5 @@
 import Crypto
+import Formats
 import Foundation
 
 /// One `.tar.gz` holding an analysis directory (and its site) with a manifest of every file's size and sha256,

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The subset of POSIX ustar that archives need: regular files and directories, long names through the

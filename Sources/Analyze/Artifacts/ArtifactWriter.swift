@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// Writes a run's analysis directory (docs/artifacts.md): the seed's layout and schemas, plus our files and keys.

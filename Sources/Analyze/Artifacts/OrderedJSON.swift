@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// A JSON document whose objects keep their key order, written the way the seed's files look (`indent=2`) or on

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// An exclusive claim on an output path for the life of a run, so that a second run writing the same output stops

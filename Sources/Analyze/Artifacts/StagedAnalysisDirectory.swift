@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// A temporary directory next to the analysis directory where a run's files are written; `commit()` moves them

@@ -1,4 +1,6 @@
+import Formats
 import Foundation
+import SAECore
 
 /// The streaming end of the pipeline for SAE codes: each batch goes to the on-disk database and to the
 /// per-feature accumulators (statistics, top examples) in one call, so the codes are touched once while hot.

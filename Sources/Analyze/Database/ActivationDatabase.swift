@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The token × feature activation matrix (CSR) and its token table, read through memory maps from the raw

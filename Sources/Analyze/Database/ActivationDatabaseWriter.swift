@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// Builds the token × feature activation database incrementally on disk.

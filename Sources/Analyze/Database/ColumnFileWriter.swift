@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// Appends fixed-size values to a file through a bounded buffer, so a column of any length costs constant memory.

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import ZIPFoundation
 
@@ -28,7 +29,7 @@ struct NPZStreamWriter {
             throw InputError("cannot create archive: \(error)", url: url)
         }
         for member in members {
-            let header = npyHeader(descr: member.descr, shape: member.shape)
+            let header = NPY.header(descr: member.descr, shape: member.shape)
             let payload: Int64
             var handle: FileHandle?
             switch member.source {
@@ -65,18 +66,5 @@ struct NPZStreamWriter {
                 return chunk
             }
         }
-    }
-
-    /// A version 1.0 `.npy` header for a C-order array, padded to a multiple of 64 bytes as numpy writes it.
-    static func npyHeader(descr: String, shape: [Int]) -> Data {
-        let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var text = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }"
-        let unpadded = 10 + text.utf8.count + 1
-        text += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(text.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(text.utf8))
-        return data
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Parallelism
 
 /// How many tokens each pair of features fired on together, for a block of rows of the `m × m` count matrix
 /// (`J = AᵀA` of the binary firing matrix `A`), counted from the sparse rows of the activation database:
@@ -16,7 +17,7 @@ public struct CooccurrenceCounts: Sendable {
     /// Counts the rows `rows` over every token of `database`, on `threads` threads (default: every core). Thread
     /// `t` owns the matrix rows `i` with `i % threads == t`, so the threads never write the same memory; each
     /// reads the whole (memory-mapped) database, which costs little next to the scattered increments.
-    public init(database: ActivationDatabase, rows: Range<Int>, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(database: ActivationDatabase, rows: Range<Int>, threads: Int = Parallelism.workerCount) {
         precondition(database.rowCount < Int(UInt32.max), "more tokens than a UInt32 count can hold")
         featureCount = database.featureCount
         self.rows = rows
@@ -27,7 +28,7 @@ public struct CooccurrenceCounts: Sendable {
         counts.withUnsafeMutableBufferPointer { matrix in
             let base = matrix.baseAddress!
             let rowStart = rows.lowerBound, rowEnd = rows.upperBound
-            DispatchQueue.concurrentPerform(iterations: threadCount) { thread in
+            Parallelism.forEach(threadCount) { thread in
                 database.forEachRow { _, features, _ in
                     let n = features.count
                     for a in 0..<n {

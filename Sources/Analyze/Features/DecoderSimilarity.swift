@@ -1,5 +1,7 @@
 import COpenBLAS
+import Formats
 import Foundation
+import LMRuntime
 
 /// Similarity of SAE features by their decoder directions (the rows of `W_dec`), with the seed's definitions
 /// (seed inventory §2.5), computed in row blocks with one sgemm per block so the full `m × m` matrix never has to

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The end-of-run analysis over a finished activation database: per-feature histograms, interval samples and

@@ -1,5 +1,7 @@
 import COpenBLAS
+import Formats
 import Foundation
+import Parallelism
 
 /// The output tokens each feature's decoder direction most promotes and suppresses through the unembedding
 /// (the "logit lens" of sae_vis and Neuronpedia): the largest and smallest entries of each row of
@@ -43,7 +45,7 @@ public struct LogitEffects: Sendable {
         let chunk = max(1, min(vocabularyChunk, vocabulary))
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: m * chunk)
         defer { logits.deallocate() }
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, m)
+        let workers = min(Parallelism.workerCount, m)
         scaled.withUnsafeBufferPointer { a in
             unembedding.values.withUnsafeBufferPointer { b in
                 top.withUnsafeMutableBufferPointer { top in
@@ -53,7 +55,7 @@ public struct LogitEffects: Sendable {
                             let width = min(chunk, vocabulary - start)
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(d), 1,
                                         a.baseAddress!, Int32(d), b.baseAddress! + start * d, Int32(d), 0, logits, Int32(width))
-                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            Parallelism.forEach(workers) { worker in
                                 for f in (m * worker / workers)..<(m * (worker + 1) / workers) {
                                     Self.scan(logits + f * width, count: width, firstToken: start,
                                               top: top + f * k, bottom: bottom + f * k, k: k)

@@ -1,3 +1,4 @@
+import LMRuntime
 /// A few random examples of each feature from each of `binCount` equal-width activation intervals
 /// `[max·b/B, max·(b+1)/B)` (the last one closed), as sae_vis and Neuronpedia show: the top examples only show
 /// the extreme, these show what weak and medium activations look like.

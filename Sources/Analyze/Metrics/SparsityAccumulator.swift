@@ -1,3 +1,4 @@
+import SAECore
 /// Streaming sparsity statistics of SAE codes: L0 and L1 per token, per-feature firing counts (dead and dense
 /// features). Float64 sums; `merged(with:)` gives exactly what one accumulator over all the data gives.
 public struct SparsityAccumulator: Codable, Sendable {

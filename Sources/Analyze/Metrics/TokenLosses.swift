@@ -1,4 +1,5 @@
 import Foundation
+import LMRuntime
 
 /// The next-token losses of a chunk of positions under each run of the ablation study: what
 /// `DownstreamAccumulator` aggregates. CE is NaN where a position has no target (the last of its sequence).

@@ -1,4 +1,9 @@
+import Formats
 import Foundation
+import LMRuntime
+import Parallelism
+import SAECore
+import Tokenizers
 
 /// The checked inputs of a run, loaded before any output exists: corpus, SAE, tokenizer, model and hook.
 struct AnalysisInputs {
@@ -45,7 +50,7 @@ struct CorpusBatches {
         var tokenized = [[Int32]](repeating: [], count: texts.count)
         tokenized.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: texts.count) { base[$0] = tokenizer.encode(texts[$0]) }
+            Parallelism.forEach(texts.count) { base[$0] = tokenizer.encode(texts[$0]) }
         }
         var skipped = corpus.skipped
         for (local, ids) in tokenized.enumerated() where ids.isEmpty {
@@ -120,7 +125,7 @@ extension AnalysisInputs {
     static func loadHashing(options: AnalysisOptions) throws -> (AnalysisInputs, InputHashes) {
         var inputs: Result<AnalysisInputs, Error>?
         var hashes: Result<InputHashes, Error>?
-        concurrently(2) { worker in
+        Parallelism.forEach(2) { worker in
             if worker == 0 {
                 inputs = Result { try AnalysisInputs(options: options) }
             } else {

@@ -1,4 +1,7 @@
+import Formats
 import Foundation
+import LMRuntime
+import Parallelism
 
 /// Combines the shard directories of one run (`analyze --shard i/n`) into the analysis directory the single run
 /// would have written: the shards' databases are appended in shard order, which rebuilds the per-feature counts,
@@ -23,10 +26,10 @@ public final class AnalysisMerge {
     public var modelDirectory: URL?
     public var saeDirectory: URL?
     public var corpusFile: URL?
-    public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
 
     public func run() throws -> AnalysisPipeline.Outcome {
-        if let threads { BLAS.setThreadCount(threads) }
+        if let threads { Parallelism.setWorkerCount(threads) }
+        BLAS.configure()
         let checkpoints = try orderedCheckpoints()
         let first = checkpoints[0].checkpoint
         var options = first.options
@@ -34,7 +37,6 @@ public final class AnalysisMerge {
         options.shard = nil
         options.resume = false
         options.threads = threads
-        options.renderTrainingHistory = renderTrainingHistory
         if let modelDirectory { options.modelDirectory = modelDirectory }
         if let saeDirectory { options.saeDirectory = saeDirectory }
         if let corpusFile { options.corpusFile = corpusFile }

@@ -1,4 +1,5 @@
 import Foundation
+import SAECore
 
 /// Everything one `analyze` (or `quick`) run needs to know.
 public struct AnalysisOptions: Codable, Sendable {
@@ -44,9 +45,6 @@ public struct AnalysisOptions: Codable, Sendable {
     /// Write the activation database and the per-feature analysis (false for `quick`).
     public var featureAnalysis = true
     public var features = FeatureAnalysisOptions()
-    /// Draws `plots/training_history.png` from the SAE's history (the site generator's chart code; Analyze itself
-    /// draws nothing).
-    public var renderTrainingHistory: (@Sendable (TrainingHistory) -> Data?)?
     /// Worker threads for OpenBLAS and the parallel loops (nil: all cores).
     public var threads: Int?
 

@@ -1,4 +1,7 @@
+import Formats
 import Foundation
+import LMRuntime
+import Parallelism
 
 /// One `analyze` (or `quick`, or one shard) run: check and load the inputs, tokenize and pack the corpus, calibrate,
 /// make the one pass over the batches (`CorpusPass`), then write the analysis directory, or the shard directory
@@ -39,7 +42,8 @@ public final class AnalysisPipeline {
     }
 
     public func run() throws -> Outcome {
-        if let threads = options.threads { BLAS.setThreadCount(threads) }
+        if let threads = options.threads { Parallelism.setWorkerCount(threads) }
+        BLAS.configure()
 
         // Inputs, all checked before any output exists.
         let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)

@@ -1,4 +1,6 @@
 import Foundation
+import LMRuntime
+import SAECore
 
 /// What a sample of the corpus decides before the pass: the global top-k threshold (`--topk-mode threshold`) and
 /// the per-dimension mean activation μ (mean ablation). The sample is the same evenly spaced batches in every run,

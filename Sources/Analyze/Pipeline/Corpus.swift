@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The texts to analyze: a JSON list of strings, as the seed's datasets are.

@@ -1,4 +1,6 @@
 import Foundation
+import LMRuntime
+import SAECore
 
 /// The pass's engine: each packed batch goes through the forward to the hook once, the SAE, every accumulator and
 /// the on-disk activation database, and (on the ablation batches) the rest of the model from the same captured

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The saved state of a pass after a whole number of batches: written periodically beside an analysis in progress

@@ -1,4 +1,7 @@
+import Charts
+import Formats
 import Foundation
+import LMRuntime
 
 /// What a run records about itself: the metric blocks and `run` block of `analysis_results`, and `config_<ts>.json`.
 /// Built from a pass state, so a single run, a resumed run and merged shards describe themselves the same way.
@@ -120,7 +123,7 @@ struct RunRecord {
             saePath: sae.directory?.path ?? options.saeDirectory.path, layer: inputs.hook.layer,
             hookName: inputs.hook.point.rawValue, datasetSize: checkpoint.corpus.texts, config: record.config(),
             results: record.results(), trainingDeadFeatureIDs: state.sparsity.result.trainingDeadFeatureIds)
-        let historyPNG = sae.history.flatMap { history in options.renderTrainingHistory?(history) }
+        let historyPNG = sae.history.flatMap { history in TrainingHistoryChart.png(curves: history.curves) }
         let tokenizer = inputs.tokenizer
         try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
                                  tokenTexts: { tokenizer.displayPieces($0) }, trainingHistoryPNG: historyPNG)

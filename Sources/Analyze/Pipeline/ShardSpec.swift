@@ -1,3 +1,4 @@
+import Formats
 /// One shard of a run split across machines: `index` of `count`, 1-based as written on the command line
 /// (`--shard 3/8`). The corpus is packed into batches exactly as a single run packs it, and shard `i` takes the
 /// `i`-th of `count` contiguous runs of batches holding about the same number of tokens, so the shards together

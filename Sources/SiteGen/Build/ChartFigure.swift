@@ -1,10 +1,11 @@
+import Charts
 import Foundation
 
 /// A chart PNG written into the site plus the values of the `chart` partial that frames it with HTML axis text.
 enum ChartFigure {
     /// Draws `histogram`, writes it to `file` (under the site root) and returns the partial's context, with
     /// `src` relative to the page at `root`.
-    static func histogram(_ histogram: Histogram, chart: HistogramChart, file: String, site: URL, root: String,
+    static func histogram(_ histogram: HistogramBins, chart: HistogramChart, file: String, site: URL, root: String,
                           alt: String, xLabel: String, yLabel: String = "count",
                           formatEdge: (Double) -> String = NumberFormat.short) throws -> [String: Any] {
         let png = try PNGWriter.encode(chart.draw(histogram))

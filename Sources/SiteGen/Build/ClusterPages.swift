@@ -1,5 +1,6 @@
-import Analyze
+import Charts
 import Foundation
+import Parallelism
 
 /// The cluster index (`clusters.html`, with the global heatmaps of the first features in clustering order) and
 /// one page per cluster with its members and heatmaps of its similarity and co-occurrence sub-matrices.
@@ -59,7 +60,7 @@ enum ClusterPages {
         context["has_clusters"] = true
         try SiteOutput.write(try renderer.render("clusters", context), to: site.appendingPathComponent("clusters.html"))
 
-        let pages = try parallelMap(clusters.count) { i -> Int in
+        let pages = try Parallelism.map(clusters.count) { i -> Int in
             let cluster = clusters[i]
             var page: [String: Any] = ["title": "Cluster \(cluster.id)", "root": "../", "site": data.siteContext,
                                        "id": String(cluster.id), "size": String(cluster.members.count)]

@@ -1,5 +1,7 @@
-import Analyze
+import Charts
+import Formats
 import Foundation
+import Parallelism
 
 /// What the feature index shows for one feature.
 struct IndexEntry: Sendable {
@@ -39,7 +41,7 @@ struct FeaturePages {
             while true {
                 let lines = try reader.next(batchSize)
                 if lines.isEmpty { break }
-                let results = try parallelMap(lines.count) { i -> (Int, IndexEntry) in
+                let results = try Parallelism.map(lines.count) { i -> (Int, IndexEntry) in
                     let record: FeatureRecord
                     do {
                         record = try JSONFile.decode(FeatureRecord.self, from: lines[i].data)
@@ -58,7 +60,7 @@ struct FeaturePages {
             }
         }
         let missing = (0..<n).filter { entries[$0] == nil }
-        let stubs = try parallelMap((missing.count + 63) / 64) { chunk in
+        let stubs = try Parallelism.map((missing.count + 63) / 64) { chunk in
             try missing[(chunk * 64)..<min(missing.count, chunk * 64 + 64)].map { ($0, try writeStub($0)) }
         }
         for (feature, entry) in stubs.joined() { entries[feature] = entry }

@@ -1,4 +1,3 @@
-import Analyze
 import Foundation
 import SiteResources
 

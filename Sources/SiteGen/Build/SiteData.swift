@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// Everything the pages share, read once from the analysis directory (the per-feature records are streamed
@@ -9,7 +9,7 @@ struct SiteData: Sendable {
     let labels: [Int: FeatureLabel]
     let table: FeatureTable?
     let clusters: ClusterSet?
-    let neighbors: NeighborTable?
+    let neighbors: FeatureNeighbors?
     /// Cluster id of each feature, from the clusters file (or the feature table).
     let clusterOf: [Int: Int]
     /// Ids of the clusters that get a page; a feature's cluster is linked only if it is one of them.
@@ -26,7 +26,7 @@ struct SiteData: Sendable {
         table = try directory.featureTableURL.map { try JSONFile.decode(FeatureTable.self, from: $0) }
         clusters = try directory.clustersURL.map { try JSONFile.decode(ClusterSet.self, from: $0) }
         let nFeatures = run.nFeatures
-        neighbors = try directory.neighborsURL.flatMap { try NeighborTable.load($0, nFeatures: nFeatures) }
+        neighbors = try directory.neighborsURL.flatMap { try FeatureNeighbors.load($0, nFeatures: nFeatures) }
         var clusterOf: [Int: Int] = [:]
         if let table {
             for (feature, cluster) in table.cluster.enumerated() { if let cluster { clusterOf[feature] = cluster } }

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// The output directory: built in a temporary sibling and renamed into place at the end, so a failed or

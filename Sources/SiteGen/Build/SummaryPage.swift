@@ -1,4 +1,5 @@
-import Analyze
+import Charts
+import Formats
 import Foundation
 
 /// The run summary page (`index.html`): warnings, metrics side by side with the seed's definitions, histograms,

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 import SiteResources
 

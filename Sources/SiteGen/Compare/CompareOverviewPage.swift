@@ -1,5 +1,5 @@
-import Analyze
 import Foundation
+import SAECore
 
 /// The comparison's `index.html`: the runs, what differs between them, feature matching per pair, every metric
 /// with its difference to run A, dead and dense counts, overlaid frequency and L0 histograms, and the

@@ -1,4 +1,5 @@
-import Analyze
+import Charts
+import Formats
 import Foundation
 
 /// What every page of a comparison site shares: the runs, the renderer, where the site is staged and where it

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// One run of a comparison: its artifacts (read as the site generator reads them), where its site is, and where

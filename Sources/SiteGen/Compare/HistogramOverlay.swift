@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 
 /// Several runs' histograms of one quantity on common bins, each as fractions of its own total, so runs with
@@ -13,7 +14,7 @@ struct HistogramOverlay: Sendable {
     var series: [[Double]?]
 
     /// `totals[i]` is what run i's fractions are relative to (nil: the sum of its counts).
-    init?(_ histograms: [Histogram?], totals: [Double?], maxBins: Int = 60) {
+    init?(_ histograms: [HistogramBins?], totals: [Double?], maxBins: Int = 60) {
         let present = histograms.compactMap { $0 }.filter { $0.isWellFormed }
         guard !present.isEmpty, let low = present.map({ $0.edges.first! }).min(),
               let high = present.map({ $0.edges.last! }).max() else { return nil }

@@ -1,4 +1,3 @@
-import Analyze
 
 /// Every metric of the runs side by side with its difference to run A: the seed's four blocks (every run has
 /// them, ours and the seed's, with the seed's definitions) and `metric_table` (ours, correct definitions, per

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 
 /// Several histograms on the same bins drawn over each other as step outlines, one colour per run, with optional

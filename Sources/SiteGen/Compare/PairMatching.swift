@@ -1,5 +1,6 @@
-import Analyze
+import Formats
 import Foundation
+import SAECore
 
 /// Reads a run's decoder: `(SAE directory, recorded hashes of its files) → W_dec [d_sae, d_in]`. The command line
 /// passes `RunDecoder.load`; the site generator itself never reads model files.

@@ -1,5 +1,6 @@
-import Analyze
 import Foundation
+import Parallelism
+import SAECore
 
 /// The pages of one matched pair of runs: `pair-A-B.html` (statistics, the distribution of best-match cosines in
 /// both directions, the unmatched features of each run), the full best-match tables in pages of `pageSize` rows
@@ -115,7 +116,7 @@ struct PairPages {
         let pages = (count + pageSize - 1) / pageSize
         let names = (0..<pages).map { "matches/\(stem(direction))-\($0 + 1).html" }
         let from = site.runs[direction.from], to = site.runs[direction.to]
-        _ = try parallelMap(pages) { page -> Int in
+        _ = try Parallelism.map(pages) { page -> Int in
             var context: [String: Any] = [
                 "title": "\(site.pairName(pair)): best matches of \(from.label) in \(to.label), page \(page + 1)", "root": "../",
                 "from": site.chip(direction.from), "to": site.chip(direction.to), "fromName": from.name, "toName": to.name,

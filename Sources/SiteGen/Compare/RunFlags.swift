@@ -1,5 +1,5 @@
-import Analyze
 import Foundation
+import Formats
 
 /// What differs between the runs in ways that make their numbers not directly comparable (corpus, model, hook,
 /// input width, token variant), as one warning line each, and notes worth knowing (runs of the same SAE).

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// An analysis directory (ours or the seed's), with its files located through `SUMMARY_<ts>.json`'s `files{}`.

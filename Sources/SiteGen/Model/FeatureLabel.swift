@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// One line of the seed labeler's `feature_labels_llm.jsonl`.

@@ -1,3 +1,4 @@
+import Charts
 /// One line of `feature_summaries_<ts>.jsonl`: the seed's keys, and ours when the run wrote them.
 public struct FeatureRecord: Decodable, Sendable {
     public var feature: Int
@@ -9,7 +10,7 @@ public struct FeatureRecord: Decodable, Sendable {
     /// Fraction of tokens on which the feature fired.
     public var frequency: Double?
     public var maxActivation: Double?
-    public var histogram: Histogram?
+    public var histogram: HistogramBins?
     public var quantileExamples: [QuantileBin]?
     public var logitEffects: LogitEffects?
     public var neighbors: NeighborLists?
@@ -31,7 +32,7 @@ public struct FeatureRecord: Decodable, Sendable {
         activationCount = try c.decodeIfPresent(Double.self, forKey: .activationCount)
         frequency = try c.decodeIfPresent(Double.self, forKey: .frequency)
         maxActivation = try c.decodeIfPresent(Double.self, forKey: .maxActivation)
-        histogram = try c.decodeIfPresent(Histogram.self, forKey: .histogram)
+        histogram = try c.decodeIfPresent(HistogramBins.self, forKey: .histogram)
         quantileExamples = try c.decodeIfPresent([QuantileBin].self, forKey: .quantileExamples)
         logitEffects = try c.decodeIfPresent(LogitEffects.self, forKey: .logitEffects)
         neighbors = try c.decodeIfPresent(NeighborLists.self, forKey: .neighbors)
@@ -98,30 +99,5 @@ public struct FeatureRecord: Decodable, Sendable {
     public struct Neighbor: Decodable, Sendable {
         public var feature: Int
         public var value: Double
-    }
-}
-
-/// Bin counts: `counts[i]` covers `[edges[i], edges[i+1])`.
-public struct Histogram: Decodable, Sendable {
-    public var edges: [Double]
-    public var counts: [Double]
-
-    public init(edges: [Double], counts: [Double]) {
-        self.edges = edges
-        self.counts = counts
-    }
-
-    /// True when the bins are equal in log space (ratios of successive edges agree within 1%), as our
-    /// per-feature activation histograms are.
-    public var hasLogSpacedEdges: Bool {
-        guard edges.count >= 3, edges.allSatisfy({ $0 > 0 }) else { return false }
-        let ratios = zip(edges.dropFirst(), edges).map { $0 / $1 }
-        return ratios[0] > 1.0001 && ratios.allSatisfy { abs($0 / ratios[0] - 1) < 0.01 }
-    }
-
-    /// True when the edges and counts agree (one more edge than counts, edges ascending and finite).
-    public var isWellFormed: Bool {
-        !counts.isEmpty && edges.count == counts.count + 1 && edges.allSatisfy(\.isFinite)
-            && zip(edges, edges.dropFirst()).allSatisfy { $0 <= $1 } && counts.allSatisfy { $0.isFinite && $0 >= 0 }
     }
 }

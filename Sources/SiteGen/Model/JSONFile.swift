@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// Decoding of the analysis directory's JSON files, with the leniency real runs need: Python's `json` writes

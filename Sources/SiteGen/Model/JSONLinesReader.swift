@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// Reads a `.jsonl` file one line at a time in fixed-size chunks, so a multi-gigabyte summaries file never

@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 
 /// Read-only accessors for loosely structured JSON (the SUMMARY, config and results files, whose keys vary
 /// between the seed's runs and ours).

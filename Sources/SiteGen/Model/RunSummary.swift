@@ -1,4 +1,5 @@
-import Analyze
+import Charts
+import Formats
 import Foundation
 
 /// The run-level facts the summary page shows, merged from SUMMARY, config and analysis_results.
@@ -16,9 +17,9 @@ public struct RunSummary: Sendable {
     public var config: [(key: String, value: String)]?
     /// Flattened `run{}` lines from analysis_results (ours only).
     public var run: [(key: String, value: String)]?
-    public var frequencyHistogram: Histogram?
+    public var frequencyHistogram: HistogramBins?
     public var neverFired: Int?
-    public var l0Histogram: Histogram?
+    public var l0Histogram: HistogramBins?
     public var denseAbove10pct: [Int]?
     public var denseAbove1pct: [Int]?
     public var deadFeatureIDs: [Int]?
@@ -88,10 +89,10 @@ public struct RunSummary: Sendable {
         }
     }
 
-    private static func histogram(_ value: JSONValue?) -> Histogram? {
+    private static func histogram(_ value: JSONValue?) -> HistogramBins? {
         guard let edges = value?.member("edges")?.items?.compactMap(\.number),
               let counts = value?.member("counts")?.items?.compactMap(\.number) else { return nil }
-        let histogram = Histogram(edges: edges, counts: counts)
+        let histogram = HistogramBins(edges: edges, counts: counts)
         return histogram.isWellFormed ? histogram : nil
     }
 

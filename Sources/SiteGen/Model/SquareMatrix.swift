@@ -1,4 +1,4 @@
-import Analyze
+import Formats
 import Foundation
 
 /// A float32 `[d_sae, d_sae]` matrix in a `.npy` file (decoder cosine or co-occurrence), memory-mapped: cutting

@@ -1,6 +1,7 @@
+@testable import Analyze
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 @Suite struct RunArchiveTests {
     let scratch: URL

@@ -1,6 +1,7 @@
+@testable import Analyze
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 /// Writes a whole analysis directory from the feature fixture. Set `SAE_REPORT_KEEP_ARTIFACTS=DIR` to keep it and
 /// verify it with `python3 scripts/make_feature_fixtures.py --check DIR/analysis`.

@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
+@testable import SAECore
 import Testing
-@testable import Analyze
 
 /// Feature matching against the numpy (float64) references of `scripts/make_compare_fixtures.py`.
 @Suite struct FeatureMatchingTests {

@@ -1,6 +1,8 @@
-import Foundation
-import Testing
 @testable import Analyze
+@testable import Formats
+import Foundation
+@testable import SAECore
+import Testing
 
 @Suite struct ActivationDatabaseTests {
     let input = FeatureFixtures.input

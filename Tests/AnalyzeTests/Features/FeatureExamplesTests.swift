@@ -1,6 +1,6 @@
+@testable import Analyze
 import Foundation
 import Testing
-@testable import Analyze
 
 /// Streaming statistics, top examples with contexts, histograms and interval samples against numpy.
 @Suite struct FeatureExamplesTests {

@@ -1,6 +1,7 @@
+@testable import Analyze
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 /// The synthetic corpus and expected values written by `scripts/make_feature_fixtures.py`.
 enum FeatureFixtures {

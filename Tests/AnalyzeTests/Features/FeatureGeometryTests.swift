@@ -1,6 +1,7 @@
+@testable import Analyze
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 /// Decoder similarity, co-occurrence, neighbour lists, average linkage and logit effects against numpy/scipy.
 @Suite struct FeatureGeometryTests {

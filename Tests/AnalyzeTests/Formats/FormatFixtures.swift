@@ -1,6 +1,6 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 /// Paths and expected values for the fixtures written by `scripts/make_format_fixtures.py`.
 enum FormatFixtures {

@@ -1,6 +1,6 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 @Suite struct JSONConfigTests {
     let url = URL(fileURLWithPath: "/models/config.json")

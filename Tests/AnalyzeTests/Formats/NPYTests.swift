@@ -1,6 +1,6 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 @Suite struct NPYTests {
     static let arrayFiles = FormatFixtures.files(in: "npy").filter { $0.pathExtension == "npy" }

@@ -1,6 +1,6 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 @Suite struct SafetensorsTests {
     @Test(arguments: ["f32", "f16", "bf16", "mixed"])

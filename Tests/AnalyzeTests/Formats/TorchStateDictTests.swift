@@ -1,6 +1,6 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 @Suite struct TorchStateDictTests {
     @Test(arguments: ["dtypes_and_views", "module_state_dict", "parameters_in_buffer"])

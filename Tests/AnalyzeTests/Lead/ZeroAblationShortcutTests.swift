@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import Analyze
+import Foundation
+@testable import LMRuntime
+import Testing
 
 /// The pipeline skips the zero-ablation suffix on bias-free models because its logits are exactly zero; check
 /// that claim against a real forward on the tiny fixtures.

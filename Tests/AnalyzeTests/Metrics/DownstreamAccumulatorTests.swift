@@ -1,6 +1,6 @@
+@testable import Analyze
 import Foundation
 import Testing
-@testable import Analyze
 
 /// Logits of a chunk of positions under each run, turned into `TokenLosses` by a plain float64 log-softmax: the
 /// tests' own reference for the CE and KL that the model's fused LM head computes in production.

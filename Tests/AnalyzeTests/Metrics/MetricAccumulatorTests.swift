@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import Analyze
+import Foundation
+@testable import SAECore
+import Testing
 
 @Suite("Metric accumulators against numpy")
 struct MetricAccumulatorTests {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LMRuntime
 import Testing
-@testable import Analyze
 
 @Suite(.serialized) struct BLASThreadTests {
     /// Many overlapping sections on many threads (as concurrent analyses in one process make them) leave the

@@ -1,5 +1,6 @@
+@testable import Formats
 import Foundation
-@testable import Analyze
+@testable import LMRuntime
 
 /// The committed fixtures of `scripts/make_model_fixtures.py`.
 enum ModelFixtures {

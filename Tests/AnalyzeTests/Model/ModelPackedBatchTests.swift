@@ -1,6 +1,6 @@
 import Foundation
+@testable import LMRuntime
 import Testing
-@testable import Analyze
 
 @Suite struct ModelPackedBatchTests {
     @Test func packsWindowsInOrderWithoutPadding() {

@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
+@testable import LMRuntime
 import Testing
-@testable import Analyze
 
 /// Batching, windowing, stopping and resuming: each must give the same numbers as plain one-sequence runs.
 @Suite struct Qwen3ForwardTests {

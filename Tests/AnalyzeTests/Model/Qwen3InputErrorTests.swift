@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
+@testable import LMRuntime
 import Testing
-@testable import Analyze
 
 @Suite struct Qwen3InputErrorTests {
     @Test func hookNamesAreParsedAndValidated() throws {

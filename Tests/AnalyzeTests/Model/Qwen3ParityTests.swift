@@ -1,6 +1,6 @@
 import Foundation
+@testable import LMRuntime
 import Testing
-@testable import Analyze
 
 /// The forward pass against transformers (fp32) on the committed tiny checkpoints: every hook of every block,
 /// the final hidden states and the logits, for each reference sequence run on its own.

@@ -1,6 +1,8 @@
-import Foundation
-import Testing
 @testable import Analyze
+@testable import Formats
+import Foundation
+@testable import SAECore
+import Testing
 
 /// End to end: `AnalysisPipeline` on the tiny Qwen3 of `Tests/Fixtures/pipeline` (written by
 /// `scripts/make_pipeline_fixtures.py`) with the seed-format SAEs, against the numbers the script computed with

@@ -1,6 +1,7 @@
+@testable import Analyze
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
 
 /// The logic of shards and checkpoints inside one process (bit-for-bit equality with a single run is checked by
 /// `CLITests.ShardResumeTests`, one process per run).

@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
+@testable import SAECore
 import Testing
-@testable import Analyze
 
 @Suite("SAE encoding and decoding against numpy")
 struct SAEEncoderTests {

@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
+@testable import SAECore
 import Testing
-@testable import Analyze
 
 /// The committed fixtures of `scripts/make_sae_fixtures.py`.
 enum SAEFixtures {

@@ -1,5 +1,6 @@
+@testable import Formats
+@testable import SAECore
 import Testing
-@testable import Analyze
 
 @Suite("Hook and width checks")
 struct SAEHookCheckTests {

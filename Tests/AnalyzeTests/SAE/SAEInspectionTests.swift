@@ -1,6 +1,6 @@
 import Foundation
+@testable import SAECore
 import Testing
-@testable import Analyze
 
 @Suite("inspect-sae summary")
 struct SAEInspectionTests {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import Tokenizers
 import ZIPFoundation
-@testable import Analyze
 
 /// The committed fixtures of `scripts/make_tokenizer_fixtures.py`: tokenizer files and HF `tokenizers` outputs.
 enum TokenizerFixtures {

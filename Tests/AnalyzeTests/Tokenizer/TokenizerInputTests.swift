@@ -1,6 +1,7 @@
+@testable import Formats
 import Foundation
 import Testing
-@testable import Analyze
+@testable import Tokenizers
 
 /// Missing, malformed and unsupported tokenizer files are InputErrors that name the file and the problem.
 @Suite struct TokenizerInputTests {

@@ -1,6 +1,7 @@
+@testable import Analyze
 import Foundation
 import Testing
-@testable import Analyze
+@testable import Tokenizers
 
 /// Our tokenizer against HF `tokenizers` on the committed cases: the real Qwen vocabulary and three tiny trained
 /// vocabularies wired as GPT-2, Llama-3 and a generic-regex tokenizer.

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writes a float32 `.npy` of a known 2-D shape row block by row block, so a large matrix (an `m × m` similarity
+/// matrix, every token's activations) never has to sit in memory whole. The rows go to a hidden sibling file that
+/// `close()` renames into place once every row is written; `discard()` removes it.
+public final class NPYStreamWriter {
+    public let url: URL
+    private let temporary: URL
+    private let handle: FileHandle
+    private let shape: [Int]
+    private var written = 0
+
+    public init(url: URL, rows: Int, columns: Int) throws {
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: temporary) else {
+            throw InputError("cannot create file", url: url)
+        }
+        self.url = url
+        self.handle = handle
+        shape = [rows, columns]
+        try write(NPY.header(descr: "<f4", shape: shape))
+    }
+
+    /// Appends whole rows (`values.count` must be a multiple of the column count).
+    public func append(_ values: UnsafeBufferPointer<Float>) throws {
+        precondition(values.count % shape[1] == 0 && written + values.count <= shape[0] * shape[1], "row count mismatch")
+        try write(Data(buffer: values))
+        written += values.count
+    }
+
+    public func append(_ values: [Float]) throws {
+        try values.withUnsafeBufferPointer { try append($0) }
+    }
+
+    /// Checks that every row was written and moves the file into place.
+    public func close() throws {
+        guard written == shape[0] * shape[1] else {
+            discard()
+            throw InputError("wrote \(written) of \(shape[0] * shape[1]) values", url: url)
+        }
+        try? handle.close()
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw InputError("cannot write file: \(reason)", url: url)
+        }
+    }
+
+    /// Removes the partial file (after a failure).
+    public func discard() {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+
+    private func write(_ data: Data) throws {
+        do { try handle.write(contentsOf: data) } catch {
+            discard()
+            throw InputError("cannot write file (\(error.localizedDescription))", url: url)
+        }
+    }
+}

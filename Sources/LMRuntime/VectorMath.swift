@@ -1,0 +1,151 @@
+import Foundation
+
+// Row kernels of the forward pass over raw Float pointers, eight lanes at a time (SIMD8), with a scalar tail.
+
+typealias Vector8 = SIMD8<Float>
+
+@inline(__always) func load8(_ pointer: UnsafePointer<Float>, _ index: Int) -> Vector8 {
+    UnsafeRawPointer(pointer + index).loadUnaligned(as: Vector8.self)
+}
+
+@inline(__always) func store8(_ value: Vector8, _ pointer: UnsafeMutablePointer<Float>, _ index: Int) {
+    UnsafeMutableRawPointer(pointer + index).storeBytes(of: value, as: Vector8.self)
+}
+
+/// e^x for eight lanes: Cody–Waite range reduction to r in [-ln2/2, ln2/2], a degree-6 polynomial, and 2^n built
+/// in the exponent bits. Relative error about 2e-7; exact 0 below -87.3 (no denormals), +inf above 88.7.
+@inline(__always) func exp8(_ x: Vector8) -> Vector8 {
+    var clamped = x   // (clamped(lowerBound:upperBound:) and pointwiseMin/Max are not inlined; masks are)
+    clamped.replace(with: -87.3, where: x .< -87.3)
+    clamped.replace(with: 88.7, where: x .> 88.7)
+    // Rounds to the nearest integer by adding 1.5 * 2^23; the integer also lands in the low mantissa bits.
+    let magic = Vector8(repeating: 12_582_912)
+    let shifted = clamped * 1.442_695_04 + magic
+    let n = shifted - magic
+    let r = (clamped - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-6
+    var p = Vector8(repeating: 1.987_569_15e-4)
+    p = p * r + 1.398_199_95e-3
+    p = p * r + 8.333_451_9e-3
+    p = p * r + 4.166_579_6e-2
+    p = p * r + 0.166_666_66
+    p = p * r + 0.5
+    p = p * r * r + r + 1
+    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+    let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector8.self)
+    var result = p * scale
+    result.replace(with: 0, where: x .< -87.3)
+    result.replace(with: .infinity, where: x .> 88.7)
+    return result
+}
+
+/// e^x for one value, the same approximation as `exp8` (so vector bodies and scalar tails agree).
+@inline(__always) func exp1(_ x: Float) -> Float { exp8(Vector8(repeating: x))[0] }
+
+/// Whether every value is finite.
+func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
+    guard let base = values.baseAddress else { return true }
+    var accumulator = Vector8()
+    var index = 0
+    while index + 8 <= values.count {
+        accumulator += load8(base, index) * 0   // NaN and ±inf turn into NaN, everything else into 0
+        index += 8
+    }
+    var scalar = accumulator.sum()
+    while index < values.count { scalar += base[index] * 0; index += 1 }
+    return scalar == 0
+}
+
+/// output = input / sqrt(mean(input²) + eps) * weight, over `count` values (HF's RMSNorm in fp32).
+@inline(__always)
+func rmsNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, count: Int,
+             into output: UnsafeMutablePointer<Float>) {
+    var squares = Vector8()
+    var index = 0
+    while index + 8 <= count {
+        let value = load8(input, index)
+        squares += value * value
+        index += 8
+    }
+    var sum = squares.sum()
+    while index < count { sum += input[index] * input[index]; index += 1 }
+    let scale = 1 / (sum / Float(count) + eps).squareRoot()
+    index = 0
+    while index + 8 <= count {
+        store8(load8(input, index) * scale * load8(weight, index), output, index)
+        index += 8
+    }
+    while index < count { output[index] = input[index] * scale * weight[index]; index += 1 }
+}
+
+/// gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + e^-gate[i]) * up[i], in place.
+@inline(__always)
+func siluMultiply(_ gate: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int) {
+    var index = 0
+    while index + 8 <= count {
+        let g = load8(gate, index)
+        store8(g / (1 + exp8(-g)) * load8(up, index), gate, index)
+        index += 8
+    }
+    while index < count { gate[index] = gate[index] / (1 + exp1(-gate[index])) * up[index]; index += 1 }
+}
+
+/// destination[i] += source[i].
+@inline(__always)
+func addInPlace(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+    var index = 0
+    while index + 8 <= count {
+        store8(load8(destination, index) + load8(source, index), destination, index)
+        index += 8
+    }
+    while index < count { destination[index] += source[index]; index += 1 }
+}
+
+/// The largest value.
+@inline(__always)
+func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    var best = Vector8(repeating: -.infinity)
+    var index = 0
+    while index + 8 <= count {
+        let value = load8(values, index)
+        best.replace(with: value, where: value .> best)
+        index += 8
+    }
+    var result = best.max()
+    while index < count { result = max(result, values[index]); index += 1 }
+    return result
+}
+
+/// values[i] = e^(values[i] - shift), returning their sum.
+@inline(__always)
+func exponentiate(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+    var sums = Vector8()
+    var index = 0
+    while index + 8 <= count {
+        let e = exp8(load8(values, index) - shift)
+        store8(e, values, index)
+        sums += e
+        index += 8
+    }
+    var sum = sums.sum()
+    while index < count { values[index] = exp1(values[index] - shift); sum += values[index]; index += 1 }
+    return sum
+}
+
+/// Σ e^(values[i] - shift), without writing.
+@inline(__always)
+func sumOfExponentials(_ values: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+    var sums = Vector8()
+    var index = 0
+    while index + 8 <= count { sums += exp8(load8(values, index) - shift); index += 8 }
+    var sum = sums.sum()
+    while index < count { sum += exp1(values[index] - shift); index += 1 }
+    return sum
+}
+
+/// values[i] *= factor.
+@inline(__always)
+func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+    var index = 0
+    while index + 8 <= count { store8(load8(values, index) * factor, values, index); index += 8 }
+    while index < count { values[index] *= factor; index += 1 }
+}

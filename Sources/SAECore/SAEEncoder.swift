@@ -1,0 +1,190 @@
+import COpenBLAS
+import Dispatch
+import Formats
+import Foundation
+import Parallelism
+
+/// Encodes activations with an SAE into `SparseCodes` (decoding is `SparseAutoencoder.decode`).
+///
+/// Encoding is `x − b_dec`, one sgemm `[N, d]·[d, m]` (seeded with `b_enc`), then the architecture's rule per row
+/// (rows in parallel) straight into CSR. Row-independent rules run in chunks of rows so the dense pre-activations
+/// stay small; `batch` mode needs the whole pool's pre-activations at once (`N·m` floats).
+public struct SAEEncoder: Sendable {
+    /// The rule that turns a row of pre-activations `pre` into features.
+    public enum Rule: Equatable, Sendable {
+        /// `f = max(pre, 0)`.
+        case relu
+        /// `f = pre · 1[pre > θ_i] · 1[pre > 0]` with the SAE's per-feature thresholds.
+        case jumpReLU
+        /// The `k` largest positive `pre` of each row.
+        case tokenTopK(Int)
+        /// The `N·k` largest positive `pre` over all `N` rows of one `encode` call (the seed's BatchTopK).
+        case poolTopK(Int)
+        /// `f = pre · 1[pre ≥ θ] · 1[pre > 0]` with one global θ.
+        case globalThreshold(Float)
+    }
+
+    public let sae: SparseAutoencoder
+    public let rule: Rule
+
+    /// The encoder for `sae`. `topKMode` matters only for top-k architectures; `threshold` mode needs the calibrated
+    /// `threshold` (see `ThresholdCalibrator`).
+    public init(sae: SparseAutoencoder, topKMode: TopKMode? = nil, threshold: Float? = nil) throws {
+        self.sae = sae
+        switch sae.config.architecture {
+        case .relu: rule = .relu
+        case .jumpReLU: rule = .jumpReLU
+        case .batchTopK, .topK:
+            let k = sae.config.k!
+            switch topKMode ?? .default(for: sae.config.architecture) {
+            case .token: rule = .tokenTopK(k)
+            case .batch: rule = .poolTopK(k)
+            case .threshold:
+                guard let threshold, threshold.isFinite, threshold >= 0 else {
+                    throw InputError("topk mode threshold needs a calibrated, finite, non-negative threshold (got \(threshold.map { "\($0)" } ?? "none"))")
+                }
+                rule = .globalThreshold(threshold)
+            }
+        }
+    }
+
+    /// Rows per chunk for row-independent rules: about 4M floats of pre-activations.
+    private var chunkRows: Int { max(16, (1 << 22) / max(1, sae.featureCount)) }
+
+    /// Encodes `rows` activations (row-major `[rows, d_in]`).
+    public func encode(_ x: [Float], rows: Int) -> SparseCodes {
+        precondition(x.count == rows * sae.inputWidth, "expected \(rows) × \(sae.inputWidth) values, got \(x.count)")
+        if case .poolTopK(let k) = rule { return encodePool(x, rows: rows, k: k) }
+        var codes = SparseCodes(featureCount: sae.featureCount)
+        var start = 0
+        while start < rows {
+            let end = min(rows, start + chunkRows)
+            let pre = sae.preActivations(x, rows: start..<end)
+            codes.append(contentsOf: selectRows(pre, rows: end - start))
+            start = end
+        }
+        return codes
+    }
+
+    /// Applies a row-independent rule to `rows` rows of pre-activations, rows in parallel blocks.
+    private func selectRows(_ pre: [Float], rows: Int) -> SparseCodes {
+        let m = sae.featureCount
+        let blockRows = max(1, rows / (4 * Parallelism.workerCount))
+        let blocks = (rows + blockRows - 1) / blockRows
+        var pieces = [SparseCodes](repeating: SparseCodes(featureCount: m), count: blocks)
+        pre.withUnsafeBufferPointer { p in
+            pieces.withUnsafeMutableBufferPointer { out in
+                let out = out   // captured by value into the concurrent closure; each block writes its own slot
+                Parallelism.forEach(blocks) { block in
+                    let range = (block * blockRows)..<min(rows, (block + 1) * blockRows)
+                    out[block] = selectBlock(p.baseAddress!, rows: range)
+                }
+            }
+        }
+        var codes = SparseCodes(featureCount: m)
+        for piece in pieces { codes.append(contentsOf: piece) }
+        return codes
+    }
+
+    private func selectBlock(_ pre: UnsafePointer<Float>, rows: Range<Int>) -> SparseCodes {
+        let m = sae.featureCount
+        var codes = SparseCodes(featureCount: m)
+        var scratch = [Float](repeating: 0, count: m)
+        for row in rows {
+            let values = pre + row * m
+            switch rule {
+            case .relu:
+                for i in 0..<m where values[i] > 0 { codes.appendEntry(i, values[i]) }
+            case .jumpReLU:
+                let theta = sae.threshold!
+                for i in 0..<m where values[i] > theta[i] && values[i] > 0 { codes.appendEntry(i, values[i]) }
+            case .globalThreshold(let theta):
+                for i in 0..<m where values[i] >= theta && values[i] > 0 { codes.appendEntry(i, values[i]) }
+            case .tokenTopK(let k):
+                var positive = 0
+                for i in 0..<m where values[i] > 0 { scratch[positive] = values[i]; positive += 1 }
+                if positive <= k {
+                    for i in 0..<m where values[i] > 0 { codes.appendEntry(i, values[i]) }
+                } else {
+                    let kth = scratch.withUnsafeMutableBufferPointer { kthLargest($0.baseAddress!, count: positive, k: k) }
+                    var ties = k - (0..<m).reduce(0) { $0 + (values[$1] > kth ? 1 : 0) }
+                    for i in 0..<m {
+                        if values[i] > kth {
+                            codes.appendEntry(i, values[i])
+                        } else if values[i] == kth, ties > 0 {
+                            codes.appendEntry(i, values[i])
+                            ties -= 1
+                        }
+                    }
+                }
+            case .poolTopK:
+                preconditionFailure("pool top-k is not row-independent")
+            }
+            codes.rowStarts.append(codes.features.count)
+        }
+        return codes
+    }
+
+    /// The seed's BatchTopK over one pool: keep the `rows·k` largest positive values of `ReLU(pre)`; ties at the
+    /// boundary go to the earlier (row-major) entries.
+    private func encodePool(_ x: [Float], rows: Int, k: Int) -> SparseCodes {
+        let m = sae.featureCount
+        let pre = sae.preActivations(x, rows: 0..<rows)
+        let budget = min(rows * k, rows * m)
+        var positives = pre.filter { $0 > 0 }
+        var cutoff: Float = 0          // keep v > cutoff, and `ties` entries equal to it
+        var ties = 0
+        if positives.count > budget {
+            cutoff = positives.withUnsafeMutableBufferPointer { kthLargest($0.baseAddress!, count: $0.count, k: budget) }
+            ties = budget - pre.reduce(0) { $0 + ($1 > cutoff ? 1 : 0) }
+        }
+        positives = []
+        var codes = SparseCodes(featureCount: m)
+        for row in 0..<rows {
+            for i in 0..<m {
+                let value = pre[row * m + i]
+                if value > cutoff {
+                    codes.appendEntry(i, value)
+                } else if value == cutoff, ties > 0, value > 0 {
+                    codes.appendEntry(i, value)
+                    ties -= 1
+                }
+            }
+            codes.rowStarts.append(codes.features.count)
+        }
+        return codes
+    }
+}
+
+extension SparseCodes {
+    @inline(__always) mutating func appendEntry(_ feature: Int, _ value: Float) {
+        features.append(Int32(feature))
+        values.append(value)
+    }
+}
+
+extension SparseAutoencoder {
+    /// `pre = (x − b_dec·[apply]) · W_enc + b_enc·[uses b_enc]` for `rows` of `x`, row-major `[rows.count, d_sae]`.
+    /// For the seed's BatchTopK this is before the ReLU, without `b_enc`.
+    public func preActivations(_ x: [Float], rows: Range<Int>) -> [Float] {
+        let d = inputWidth, m = featureCount, n = rows.count
+        var centered = Array(x[(rows.lowerBound * d)..<(rows.upperBound * d)])
+        if config.appliesDecoderBiasToInput {
+            centered.withUnsafeMutableBufferPointer { c in
+                decoderBias.withUnsafeBufferPointer { b in
+                    for row in 0..<n { for j in 0..<d { c[row * d + j] -= b[j] } }
+                }
+            }
+        }
+        var pre = [Float](repeating: 0, count: n * m)
+        pre.withUnsafeMutableBufferPointer { p in
+            if config.usesEncoderBias {
+                for row in 0..<n { p.baseAddress!.advanced(by: row * m).update(from: encoderBias, count: m) }
+            }
+            guard n > 0 else { return }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(d), 1,
+                        centered, Int32(d), encoderWeight, Int32(m), 1, p.baseAddress, Int32(m))
+        }
+        return pre
+    }
+}
