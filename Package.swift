@@ -62,18 +62,22 @@ let package = Package(
 
         .executableTarget(name: "sae-bench", dependencies: [
             "Analyze", "SiteGen", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS",
+            "TestSupport",
         ], path: "Benchmarks/sae-bench"),
 
+        // Fixture roots, tolerances, reference formulas and scratch directories shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["Analyze", "SAECore"], path: "Tests/TestSupport"),
         .testTarget(name: "AnalyzeTests", dependencies: [
-            "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
+            "TestSupport", "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], path: "Tests/AnalyzeTests"),
         .testTarget(name: "SiteGenTests", dependencies: [
-            "SiteGen", "Analyze", "Formats", "SAECore", "Charts", "Parallelism", "CPNG",
+            "TestSupport", "SiteGen", "Analyze", "Formats", "SAECore", "Charts", "Parallelism", "CPNG",
         ], path: "Tests/SiteGenTests"),
         // Runs the built `sae-report` binary (the dependency makes `swift test` build it first): one process per run,
         // as users run it, so signals, exit codes and run-to-run determinism are tested for real.
-        .testTarget(name: "CLITests", dependencies: ["sae-report", "Analyze", "Formats", "SAECore"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "sae-report", "Analyze", "Formats", "SAECore"],
+                    path: "Tests/CLITests"),
     ],
     // Swift 5 language mode: the numeric kernels share raw buffers across DispatchQueue.concurrentPerform
     // iterations by design, which Swift 6's strict Sendable checking cannot express without noise.

@@ -1,6 +1,7 @@
 import Analyze
 import Formats
 import Foundation
+import TestSupport
 import LMRuntime
 import SAECore
 
@@ -42,7 +43,8 @@ enum FeaturesBench {
         for (stage, seconds) in analysis.timings { print("swift \(stage) s=\(String(format: "%.3f", seconds))") }
         start = Date()
         try ArtifactWriter.write(staged, run: AnalysisRunInfo(model: "bench", saePath: "bench", layer: 0, hookName: "hook_resid_post",
-                                                              datasetSize: n / 64, config: .object([]), results: .object([])),
+                                                              datasetSize: n / 64, config: .object([]),
+                                                              results: .sparsityOnly(of: database)),
                                  database: database, analysis: analysis, tokenTexts: { $0.map { "t\($0)" } })
         lap("artifacts")
         print("swift tokens=\(n) features=\(m) nnz=\(database.nonzeroCount)")

@@ -18,21 +18,18 @@ struct QuickCommand: ParsableCommand {
             let line = ProgressLine()
             let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
             line.finish()
+            let results = outcome.results
             if json {
-                print(outcome.results.pretty)
+                print(results.document.pretty)
                 return
             }
             print(String(format: "%d tokens in %.1f s", outcome.tokenCount, outcome.seconds))
-            for row in outcome.results["metric_table"]?.arrayValue ?? [] {
-                guard row["variant"]?.stringValue == (inputs.excludeFirstToken ? "without_first_token" : "all_tokens") else { continue }
-                let name = "\(row["group"]?.stringValue ?? "").\(row["name"]?.stringValue ?? "")"
-                let value = row["value"]?.doubleValue.map { String(format: "%.6g", $0) } ?? "n/a"
-                let seed = row["seed_value"]?.doubleValue.map { String(format: "  (seed's definition: %.6g)", $0) } ?? ""
-                print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + value + seed)
+            for row in results.headlineRows {
+                let value = row.value.map { String(format: "%.6g", $0) } ?? "n/a"
+                let seed = row.seedValue.map { String(format: "  (seed's definition: %.6g)", $0) } ?? ""
+                print("\(row.group).\(row.name)".padding(toLength: 44, withPad: " ", startingAt: 0) + value + seed)
             }
-            for warning in outcome.results["warnings"]?.arrayValue ?? [] {
-                if let text = warning.stringValue { print("warning: " + text) }
-            }
+            for warning in results.warnings { print("warning: " + warning) }
         }
     }
 }

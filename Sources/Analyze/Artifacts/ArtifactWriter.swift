@@ -46,8 +46,8 @@ public enum ArtifactWriter {
             key == "readme" || staged.exists(path)
                 || FileManager.default.fileExists(atPath: staged.destination.appendingPathComponent(path).path)
         }
-        let summary = summary(run: run, results: results, analysis: analysis, layout: layout, files: files)
-        try write(ReadmeReport.markdown(run: run, results: results, analysis: analysis, layout: layout, files: files),
+        let summary = summary(run: run, analysis: analysis, layout: layout, files: files)
+        try write(ReadmeReport.markdown(run: run, analysis: analysis, layout: layout, files: files),
                   to: staged.url(layout.readme))
         try write(summary.pretty, to: staged.url(layout.summary))
         try staged.commit()
@@ -126,28 +126,12 @@ public enum ArtifactWriter {
         ])
     }
 
-    /// The metrics stage's results plus the feature-derived keys (kept when the metrics stage already set them).
+    /// The run's results document plus the feature-derived keys.
     static func analysisResults(run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout) -> OrderedJSON {
-        var results: OrderedJSON = if case .object = run.results { run.results } else { .object([]) }
-        let s = analysis.statistics
-        let m = s.featureCount
-        var histograms: OrderedJSON = if case .object = results["histograms"] ?? .null { results["histograms"]! } else { .object([]) }
-        if histograms["feature_log10_frequency"] == nil {
-            histograms.set("feature_log10_frequency", log10FrequencyHistogram(s))
-        }
+        var results = run.results.document
+        var histograms = results["histograms"] ?? .object([])
+        histograms.set("feature_log10_frequency", log10FrequencyHistogram(analysis.statistics))
         results.set("histograms", histograms)
-        if results["dense_features"] == nil {
-            results.set("dense_features", .object([
-                ("above_10pct", .array((0..<m).filter { s.frequency($0) > 0.1 }.map(OrderedJSON.int))),
-                ("above_1pct", .array((0..<m).filter { s.frequency($0) > 0.01 }.map(OrderedJSON.int))),
-            ]))
-        }
-        if results["dead_feature_ids"] == nil {
-            results.set("dead_feature_ids", .array((0..<m).filter { s.counts[$0] == 0 }.map(OrderedJSON.int)))
-        }
-        if let training = run.trainingDeadFeatureIDs, results["training_dead_feature_ids"] == nil {
-            results.set("training_dead_feature_ids", .array(training.map(OrderedJSON.int)))
-        }
         results.set("feature_summaries", .string(layout.featureSummaries))
         return results
     }
@@ -168,13 +152,11 @@ public enum ArtifactWriter {
                         ("n_never_fired", .int(never))])
     }
 
-    static func summary(run: AnalysisRunInfo, results: OrderedJSON, analysis: FeatureAnalysis, layout: AnalysisLayout,
+    static func summary(run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
                         files: [(String, String)]) -> OrderedJSON {
-        func pick(_ block: String, _ keys: [String]) -> OrderedJSON {
-            .object(keys.map { ($0, results[block]?[$0] ?? .null) })
-        }
+        let results = run.results, sparsity = results.headlineSparsity, reconstruction = results.headlineReconstruction
+        let ablation = results.headlineAblation
         let s = analysis.statistics
-        let top = (0..<s.featureCount).sorted { s.counts[$0] != s.counts[$1] ? s.counts[$0] > s.counts[$1] : $0 < $1 }.prefix(10)
         return .object([
             ("timestamp", .string(layout.timestamp)),
             ("model", .string(run.model)),
@@ -184,11 +166,18 @@ public enum ArtifactWriter {
             ("dataset_size", .int(run.datasetSize)),
             ("n_tokens_processed", .int(s.tokenCount)),
             ("n_features", .int(s.featureCount)),
-            ("sparsity", pick("sparsity", ["l0_mean", "l0_std", "l1_mean", "l1_std"])),
-            ("dead_features", pick("dead_features", ["n_dead", "pct_dead"])),
-            ("reconstruction", pick("reconstruction", ["mse", "explained_variance", "cosine_similarity"])),
-            ("ablation", pick("ablation", ["baseline_loss", "zero_ablation_loss", "sae_reconstruction_loss", "loss_recovered"])),
-            ("top_features", .array(top.map(OrderedJSON.int))),
+            ("sparsity", .object([("l0_mean", .number(sparsity.l0Mean)), ("l0_std", .number(sparsity.l0Std)),
+                                  ("l1_mean", .number(sparsity.l1Mean)), ("l1_std", .number(sparsity.l1Std))])),
+            ("dead_features", .object([("n_dead", .int(results.deadFeatureIDs.count)),
+                                       ("pct_dead", .double(results.deadPercent))])),
+            ("reconstruction", .object([("mse", .number(reconstruction.mse)),
+                                        ("explained_variance", .number(reconstruction.explainedVariance)),
+                                        ("cosine_similarity", .number(reconstruction.cosineSimilarity))])),
+            ("ablation", .object([("baseline_loss", .number(ablation?.baselineLoss)),
+                                  ("zero_ablation_loss", .number(ablation?.zeroAblationLoss)),
+                                  ("sae_reconstruction_loss", .number(ablation?.saeReconstructionLoss)),
+                                  ("loss_recovered", .number(ablation?.lossRecovered))])),
+            ("top_features", .array(s.mostActive(10).map(OrderedJSON.int))),
             ("files", .object(files.map { ($0.0, .string($0.1)) })),
         ])
     }

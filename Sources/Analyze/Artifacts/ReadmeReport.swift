@@ -3,12 +3,13 @@ import Foundation
 /// `README_<ts>.md`: the seed's report, section for section, followed by our additions (the metric table with the
 /// seed's and the correct definitions, warnings, feature geometry, and the list of files).
 enum ReadmeReport {
-    static func markdown(run: AnalysisRunInfo, results: OrderedJSON, analysis: FeatureAnalysis, layout: AnalysisLayout,
+    static func markdown(run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
                          files: [(String, String)]) -> String {
-        func number(_ block: String, _ key: String) -> Double? { results[block]?[key]?.doubleValue }
         func fixed(_ value: Double?, _ digits: Int) -> String {
             value.map { String(format: "%.\(digits)f", $0) } ?? "not computed"
         }
+        let results = run.results, sparsity = results.headlineSparsity
+        let reconstruction = results.headlineReconstruction, ablation = results.headlineAblation
         let s = analysis.statistics
         var lines = [
             "", "# SAE Analysis Report", "Generated: \(layout.timestamp)", "",
@@ -17,45 +18,40 @@ enum ReadmeReport {
             "- Dataset: \(run.datasetSize) texts", "",
             "## Key Results", "",
             "### Sparsity Metrics",
-            "- L0 (features/token): \(fixed(number("sparsity", "l0_mean"), 2)) ± \(fixed(number("sparsity", "l0_std"), 2))",
-            "- L1: \(fixed(number("sparsity", "l1_mean"), 4)) ± \(fixed(number("sparsity", "l1_std"), 4))",
+            "- L0 (features/token): \(fixed(sparsity.l0Mean, 2)) ± \(fixed(sparsity.l0Std, 2))",
+            "- L1: \(fixed(sparsity.l1Mean, 4)) ± \(fixed(sparsity.l1Std, 4))",
             "- Tokens processed: \(grouped(s.tokenCount))", "",
             "### Dead Features",
-            "- Number: \(number("dead_features", "n_dead").map { String(Int($0)) } ?? "not computed") / \(s.featureCount)",
-            "- Percentage: \(fixed(number("dead_features", "pct_dead"), 1))%",
-            "- Never fired on this corpus: \(s.counts.filter { $0 == 0 }.count) / \(s.featureCount)", "",
+            "- Number: \(results.deadFeatureIDs.count) / \(s.featureCount)",
+            "- Percentage: \(fixed(results.deadPercent, 1))%",
+            "- Never fired on this corpus (all tokens): \(results.sparsity.metrics.allTokens.deadFeatureIds.count) / \(s.featureCount)", "",
             "### Reconstruction Quality",
-            "- MSE: \(fixed(number("reconstruction", "mse"), 6))",
-            "- Explained Variance: \(fixed(number("reconstruction", "explained_variance"), 4)) (\(fixed(number("reconstruction", "explained_variance").map { $0 * 100 }, 2))%)",
-            "- Cosine Similarity: \(fixed(number("reconstruction", "cosine_similarity"), 4))", "",
+            "- MSE: \(fixed(reconstruction.mse, 6))",
+            "- Explained Variance: \(fixed(reconstruction.explainedVariance, 4)) (\(fixed(reconstruction.explainedVariance.map { $0 * 100 }, 2))%)",
+            "- Cosine Similarity: \(fixed(reconstruction.cosineSimilarity, 4))", "",
             "### Ablation Study",
-            "- Baseline Loss: \(fixed(number("ablation", "baseline_loss"), 4))",
-            "- Zero Ablation Loss: \(fixed(number("ablation", "zero_ablation_loss"), 4))",
-            "- SAE Reconstruction Loss: \(fixed(number("ablation", "sae_reconstruction_loss"), 4))",
-            "- Loss Recovered: \(fixed(number("ablation", "loss_recovered").map { $0 * 100 }, 2))%", "",
+            "- Baseline Loss: \(fixed(ablation?.baselineLoss, 4))",
+            "- Zero Ablation Loss: \(fixed(ablation?.zeroAblationLoss, 4))",
+            "- SAE Reconstruction Loss: \(fixed(ablation?.saeReconstructionLoss, 4))",
+            "- Loss Recovered: \(fixed(ablation?.lossRecovered.map { $0 * 100 }, 2))%", "",
             "## Top 10 Most Active Features",
-            (0..<s.featureCount).sorted { s.counts[$0] != s.counts[$1] ? s.counts[$0] > s.counts[$1] : $0 < $1 }
-                .prefix(10).map(String.init).joined(separator: ", "), "",
+            s.mostActive(10).map(String.init).joined(separator: ", "), "",
         ]
-        if case .array(let rows) = results["metric_table"] ?? .null, !rows.isEmpty {
+        if !results.metricTable.isEmpty {
             lines += ["## Metrics (seed definition vs. corrected)", "",
                       "| group | metric | variant | value | definition | seed value | seed definition |",
                       "|---|---|---|---|---|---|---|"]
-            for row in rows {
-                func text(_ key: String) -> String {
-                    switch row[key] {
-                    case .string(let value)?: value.replacingOccurrences(of: "|", with: "\\|")
-                    case let value? where value.doubleValue != nil: String(format: "%.6g", value.doubleValue!)
-                    default: "—"
-                    }
-                }
-                lines.append("| \(text("group")) | \(text("name")) | \(text("variant")) | \(text("value")) | \(text("definition")) | \(text("seed_value")) | \(text("seed_definition")) |")
+            func cell(_ text: String?) -> String { text?.replacingOccurrences(of: "|", with: "\\|") ?? "—" }
+            func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "—" }
+            for row in results.metricTable {
+                lines.append("| \(cell(row.group)) | \(cell(row.name)) | \(cell(row.variant.rawValue)) | \(cell(row.value)) | "
+                             + "\(cell(row.definition)) | \(cell(row.seedValue)) | \(cell(row.seedDefinition)) |")
             }
             lines.append("")
         }
-        if case .array(let warnings) = results["warnings"] ?? .null, !warnings.isEmpty {
+        if !results.warnings.isEmpty {
             lines += ["## Warnings", ""]
-            for case .string(let warning) in warnings { lines.append("- \(warning)") }
+            for warning in results.warnings { lines.append("- \(warning)") }
             lines.append("")
         }
         let clustering = analysis.clustering

@@ -50,4 +50,9 @@ public struct FeatureStatistics: Sendable {
 
     /// The smallest nonzero activation, or 0 when the feature never fired.
     public func minimum(_ feature: Int) -> Float { counts[feature] > 0 ? minima[feature] : 0 }
+
+    /// The `n` features that fired most often, most first (ties by id).
+    public func mostActive(_ n: Int) -> [Int] {
+        Array((0..<featureCount).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(n))
+    }
 }

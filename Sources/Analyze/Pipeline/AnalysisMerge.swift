@@ -85,11 +85,10 @@ public final class AnalysisMerge {
         merged.state = state!
         var record = RunRecord(options: options, inputs: inputs, checkpoint: merged,
                                timings: [("merge", Date().timeIntervalSince(clock))])
-        record.provenance.append(("merged_shards", .int(checkpoints.count)))
+        record.provenance.append(.mergedShards(checkpoints.count))
         record.extraWarnings = warnings
-        let results = record.results()
-        let directory = try record.writeAnalysis(to: staged, collector: collector, started: started)
-        return AnalysisPipeline.Outcome(results: results, directory: directory, tokenCount: merged.state.rows,
+        let results = try record.finishAnalysis(in: staged, collector: collector, started: started)
+        return AnalysisPipeline.Outcome(results: results, directory: staged.destination, tokenCount: merged.state.rows,
                                         seconds: Date().timeIntervalSince(started))
     }
 

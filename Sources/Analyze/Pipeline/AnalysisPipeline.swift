@@ -26,8 +26,9 @@ public final class AnalysisPipeline {
 
     /// What a run produced.
     public struct Outcome {
-        /// `analysis_results` as written (or as it would be, for `quick`; for a shard, its own tokens' metrics).
-        public var results: OrderedJSON
+        /// What the run measured (`analysis_results` as written, or as it would be, for `quick`; for a shard, its own
+        /// tokens' metrics).
+        public var results: AnalysisResults
         /// The analysis (or shard) directory, when one was written.
         public var directory: URL?
         public var tokenCount: Int
@@ -148,8 +149,8 @@ public final class AnalysisPipeline {
         lap("pass")
 
         var record = RunRecord(options: options, inputs: inputs, checkpoint: checkpoint, timings: timings)
-        if doneBefore > 0 { record.provenance.append(("resumed_after_tokens", .int(doneBefore))) }
-        if let shard = options.shard { record.provenance.append(("shard", .string(shard.description))) }
+        if doneBefore > 0 { record.provenance.append(.resumedAfterTokens(doneBefore)) }
+        if let shard = options.shard { record.provenance.append(.shard(shard)) }
         guard let staged, let collector = pass.collector else {
             record.timings.append(("total", Date().timeIntervalSince(started)))
             return Outcome(results: record.results(), directory: nil, tokenCount: pass.state.rows,
@@ -164,9 +165,8 @@ public final class AnalysisPipeline {
 
         progress(AnalysisProgress(stage: "features", tokensDone: done, tokensTotal: corpusBatches.totalTokens,
                                   elapsed: Date().timeIntervalSince(passStart)))
-        let results = record.results()
-        let directory = try record.writeAnalysis(to: staged, collector: collector, started: started)
-        return Outcome(results: results, directory: directory, tokenCount: pass.state.rows,
+        let results = try record.finishAnalysis(in: staged, collector: collector, started: started)
+        return Outcome(results: results, directory: staged.destination, tokenCount: pass.state.rows,
                        seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
     }
 

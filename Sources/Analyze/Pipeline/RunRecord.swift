@@ -10,26 +10,23 @@ struct RunRecord {
     let inputs: AnalysisInputs
     let checkpoint: PassCheckpoint
     /// Wall-clock seconds per stage of this process.
-    var timings: [(String, Double)]
-    /// Notes on how the state came to be (resumed, merged from shards), for the `run` block.
-    var provenance: [(String, OrderedJSON)] = []
+    var timings: [(stage: String, seconds: Double)]
+    /// How the state came to be (resumed, merged from shards), for the `run` block.
+    var provenance: [AnalysisResults.Provenance] = []
     var extraWarnings: [String] = []
 
     var state: PassState { checkpoint.state }
 
-    /// `analysis_results` before the feature analysis adds its keys.
-    func results() -> OrderedJSON {
+    /// The run's results, typed; built once per run, after its last timing is in.
+    func results() -> AnalysisResults {
         let sparsity = state.sparsity.result, reconstruction = state.reconstruction.result
         let downstream = options.ablation != .none ? state.downstream.result : nil
         let featureCount = inputs.sae.featureCount
-        var results = ResultsDocument.build(
-            sparsity: sparsity, reconstruction: reconstruction, downstream: downstream,
-            primary: options.excludeFirstToken ? .withoutFirstToken : .allTokens, featureCount: featureCount)
-        var warnings = ResultsDocument.warnings(sparsity: sparsity, downstream: downstream,
+        let primary: TokenVariant = options.excludeFirstToken ? .withoutFirstToken : .allTokens
+        var warnings = AnalysisResults.warnings(sparsity: sparsity, downstream: downstream,
                                                 skipped: checkpoint.corpus.skipped, featureCount: featureCount)
-        let total = checkpoint.corpus.tokens
         if let ablationTokens = options.ablationTokens, let downstream, state.ablatedTokens < state.rows {
-            let m = downstream.metrics[options.excludeFirstToken ? .withoutFirstToken : .allTokens]
+            let m = downstream.metrics[primary]
             func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {
                 guard let value, let error else { return nil }
                 return "\(name) \(String(format: "%.4g", value)) ± \(String(format: "%.2g", error))"
@@ -39,36 +36,19 @@ struct RunRecord {
                              plusMinus("loss recovered (mean ablation)", m.lossRecoveredMean, m.standardErrors.lossRecoveredMean),
                              plusMinus("loss recovered (zero ablation)", m.lossRecoveredZero, m.standardErrors.lossRecoveredZero)]
                 .compactMap { $0 }
-            warnings.append("the ablation study ran on \(state.ablatedTokens) of \(total) tokens (evenly spaced batches, "
+            warnings.append("the ablation study ran on \(state.ablatedTokens) of \(checkpoint.corpus.tokens) tokens (evenly spaced batches, "
                             + "--ablation-tokens \(ablationTokens)); use --ablation-tokens all for every token"
                             + (precision.isEmpty ? "" : "; standard errors clustered by sequence: " + precision.joined(separator: ", ")))
         }
-        results.set("warnings", .array((warnings + extraWarnings).map(OrderedJSON.string)))
-        results.set("run", runBlock())
-        return results
-    }
-
-    private func runBlock() -> OrderedJSON {
         let corpus = checkpoint.corpus
-        return .object([
-            ("n_texts", .int(corpus.texts)),
-            ("n_texts_used", .int(corpus.textsUsed)),
-            ("n_tokens", .int(state.rows)),
-            ("n_tokens_ablation", .int(state.ablatedTokens)),
-            ("skipped_texts", .array(corpus.skipped.map { .object([("text_idx", .int($0.textIdx)), ("reason", .string($0.reason))]) })),
-            ("timings_s", .object(timings.map { ($0.0, .double($0.1)) } + [
-                ("activation_pass", .double(state.passSeconds)),
-                ("forward_to_hook", .double(state.forwardSeconds)), ("ablation_suffix", .double(state.ablationSeconds)),
-            ])),
-            ("tokens_per_second", .double(state.passSeconds > 0 ? Double(state.rows) / state.passSeconds : 0)),
-            ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
-            ("topk_threshold", checkpoint.calibration.threshold.map { .double(Double($0)) } ?? .null),
-            ("versions", versions),
-        ] + provenance)
-    }
-
-    private var versions: OrderedJSON {
-        .object([("tool", .string(ToolVersion.string)), ("openblas", .string(BLAS.coreName ?? "unknown"))])
+        let run = AnalysisResults.RunFacts(
+            texts: corpus.texts, textsUsed: corpus.textsUsed, tokens: state.rows, ablatedTokens: state.ablatedTokens,
+            skipped: corpus.skipped, timings: timings, passSeconds: state.passSeconds,
+            forwardSeconds: state.forwardSeconds, ablationSeconds: state.ablationSeconds,
+            topKMode: inputs.topKMode, topKThreshold: checkpoint.calibration.threshold, provenance: provenance)
+        return AnalysisResults(primary: primary, featureCount: featureCount, sparsity: sparsity,
+                               reconstruction: reconstruction, downstream: downstream,
+                               warnings: warnings + extraWarnings, run: run)
     }
 
     func config() -> OrderedJSON {
@@ -99,14 +79,27 @@ struct RunRecord {
             ("calibration_tokens", .int(options.calibrationTokens)),
             ("seed", .int(Int(truncatingIfNeeded: options.features.seed))),
             ("hashes", checkpoint.inputHashes.json),
-            ("versions", versions),
+            ("versions", AnalysisResults.versions),
         ])
     }
 
-    /// Runs the per-feature analysis over the finished database and writes the analysis directory; returns its
-    /// stage timings.
-    func writeAnalysis(to staged: StagedAnalysisDirectory, collector: ActivationCollector,
-                       started: Date) throws -> URL {
+    /// The stages after the pass, shared by a single run, a resumed run and a merge: the feature stage over the
+    /// finished database, then the artifact stage, which writes and commits the analysis directory. Returns the
+    /// results as written.
+    func finishAnalysis(in staged: StagedAnalysisDirectory, collector: ActivationCollector,
+                        started: Date) throws -> AnalysisResults {
+        let (database, analysis) = try featureStage(collector: collector, staged: staged)
+        var record = self
+        record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
+        record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
+        let results = record.results()
+        try record.artifactStage(staged, results: results, database: database, analysis: analysis)
+        return results
+    }
+
+    /// Per-feature statistics, examples, logit effects, decoder similarity, co-occurrence and clusters.
+    func featureStage(collector: ActivationCollector,
+                      staged: StagedAnalysisDirectory) throws -> (ActivationDatabase, FeatureAnalysis) {
         let sae = inputs.sae, weights = inputs.weights, config = inputs.config, layout = staged.layout
         let database = try collector.finish()
         let analysis = try FeatureAnalysis(
@@ -115,18 +108,21 @@ struct RunRecord {
             unembedding: weights.isComplete ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
             finalNormWeight: weights.finalNorm, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
-        var record = self
-        record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
-        record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
+        return (database, analysis)
+    }
+
+    /// Writes the analysis directory (docs/artifacts.md) and moves it into place.
+    func artifactStage(_ staged: StagedAnalysisDirectory, results: AnalysisResults, database: ActivationDatabase,
+                       analysis: FeatureAnalysis) throws {
+        let sae = inputs.sae
         let run = AnalysisRunInfo(
             model: options.modelDirectory.standardizedFileURL.lastPathComponent,
             saePath: sae.directory?.path ?? options.saeDirectory.path, layer: inputs.hook.layer,
-            hookName: inputs.hook.point.rawValue, datasetSize: checkpoint.corpus.texts, config: record.config(),
-            results: record.results(), trainingDeadFeatureIDs: state.sparsity.result.trainingDeadFeatureIds)
+            hookName: inputs.hook.point.rawValue, datasetSize: checkpoint.corpus.texts, config: config(),
+            results: results)
         let historyPNG = sae.history.flatMap { history in TrainingHistoryChart.png(curves: history.curves) }
         let tokenizer = inputs.tokenizer
         try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
                                  tokenTexts: { tokenizer.displayPieces($0) }, trainingHistoryPNG: historyPNG)
-        return staged.destination
     }
 }

@@ -3,6 +3,7 @@
 import Foundation
 @testable import SAECore
 import Testing
+import TestSupport
 
 @Suite struct ActivationDatabaseTests {
     let input = FeatureFixtures.input

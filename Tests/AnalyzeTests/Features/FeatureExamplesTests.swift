@@ -1,6 +1,7 @@
 @testable import Analyze
 import Foundation
 import Testing
+import TestSupport
 
 /// Streaming statistics, top examples with contexts, histograms and interval samples against numpy.
 @Suite struct FeatureExamplesTests {

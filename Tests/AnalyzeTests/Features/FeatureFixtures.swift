@@ -163,18 +163,3 @@ enum FeatureFixtures {
         return (try writer.finish(), statistics, top)
     }
 }
-
-/// `|a − b| ≤ 1e-4·|b| + absolute` (the reference tolerance).
-func isClose(_ a: Double, _ b: Double, absolute: Double = 1e-5) -> Bool {
-    abs(a - b) <= 1e-4 * abs(b) + absolute
-}
-
-/// A temporary directory removed when the value is released.
-final class ScratchDirectory {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("features-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-}

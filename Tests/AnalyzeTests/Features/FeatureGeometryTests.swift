@@ -2,6 +2,7 @@
 @testable import Formats
 import Foundation
 import Testing
+import TestSupport
 
 /// Decoder similarity, co-occurrence, neighbour lists, average linkage and logit effects against numpy/scipy.
 @Suite struct FeatureGeometryTests {

@@ -1,6 +1,7 @@
 @testable import Analyze
 import Foundation
 import Testing
+import TestSupport
 
 /// Logits of a chunk of positions under each run, turned into `TokenLosses` by a plain float64 log-softmax: the
 /// tests' own reference for the CE and KL that the model's fused LM head computes in production.
@@ -16,18 +17,13 @@ struct LogitBatch {
 
     func losses(vocabulary v: Int) -> TokenLosses {
         let n = targets.count
-        func logSoftmax(_ logits: [Float], _ p: Int) -> [Double] {
-            let row = logits[(p * v)..<((p + 1) * v)].map(Double.init)
-            let m = row.max()!, lse = m + log(row.reduce(0) { $0 + exp($1 - m) })
-            return row.map { $0 - lse }
-        }
+        func logSoftmax(_ logits: [Float], _ p: Int) -> [Double] { ReferenceMath.logSoftmax(logits[(p * v)..<((p + 1) * v)]) }
         func ce(_ logits: [Float]) -> [Double] {
             (0..<n).map { p in targets[p] >= 0 ? -logSoftmax(logits, p)[Int(targets[p])] : .nan }
         }
         func kl(_ logits: [Float]) -> [Double] {
             (0..<n).map { p in
-                let a = logSoftmax(clean, p), b = logSoftmax(logits, p)
-                return zip(a, b).reduce(0) { $0 + exp($1.0) * ($1.0 - $1.1) }
+                ReferenceMath.kl(logP: logSoftmax(clean, p), logQ: logSoftmax(logits, p))
             }
         }
         return TokenLosses(targets: targets, isFirst: isFirst, ceClean: ce(clean), ceSpliced: ce(spliced),
@@ -173,10 +169,6 @@ struct DownstreamAccumulatorTests {
         let lengths = [5, 1, 9, 3, 7, 2, 6]
         var batches: [LogitBatch] = []
         var perToken: [(sequence: Int, delta: Double?, kl: Double, a: Double?, c: Double?)] = []
-        func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
-            let m = Double(row.max()!), lse = m + log(row.reduce(0) { $0 + exp(Double($1) - m) })
-            return row.map { Double($0) - lse }
-        }
         for group in [[0, 1, 2], [3, 4], [5, 6]] {
             var clean: [Float] = [], spliced: [Float] = [], mean: [Float] = [], targets: [Int32] = [], isFirst: [Bool] = []
             for sequence in group {
@@ -191,9 +183,9 @@ struct DownstreamAccumulatorTests {
                     let target: Int32 = position + 1 < lengths[sequence] ? Int32(guess) : -1
                     targets.append(target)
                     isFirst.append(position == 0)
-                    let p = logSoftmax(c[...]), q = logSoftmax(spliced[(spliced.count - vocab)...])
-                    let r = logSoftmax(mean[(mean.count - vocab)...])
-                    let kl = zip(p, q).reduce(0) { $0 + exp($1.0) * ($1.0 - $1.1) }
+                    let p = ReferenceMath.logSoftmax(c[...]), q = ReferenceMath.logSoftmax(spliced[(spliced.count - vocab)...])
+                    let r = ReferenceMath.logSoftmax(mean[(mean.count - vocab)...])
+                    let kl = ReferenceMath.kl(logP: p, logQ: q)
                     if target >= 0 {
                         let t = Int(target)
                         perToken.append((sequence, -q[t] + p[t], kl, -r[t] + q[t], -r[t] + p[t]))

@@ -2,6 +2,7 @@
 import Foundation
 @testable import SAECore
 import Testing
+import TestSupport
 
 @Suite("Metric accumulators against numpy")
 struct MetricAccumulatorTests {

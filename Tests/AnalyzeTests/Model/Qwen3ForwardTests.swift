@@ -2,6 +2,7 @@
 import Foundation
 @testable import LMRuntime
 import Testing
+import TestSupport
 
 /// Batching, windowing, stopping and resuming: each must give the same numbers as plain one-sequence runs.
 @Suite struct Qwen3ForwardTests {
@@ -114,16 +115,13 @@ import Testing
         let vocabulary = model.config.vocabSize
         let cleanLogits = model.logits(clean).map(Double.init), ablatedLogits = model.logits(ablated).map(Double.init)
         func logSoftmax(_ logits: [Double], _ row: Int) -> [Double] {
-            let values = logits[(row * vocabulary)..<((row + 1) * vocabulary)]
-            let largest = values.max()!
-            let lse = largest + Foundation.log(values.map { Foundation.exp($0 - largest) }.reduce(0, +))
-            return values.map { $0 - lse }
+            ReferenceMath.logSoftmax(logits[(row * vocabulary)..<((row + 1) * vocabulary)])
         }
         #expect(stats.targets.count == n && stats.loss.count == 3 && stats.klDivergence.count == 2)
         #expect(stats.targets.filter { $0 >= 0 }.count == n - batch.sequences.count)
         for row in 0..<n {
             let p = logSoftmax(cleanLogits, row), q = logSoftmax(ablatedLogits, row)
-            let kl = zip(p, q).map { Foundation.exp($0) * ($0 - $1) }.reduce(0, +)
+            let kl = ReferenceMath.kl(logP: p, logQ: q)
             let toUniform = p.map { Foundation.exp($0) * ($0 + Foundation.log(Double(vocabulary))) }.reduce(0, +)
             if stats.targets[row] >= 0 {
                 let next = Int(batch.tokens[row + 1])

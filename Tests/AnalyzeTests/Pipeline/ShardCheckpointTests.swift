@@ -69,7 +69,7 @@ import Testing
         #expect(outcome.tokenCount == whole.tokenCount)
         #expect(!FileManager.default.fileExists(atPath: staging.path))
         #expect(try Self.tokenTable(output) == Self.tokenTable(single))
-        #expect(outcome.results["run"]?["resumed_after_tokens"] == .int(checkpoint.state.rows))
+        #expect(outcome.results.run.provenance == [.resumedAfterTokens(checkpoint.state.rows)])
     }
 
     @Test func mergeRefusesIncompleteOrMismatchedShards() throws {
@@ -94,7 +94,7 @@ import Testing
         expectRefusal([one, try shard(2, of: 3)], mentioning: "split into")
         expectRefusal([one, root], mentioning: "not a shard directory")
         let outcome = try AnalysisMerge(shards: [two, one], output: output).run()
-        #expect(outcome.results["run"]?["merged_shards"] == .int(2))
+        #expect(outcome.results.run.provenance == [.mergedShards(2)])
         #expect(FileManager.default.fileExists(atPath: output.path))
     }
 

@@ -2,6 +2,7 @@
 import Foundation
 @testable import SAECore
 import Testing
+import TestSupport
 
 @Suite("SAE encoding and decoding against numpy")
 struct SAEEncoderTests {

@@ -2,6 +2,7 @@
 import Foundation
 @testable import SAECore
 import Testing
+import TestSupport
 
 /// The committed fixtures of `scripts/make_sae_fixtures.py`.
 enum SAEFixtures {
@@ -30,12 +31,6 @@ enum SAEFixtures {
     static func golden() throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url("golden.json"))) as! [String: Any]
     }
-}
-
-/// |a − b| ≤ tolerance · max(|b|, 1e-6-scaled floor): relative, with an absolute floor for values near zero.
-func isClose(_ a: Double?, _ b: Double, relative tolerance: Double = 1e-4, absolute: Double = 1e-6) -> Bool {
-    guard let a else { return false }
-    return abs(a - b) <= max(tolerance * abs(b), absolute)
 }
 
 /// Expects every element of `actual` to be close to `expected`, reporting the first mismatch.
