@@ -1,9 +1,6 @@
 import Analyze
 import ArgumentParser
-import Formats
 import Foundation
-import LMRuntime
-import Tokenizers
 
 struct ActivationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,35 +18,21 @@ struct ActivationsCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .npy file.") var output: String
     @Option(help: "Context window: longer texts are split into windows of this many tokens.") var ctx = 1024
     @Option(help: "Tokens per forward batch (memory grows with it).") var batchTokens = 4096
+    @OptionGroup var threads: ThreadsArgument
+
+    func validate() throws {
+        guard ctx > 0 else { throw ValidationError("--ctx must be positive, not \(ctx)") }
+        guard batchTokens > 0 else { throw ValidationError("--batch-tokens must be positive, not \(batchTokens)") }
+    }
 
     func run() throws {
         try reportingInputErrors {
-            guard ctx > 0 else { throw InputError("--ctx must be positive, not \(ctx)") }
-            guard batchTokens > 0 else { throw InputError("--batch-tokens must be positive, not \(batchTokens)") }
-            let modelDirectory = URL(fileURLWithPath: model)
-            let config = try Qwen3Config(contentsOf: modelDirectory.appendingPathComponent("config.json"))
-            let hook = try Hook(parsing: self.hook, layerCount: config.layerCount)
-            let corpus = try Corpus(contentsOf: URL(fileURLWithPath: data))
-            let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
-            // Blocks after the hook's are never run, so they are not loaded either.
-            let weights = try Qwen3Weights(config: config, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
-                                           blockCount: hook.layer + 1)
-            let forward = Qwen3Model(weights: weights, contextLength: ctx)
-
-            let texts = corpus.usedIndices.map { tokenizer.encode(corpus.texts[$0]) }
-            let batches = PackedBatch.pack(texts, context: ctx, maxTokens: batchTokens)
-            let tokenCount = batches.reduce(0) { $0 + $1.tokenCount }
-            let outputURL = URL(fileURLWithPath: output)
-            let writer = try NPYStreamWriter(url: outputURL, rows: tokenCount, columns: config.hiddenSize)
-            do {
-                for batch in batches { try writer.append(forward.forward(batch, stopAt: hook).activations.values) }
-                try writer.close()
-            } catch {
-                writer.discard()
-                throw error
-            }
-            printError("\(output): [\(tokenCount), \(config.hiddenSize)] float32 at \(hook) from \(texts.count) texts "
-                       + "(\(corpus.skipped.count) skipped) in \(batches.count) batches")
+            threads.apply()
+            let summary = try ActivationDump.write(
+                model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: data), hook: hook,
+                to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens)
+            printError("\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
+                       + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches")
         }
     }
 }

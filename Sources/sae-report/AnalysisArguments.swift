@@ -1,12 +1,41 @@
 import Analyze
 import ArgumentParser
 import Foundation
+import Parallelism
 import SAECore
 
 extension TopKMode: ExpressibleByArgument {}
-extension AnalysisOptions.Ablation: ExpressibleByArgument {}
+extension PassSettings.Ablation: ExpressibleByArgument {}
 extension DecoderSimilarity.Metric: ExpressibleByArgument {}
 extension CooccurrenceMeasure: ExpressibleByArgument {}
+
+extension FeatureAnalysisOptions.DenseMatrices: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument == "auto" ? "automatic" : argument) }
+    public static var allValueStrings: [String] { ["auto", "always", "never"] }
+}
+
+/// `--ablation-tokens`: a positive count, or `all`.
+struct AblationTokens: ExpressibleByArgument {
+    /// nil: every token.
+    var count: Int?
+    init(count: Int?) { self.count = count }
+    init?(argument: String) {
+        if argument == "all" { count = nil } else if let n = Int(argument), n > 0 { count = n } else { return nil }
+    }
+    var defaultValueDescription: String { count.map(String.init) ?? "all" }
+}
+
+/// `--threads`, the one parallelism setting: OpenBLAS and every parallel loop.
+struct ThreadsArgument: ParsableArguments {
+    @Option(help: "Threads for the matrix products and every parallel loop (default: all cores).") var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+    }
+
+    /// Sets the process-wide worker count.
+    func apply() { Parallelism.setWorkerCount(threads) }
+}
 
 /// The inputs and knobs shared by `analyze`, `run` and `quick`.
 struct AnalysisArguments: ParsableArguments {
@@ -22,38 +51,37 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Context window in tokens; longer texts are split into windows.") var ctx = 1024
     @Option(help: "Tokens per forward batch (texts are packed without padding).") var batchTokens = 4096
     @Option(help: "Texts per top-k pool with --topk-mode batch (the seed's batch size).") var batchTexts = 16
-    @Option(help: "Ablation baseline besides the SAE splice: zero, mean, both or none.") var ablation: AnalysisOptions.Ablation = .zero
-    @Option(help: "Tokens the ablation study runs on (evenly spaced whole batches), or 'all'. CE and KL are means over tokens, so a few thousand tokens estimate them well; the seed ran it on every token.") var ablationTokens = "4096"
+    @Option(help: "Ablation baseline besides the SAE splice: zero, mean, both or none.") var ablation: PassSettings.Ablation = .zero
+    @Option(help: "Tokens the ablation study runs on (evenly spaced whole batches), or 'all'. CE and KL are means over tokens, so a few thousand tokens estimate them well; the seed ran it on every token.")
+    var ablationTokens = AblationTokens(count: 4096)
     @Option(help: "Tokens used to calibrate the top-k threshold and the mean-ablation baseline.") var calibrationTokens = 16384
     @Flag(help: "Headline metrics leave out the first token of each text (the attention sink); both variants are always in metric_table.")
     var excludeFirstToken = false
     @Option(help: "Analyze only the first N texts.") var maxTexts: Int?
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @OptionGroup var threads: ThreadsArgument
 
-    func options(output: URL?) throws -> AnalysisOptions {
-        var options = AnalysisOptions(modelDirectory: URL(fileURLWithPath: model), saeDirectory: URL(fileURLWithPath: sae),
-                                      corpusFile: URL(fileURLWithPath: data), output: output)
-        options.hook = hook
-        options.layer = layer
-        options.topKMode = topkMode
-        options.context = ctx
-        options.batchTokens = batchTokens
-        options.batchTexts = batchTexts
-        options.ablation = ablation
-        if ablationTokens == "all" {
-            options.ablationTokens = nil
-        } else if let n = Int(ablationTokens), n > 0 {
-            options.ablationTokens = n
-        } else {
-            throw ValidationError("--ablation-tokens must be a positive number or 'all'")
-        }
-        options.calibrationTokens = calibrationTokens
-        options.excludeFirstToken = excludeFirstToken
-        options.maxTexts = maxTexts
-        options.threads = threads
+    func validate() throws {
         guard ctx > 0, batchTokens > 0, batchTexts > 0, calibrationTokens > 0 else {
             throw ValidationError("--ctx, --batch-tokens, --batch-texts and --calibration-tokens must be positive")
         }
+        if let maxTexts, maxTexts < 1 { throw ValidationError("--max-texts must be positive, not \(maxTexts)") }
+    }
+
+    func options(output: URL?) -> AnalysisOptions {
+        var options = AnalysisOptions(modelDirectory: URL(fileURLWithPath: model), saeDirectory: URL(fileURLWithPath: sae),
+                                      corpusFile: URL(fileURLWithPath: data), output: output)
+        options.pass.hook = hook
+        options.pass.layer = layer
+        options.pass.topKMode = topkMode
+        options.pass.context = ctx
+        options.pass.batchTokens = batchTokens
+        options.pass.batchTexts = batchTexts
+        options.pass.ablation = ablation
+        options.pass.ablationTokens = ablationTokens.count
+        options.pass.calibrationTokens = calibrationTokens
+        options.pass.excludeFirstToken = excludeFirstToken
+        options.pass.maxTexts = maxTexts
+        options.control.threads = threads.threads
         return options
     }
 }
@@ -64,21 +92,40 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Tokens of context on each side of an example.") var contextSize = 10
     @Option(help: "Features clustered (the most active ones).") var clusterFeatures = 500
     @Option(help: "Dense similarity/co-occurrence .npy files: auto (when d_sae <= 16384), always, never.")
-    var denseMatrices = "auto"
+    var denseMatrices = FeatureAnalysisOptions.DenseMatrices.automatic
     @Option(help: "Decoder similarity: cosine, dot or euclidean (negative distance).") var similarityMetric: DecoderSimilarity.Metric = .cosine
     @Option(help: "Co-occurrence measure: phi (the seed's correlation), jaccard or pmi.") var cooccurrence: CooccurrenceMeasure = .phi
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
 
-    func apply(to options: inout AnalysisOptions) throws {
+    func validate() throws {
+        guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
+            throw ValidationError("--top-examples and --cluster-features must be positive, --context-size not negative")
+        }
+    }
+
+    func apply(to options: inout AnalysisOptions) {
         options.features.topExamples = topExamples
         options.features.contextRadius = contextSize
         options.features.clusterFeatures = clusterFeatures
         options.features.seed = seed
         options.features.similarityMetric = similarityMetric
         options.features.cooccurrenceMeasure = cooccurrence
-        guard let dense = FeatureAnalysisOptions.DenseMatrices(rawValue: denseMatrices == "auto" ? "automatic" : denseMatrices) else {
-            throw ValidationError("--dense-matrices must be auto, always or never")
-        }
-        options.features.denseMatrices = dense
+        options.features.denseMatrices = denseMatrices
+    }
+}
+
+/// `--resume` and the checkpoint interval (`analyze` and `run`).
+struct CheckpointArguments: ParsableArguments {
+    @Flag(help: "Continue the interrupted run that left its checkpoint beside the output (start afresh when there is none).")
+    var resume = false
+    @Option(help: "Seconds of pass work between checkpoints.") var checkpointInterval = 120.0
+
+    func validate() throws {
+        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
+    }
+
+    func apply(to options: inout AnalysisOptions) {
+        options.control.resume = resume
+        options.control.checkpointInterval = checkpointInterval
     }
 }

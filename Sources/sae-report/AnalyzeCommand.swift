@@ -1,7 +1,6 @@
 import Analyze
 import ArgumentParser
 import Foundation
-import LMRuntime
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,56 +27,12 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         try reportingInputErrors {
-            let shard = try self.shard.map(ShardSpec.init(parsing:))
-            let outcome = try analyze(inputs, featureArguments, checkpointing, shard: shard, output: URL(fileURLWithPath: output))
+            var options = inputs.options(output: URL(fileURLWithPath: output))
+            featureArguments.apply(to: &options)
+            checkpointing.apply(to: &options)
+            options.control.shard = try shard.map(ShardSpec.init(parsing:))
+            let outcome = try runAnalysis(options)
             print(outcome.directory!.path)
         }
     }
-}
-
-/// `--resume` and the checkpoint interval (`analyze` and `run`).
-struct CheckpointArguments: ParsableArguments {
-    @Flag(help: "Continue the interrupted run that left its checkpoint beside the output (start afresh when there is none).")
-    var resume = false
-    @Option(help: "Seconds of pass work between checkpoints.") var checkpointInterval = 120.0
-
-    func apply(to options: inout AnalysisOptions) throws {
-        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
-        options.resume = resume
-        options.checkpointInterval = checkpointInterval
-    }
-}
-
-/// Runs a full analysis (or one shard) with a progress line and prints a one-line summary to standard error.
-func analyze(_ inputs: AnalysisArguments, _ features: FeatureArguments, _ checkpointing: CheckpointArguments,
-             shard: ShardSpec? = nil, output: URL) throws -> AnalysisPipeline.Outcome {
-    var options = try inputs.options(output: output)
-    try features.apply(to: &options)
-    try checkpointing.apply(to: &options)
-    options.shard = shard
-    let line = ProgressLine()
-    // Said once the inputs are checked and the work starts (a bad input gets its one error line only).
-    var note = BLAS.pinnedKernelsNote
-    let pipeline = AnalysisPipeline(options: options) { progress in
-        if let text = note {
-            printError("note: \(text)")
-            note = nil
-        }
-        line.report(progress)
-    }
-    let outcome: AnalysisPipeline.Outcome
-    do {
-        let signals = StopSignals { pipeline.requestStop() }
-        defer { withExtendedLifetime(signals) {} }
-        outcome = try pipeline.run()
-    } catch let interrupted as AnalysisInterrupted {
-        line.finish()
-        printError("interrupted: \(interrupted)")
-        throw ExitCode.interrupted
-    }
-    line.finish()
-    let resumed = outcome.resumedTokens > 0 ? String(format: " (resumed after %d tokens)", outcome.resumedTokens) : ""
-    let what = shard.map { "shard \($0): " } ?? ""
-    printError(String(format: "%@analyzed %d tokens in %.1f s%@", what, outcome.tokenCount, outcome.seconds, resumed))
-    return outcome
 }

@@ -14,6 +14,7 @@ struct DemoCommand: ParsableCommand {
         OUTPUT/analysis and OUTPUT/site; needs no network.
         """)
     @Option(name: .shortAndLong, help: "Output directory.") var output: String = "sae-report-demo"
+    @OptionGroup var threads: ThreadsArgument
 
     func run() throws {
         try reportingInputErrors {
@@ -21,11 +22,10 @@ struct DemoCommand: ParsableCommand {
             let start = Date()
             var options = AnalysisOptions(modelDirectory: DemoData.model, saeDirectory: DemoData.sae,
                                           corpusFile: DemoData.corpus, output: root.appendingPathComponent("analysis"))
-            options.ablation = .both
-            options.ablationTokens = nil
-            let line = ProgressLine()
-            let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
-            line.finish()
+            options.pass.ablation = .both
+            options.pass.ablationTokens = nil
+            options.control.threads = threads.threads
+            let outcome = try runAnalysis(options)
             let site = root.appendingPathComponent("site")
             let report = try SiteBuilder(analysis: outcome.directory!, output: site).build()
             let index = site.appendingPathComponent("index.html").standardizedFileURL.path

@@ -18,12 +18,12 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Model directory, if it moved since the shards ran.") var model: String?
     @Option(help: "SAE directory, if it moved since the shards ran.") var sae: String?
     @Option(help: "Corpus file, if it moved since the shards ran.") var data: String?
-    @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @OptionGroup var threads: ThreadsArgument
 
     func run() throws {
         try reportingInputErrors {
             let merge = AnalysisMerge(shards: shards.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: output))
-            merge.threads = threads
+            merge.threads = threads.threads
             merge.modelDirectory = model.map { URL(fileURLWithPath: $0) }
             merge.saeDirectory = sae.map { URL(fileURLWithPath: $0) }
             merge.corpusFile = data.map { URL(fileURLWithPath: $0) }

@@ -12,12 +12,10 @@ struct QuickCommand: ParsableCommand {
 
     func run() throws {
         try reportingInputErrors {
-            var options = try inputs.options(output: nil)
-            if inputs.maxTexts == nil { options.maxTexts = 500 }
-            options.featureAnalysis = false
-            let line = ProgressLine()
-            let outcome = try AnalysisPipeline(options: options, progress: line.report).run()
-            line.finish()
+            var options = inputs.options(output: nil)
+            if inputs.maxTexts == nil { options.pass.maxTexts = 500 }
+            options.pass.featureAnalysis = false
+            let outcome = try runAnalysis(options)
             let results = outcome.results
             if json {
                 print(results.document.pretty)

@@ -1,3 +1,4 @@
+import Analyze
 import ArgumentParser
 import Foundation
 import SiteGen
@@ -13,7 +14,10 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingInputErrors {
             let root = URL(fileURLWithPath: output)
-            let outcome = try analyze(inputs, featureArguments, checkpointing, output: root.appendingPathComponent("analysis"))
+            var options = inputs.options(output: root.appendingPathComponent("analysis"))
+            featureArguments.apply(to: &options)
+            checkpointing.apply(to: &options)
+            let outcome = try runAnalysis(options)
             let site = root.appendingPathComponent("site")
             try SiteBuilder(analysis: outcome.directory!, output: site).build()
             print(site.appendingPathComponent("index.html").path)

@@ -11,7 +11,7 @@ struct TokenizeCommand: ParsableCommand {
         Llama-3 style), one line per input text, in input order.
         """)
     @Option(help: "Model directory holding tokenizer.json.") var model: String
-    @Argument(help: "JSON file with a list of strings (default: read that list from standard input).")
+    @Option(help: "Corpus: a JSON list of strings (default: read that list from standard input).")
     var data: String?
 
     func run() throws {

@@ -41,7 +41,7 @@ import Testing
         for (id, text) in zip(tokenIDs, textIndices) { reference[text, default: []].append(id) }
 
         let result = try CommandRunner.run(["tokenize", "--model", Self.fixtures.appendingPathComponent("pipeline/model").path,
-                                            Self.fixtures.appendingPathComponent("pipeline/corpus.json").path])
+                                            "--data", Self.fixtures.appendingPathComponent("pipeline/corpus.json").path])
         let lines = try Self.idLines(result.standardOutput)
         #expect(lines.count == expected["n_texts"] as? Int)
         #expect(reference.count == expected["n_texts_used"] as? Int)
@@ -82,14 +82,14 @@ import Testing
         let model = Self.fixtures.appendingPathComponent("pipeline/model")
         let corpus = Self.fixtures.appendingPathComponent("pipeline/corpus.json").path
         let missingModel = root.appendingPathComponent("no-model")
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", missingModel.path, corpus], expectStatus: 1),
+        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", missingModel.path, "--data", corpus], expectStatus: 1),
                                 naming: missingModel.appendingPathComponent("tokenizer.json").path)
         let missingData = root.appendingPathComponent("missing.json").path
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", model.path, missingData], expectStatus: 1),
+        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", model.path, "--data", missingData], expectStatus: 1),
                                 naming: missingData)
         let notStrings = root.appendingPathComponent("numbers.json")
         try Data("[1, 2]".utf8).write(to: notStrings)
-        let result = try CommandRunner.run(["tokenize", "--model", model.path, notStrings.path], expectStatus: 1)
+        let result = try CommandRunner.run(["tokenize", "--model", model.path, "--data", notStrings.path], expectStatus: 1)
         Self.expectOneErrorLine(result, naming: notStrings.path)
         #expect(result.standardError.contains("not a JSON list of strings"))
         // A file that is not a tokenizer.json (here, a model config) is refused naming it.
@@ -97,7 +97,7 @@ import Testing
         try FileManager.default.createDirectory(at: notTokenizer, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: model.appendingPathComponent("config.json"),
                                          to: notTokenizer.appendingPathComponent("tokenizer.json"))
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", notTokenizer.path, corpus], expectStatus: 1),
+        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", notTokenizer.path, "--data", corpus], expectStatus: 1),
                                 naming: notTokenizer.appendingPathComponent("tokenizer.json").path)
     }
 
@@ -230,7 +230,7 @@ import Testing
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
 
         // The tokenizer bridge itself: tokenize gives the reference ids.
-        let tokenized = try CommandRunner.run(["tokenize", "--model", fixture.model.path, fixture.corpus.path])
+        let tokenized = try CommandRunner.run(["tokenize", "--model", fixture.model.path, "--data", fixture.corpus.path])
         #expect(try Self.idLines(tokenized.standardOutput) == fixture.sequences)
 
         let result = try CommandRunner.run(["activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
@@ -291,7 +291,11 @@ import Testing
         let badHook = try run(hook: "blocks.4.hook_resid_post")
         #expect(badHook.standardError.hasPrefix("error: invalid hook \"blocks.4.hook_resid_post\": the model has 4 blocks"))
         #expect(badHook.standardError.filter { $0 == "\n" }.count == 1)
-        #expect(try run(["--ctx", "0"]).standardError == "error: --ctx must be positive, not 0\n")
+        // A flag value is a usage error: ArgumentParser's exit status 64 and the usage.
+        let zeroContext = try CommandRunner.run(["activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
+                                                 "--hook", "blocks.1.hook_resid_post", "-o", output.path, "--ctx", "0"],
+                                                expectStatus: 64)
+        #expect(zeroContext.standardError.hasPrefix("Error: --ctx must be positive, not 0\n"))
         // The SAE directory is not a model directory.
         let sae = Self.fixtures.appendingPathComponent("sae/seed-sae-btopk8-l2")
         Self.expectOneErrorLine(try run(model: sae), naming: sae.appendingPathComponent("config.json").path)

@@ -18,18 +18,18 @@ struct AnalysisInputs {
     let topKMode: TopKMode?
 
     init(options: AnalysisOptions) throws {
-        corpus = try Corpus(contentsOf: options.corpusFile)
-        sae = try SparseAutoencoder(directory: options.saeDirectory)
-        tokenizer = try Tokenizer(modelDirectory: options.modelDirectory)
-        config = try Qwen3Config(contentsOf: options.modelDirectory.appendingPathComponent("config.json"))
-        let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.hook, requestedLayer: options.layer,
+        corpus = try Corpus(contentsOf: options.paths.corpus)
+        sae = try SparseAutoencoder(directory: options.paths.sae)
+        tokenizer = try Tokenizer(modelDirectory: options.paths.model)
+        config = try Qwen3Config(contentsOf: options.paths.model.appendingPathComponent("config.json"))
+        let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
                                                 modelWidth: config.hiddenSize)
         hook = try Hook(parsing: hookName, layerCount: config.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
-        let needsHead = options.ablation != .none || options.featureAnalysis
-        weights = try Qwen3Weights(modelDirectory: options.modelDirectory, blockCount: needsHead ? nil : hook.layer + 1)
-        model = Qwen3Model(weights: weights, contextLength: options.context)
-        topKMode = sae.config.architecture.isTopK ? (options.topKMode ?? .default(for: sae.config.architecture)) : nil
+        let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
+        weights = try Qwen3Weights(modelDirectory: options.paths.model, blockCount: needsHead ? nil : hook.layer + 1)
+        model = Qwen3Model(weights: weights, contextLength: options.pass.context)
+        topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
     }
 }
 
@@ -45,7 +45,7 @@ struct CorpusBatches {
 
     init(corpus: Corpus, tokenizer: Tokenizer, options: AnalysisOptions) throws {
         var textIndices = corpus.usedIndices
-        if let maxTexts = options.maxTexts { textIndices = Array(textIndices.prefix(max(1, maxTexts))) }
+        if let maxTexts = options.pass.maxTexts { textIndices = Array(textIndices.prefix(max(1, maxTexts))) }
         let texts = textIndices.map { corpus.texts[$0] }
         var tokenized = [[Int32]](repeating: [], count: texts.count)
         tokenized.withUnsafeMutableBufferPointer { out in
@@ -60,20 +60,20 @@ struct CorpusBatches {
         self.skipped = skipped
         batches = Self.pack(tokenized, options: options)
         totalTokens = batches.reduce(0) { $0 + $1.tokenCount }
-        guard totalTokens > 0 else { throw InputError("no text in the corpus produced any token", url: options.corpusFile) }
+        guard totalTokens > 0 else { throw InputError("no text in the corpus produced any token", url: options.paths.corpus) }
     }
 
     /// Batches by token budget, or (seed-compatible `batch` top-k) by `batchTexts` texts so that each batch is one pool.
     private static func pack(_ tokenized: [[Int32]], options: AnalysisOptions) -> [PackedBatch] {
-        guard options.topKMode == .batch else {
-            return PackedBatch.pack(tokenized, context: options.context, maxTokens: options.batchTokens)
+        guard options.pass.topKMode == .batch else {
+            return PackedBatch.pack(tokenized, context: options.pass.context, maxTokens: options.pass.batchTokens)
         }
         var batches: [PackedBatch] = []
-        for start in stride(from: 0, to: tokenized.count, by: options.batchTexts) {
+        for start in stride(from: 0, to: tokenized.count, by: options.pass.batchTexts) {
             var batch = PackedBatch()
-            for text in start..<min(start + options.batchTexts, tokenized.count) {
-                for offset in stride(from: 0, to: tokenized[text].count, by: options.context) {
-                    batch.append(tokenized[text][offset..<min(offset + options.context, tokenized[text].count)],
+            for text in start..<min(start + options.pass.batchTexts, tokenized.count) {
+                for offset in stride(from: 0, to: tokenized[text].count, by: options.pass.context) {
+                    batch.append(tokenized[text][offset..<min(offset + options.pass.context, tokenized[text].count)],
                                  text: text, start: offset)
                 }
             }

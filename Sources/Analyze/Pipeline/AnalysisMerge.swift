@@ -33,13 +33,13 @@ public final class AnalysisMerge {
         let checkpoints = try orderedCheckpoints()
         let first = checkpoints[0].checkpoint
         var options = first.options
-        options.output = output
-        options.shard = nil
-        options.resume = false
-        options.threads = threads
-        if let modelDirectory { options.modelDirectory = modelDirectory }
-        if let saeDirectory { options.saeDirectory = saeDirectory }
-        if let corpusFile { options.corpusFile = corpusFile }
+        options.control.output = output
+        options.control.shard = nil
+        options.control.resume = false
+        options.control.threads = threads
+        if let modelDirectory { options.paths.model = modelDirectory }
+        if let saeDirectory { options.paths.sae = saeDirectory }
+        if let corpusFile { options.paths.corpus = corpusFile }
 
         let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)
         let changed = hashes.differences(from: first.inputHashes)

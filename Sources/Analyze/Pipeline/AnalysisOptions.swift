@@ -1,8 +1,47 @@
 import Foundation
 import SAECore
 
-/// Everything one `analyze` (or `quick`) run needs to know.
+/// Everything one `analyze` (or `quick`, or shard) run needs to know, in four parts: where the inputs are, the
+/// settings that decide the pass's numbers (their encoding, with the inputs' hashes, is the checkpoint fingerprint),
+/// the feature stage's options, and how the run is controlled (output, threads, shard, resume).
 public struct AnalysisOptions: Codable, Sendable {
+    public var paths: InputPaths
+    public var pass = PassSettings()
+    public var features = FeatureAnalysisOptions()
+    public var control: RunControl
+
+    public init(modelDirectory: URL, saeDirectory: URL, corpusFile: URL, output: URL?) {
+        paths = InputPaths(model: modelDirectory, sae: saeDirectory, corpus: corpusFile)
+        control = RunControl(output: output)
+    }
+
+    /// The settings that decide a run's numbers and so must match for a resume or a merge: the pass settings and the
+    /// feature options (the pass keeps each feature's top examples).
+    var fingerprintSettings: FingerprintSettings { FingerprintSettings(pass: pass, features: features) }
+    struct FingerprintSettings: Encodable {
+        var pass: PassSettings
+        var features: FeatureAnalysisOptions
+    }
+}
+
+/// Where a run's inputs are (their SHA-256 identifies them in checkpoints and configs).
+public struct InputPaths: Codable, Sendable {
+    /// Hugging Face model directory.
+    public var model: URL
+    /// SAE directory.
+    public var sae: URL
+    /// Corpus: a JSON list of strings.
+    public var corpus: URL
+
+    public init(model: URL, sae: URL, corpus: URL) {
+        (self.model, self.sae, self.corpus) = (model, sae, corpus)
+    }
+
+    enum CodingKeys: String, CodingKey { case model, sae, corpus = "data" }
+}
+
+/// The settings that decide the pass's numbers.
+public struct PassSettings: Codable, Sendable, Equatable {
     /// What replaces the hook activation in the ablation study, besides the SAE reconstruction.
     public enum Ablation: String, CaseIterable, Codable, Sendable {
         /// Zeros (the seed's choice; degenerate on bias-free models, see the results' warnings).
@@ -14,12 +53,6 @@ public struct AnalysisOptions: Codable, Sendable {
         /// No ablation study.
         case none
     }
-
-    public var modelDirectory: URL
-    public var saeDirectory: URL
-    public var corpusFile: URL
-    /// The analysis directory to write (nil: compute only, as `quick` does).
-    public var output: URL?
 
     /// Full hook name or just the point (`hook_resid_post`); nil: the SAE's own hook.
     public var hook: String?
@@ -44,10 +77,22 @@ public struct AnalysisOptions: Codable, Sendable {
     public var excludeFirstToken = false
     /// Write the activation database and the per-feature analysis (false for `quick`).
     public var featureAnalysis = true
-    public var features = FeatureAnalysisOptions()
-    /// Worker threads for OpenBLAS and the parallel loops (nil: all cores).
-    public var threads: Int?
 
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case hook, layer, topKMode = "topk_mode", context = "ctx", batchTokens = "batch_tokens", batchTexts = "batch_texts"
+        case maxTexts = "max_texts", ablation, ablationTokens = "ablation_tokens", calibrationTokens = "calibration_tokens"
+        case excludeFirstToken = "exclude_first_token", featureAnalysis = "feature_analysis"
+    }
+}
+
+/// How a run is controlled: none of it changes its numbers.
+public struct RunControl: Codable, Sendable {
+    /// The analysis directory to write (nil: compute only, as `quick` does).
+    public var output: URL?
+    /// Worker threads for OpenBLAS and every parallel loop (nil: all cores).
+    public var threads: Int?
     /// Process only this shard's batches and write a shard directory (for `sae-report merge`) instead of an analysis.
     public var shard: ShardSpec?
     /// Continue from the checkpoint an interrupted run left beside `output` (start afresh when there is none).
@@ -55,35 +100,9 @@ public struct AnalysisOptions: Codable, Sendable {
     /// Seconds of pass work between checkpoints.
     public var checkpointInterval = 120.0
 
-    enum CodingKeys: String, CodingKey {
-        case modelDirectory = "model", saeDirectory = "sae", corpusFile = "data", output, hook, layer
-        case topKMode = "topk_mode", context = "ctx", batchTokens = "batch_tokens", batchTexts = "batch_texts"
-        case maxTexts = "max_texts", ablation, ablationTokens = "ablation_tokens", calibrationTokens = "calibration_tokens"
-        case excludeFirstToken = "exclude_first_token", featureAnalysis = "feature_analysis", features, threads
-        case shard, resume, checkpointInterval = "checkpoint_interval"
-    }
+    public init(output: URL? = nil) { self.output = output }
 
-    /// The options that decide a run's numbers: everything but where its inputs are (their hashes identify them),
-    /// where it goes, how it is scheduled and how it shards. Runs and shards with equal pass settings and equal
-    /// inputs produce mergeable, resumable state.
-    var passSettings: AnalysisOptions {
-        var copy = self
-        let nowhere = URL(fileURLWithPath: "/")
-        (copy.modelDirectory, copy.saeDirectory, copy.corpusFile) = (nowhere, nowhere, nowhere)
-        copy.output = nil
-        copy.threads = nil
-        copy.shard = nil
-        copy.resume = false
-        copy.checkpointInterval = 0
-        return copy
-    }
-
-    public init(modelDirectory: URL, saeDirectory: URL, corpusFile: URL, output: URL?) {
-        self.modelDirectory = modelDirectory
-        self.saeDirectory = saeDirectory
-        self.corpusFile = corpusFile
-        self.output = output
-    }
+    enum CodingKeys: String, CodingKey { case output, threads, shard, resume, checkpointInterval = "checkpoint_interval" }
 }
 
 /// What a run reports while it works: the CLI turns these into a progress line or log lines.

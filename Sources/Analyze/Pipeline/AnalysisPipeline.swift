@@ -43,31 +43,31 @@ public final class AnalysisPipeline {
     }
 
     public func run() throws -> Outcome {
-        if let threads = options.threads { Parallelism.setWorkerCount(threads) }
+        if let threads = options.control.threads { Parallelism.setWorkerCount(threads) }
         BLAS.configure()
 
         // Inputs, all checked before any output exists.
         let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)
         let fingerprint = try PassCheckpoint.fingerprint(options: options, hashes: hashes)
         // One run per output: a second one would delete or interleave this one's staging directory.
-        let outputLock = try options.output.map { try OutputLock(for: $0) }
+        let outputLock = try options.control.output.map { try OutputLock(for: $0) }
         defer { withExtendedLifetime(outputLock) {} }
-        let resumed = try options.output.flatMap { try checkpointToResume(output: $0, fingerprint: fingerprint) }
+        let resumed = try options.control.output.flatMap { try checkpointToResume(output: $0, fingerprint: fingerprint) }
         // Staging before any long work, so an unwritable output fails at once (nothing is visible at the
         // destination until the end).
         let layout = AnalysisLayout(timestamp: resumed?.timestamp ?? AnalysisLayout.timestamp(for: started))
-        let staged = try options.output.map {
-            try StagedAnalysisDirectory(destination: $0, layout: layout, createsLayout: options.shard == nil)
+        let staged = try options.control.output.map {
+            try StagedAnalysisDirectory(destination: $0, layout: layout, createsLayout: options.control.shard == nil)
         }
-        let passDirectory = staged.map { options.shard == nil ? $0.scratch : $0.staging }
+        let passDirectory = staged.map { options.control.shard == nil ? $0.scratch : $0.staging }
         lap("load")
 
         let corpusBatches = try CorpusBatches(corpus: inputs.corpus, tokenizer: inputs.tokenizer, options: options)
         let batches = corpusBatches.batches
-        let range = options.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
-        if let shard = options.shard, range.isEmpty {
+        let range = options.control.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
+        if let shard = options.control.shard, range.isEmpty {
             throw InputError("shard \(shard) has no batches: the corpus packs into \(batches.count) batches of up to "
-                             + "--batch-tokens \(options.batchTokens) tokens; use fewer shards", url: options.corpusFile)
+                             + "--batch-tokens \(options.pass.batchTokens) tokens; use fewer shards", url: options.paths.corpus)
         }
         lap("tokenize")
 
@@ -80,7 +80,7 @@ public final class AnalysisPipeline {
         var calibration = resumed?.calibration ?? .none
         if resumed == nil, Calibration.isNeeded(options: options, topKMode: inputs.topKMode) {
             let start = Date()
-            let sample = corpusBatches.evenlySpaced(tokens: options.calibrationTokens)
+            let sample = corpusBatches.evenlySpaced(tokens: options.pass.calibrationTokens)
             let sampleTokens = sample.reduce(0) { $0 + batches[$1].tokenCount }
             let forwardSeconds: Double
             (calibration, forwardSeconds) = try Calibration.run(
@@ -109,7 +109,7 @@ public final class AnalysisPipeline {
                                   state: state, collector: collector)
         var checkpoint = PassCheckpoint(
             fingerprint: fingerprint, options: options, inputHashes: hashes, timestamp: layout.timestamp,
-            shard: options.shard, batchCount: batches.count, firstBatch: range.lowerBound, endBatch: range.upperBound,
+            shard: options.control.shard, batchCount: batches.count, firstBatch: range.lowerBound, endBatch: range.upperBound,
             nextBatch: resumed?.nextBatch ?? range.lowerBound, calibration: calibration,
             corpus: .init(texts: inputs.corpus.texts.count, textsUsed: corpusBatches.textIndices.count,
                           tokens: corpusBatches.totalTokens, skipped: corpusBatches.skipped),
@@ -132,7 +132,7 @@ public final class AnalysisPipeline {
             try pass.process(batch: index, capture: captured.removeValue(forKey: index))
             done += batches[index].tokenCount
             checkpoint.nextBatch = index + 1
-            progress(AnalysisProgress(stage: options.ablation != .none ? "activations + ablation" : "activations",
+            progress(AnalysisProgress(stage: options.pass.ablation != .none ? "activations + ablation" : "activations",
                                       tokensDone: done - doneBefore, tokensTotal: rangeTokens - doneBefore,
                                       elapsed: Date().timeIntervalSince(passStart)))
             if stopRequest.isSet, index + 1 < range.upperBound {
@@ -140,7 +140,7 @@ public final class AnalysisPipeline {
                 throw AnalysisInterrupted(tokensDone: pass.state.rows, tokensTotal: corpusBatches.totalTokens,
                                           checkpoint: passDirectory == nil ? nil : staged?.staging)
             }
-            if Date().timeIntervalSince(lastCheckpoint) >= options.checkpointInterval, index + 1 < range.upperBound {
+            if Date().timeIntervalSince(lastCheckpoint) >= options.control.checkpointInterval, index + 1 < range.upperBound {
                 try saveCheckpoint()
                 lastCheckpoint = Date()
             }
@@ -150,13 +150,13 @@ public final class AnalysisPipeline {
 
         var record = RunRecord(options: options, inputs: inputs, checkpoint: checkpoint, timings: timings)
         if doneBefore > 0 { record.provenance.append(.resumedAfterTokens(doneBefore)) }
-        if let shard = options.shard { record.provenance.append(.shard(shard)) }
+        if let shard = options.control.shard { record.provenance.append(.shard(shard)) }
         guard let staged, let collector = pass.collector else {
             record.timings.append(("total", Date().timeIntervalSince(started)))
             return Outcome(results: record.results(), directory: nil, tokenCount: pass.state.rows,
                            seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
         }
-        if options.shard != nil {
+        if options.control.shard != nil {
             try saveCheckpoint()
             try staged.commit()
             return Outcome(results: record.results(), directory: staged.destination, tokenCount: pass.state.rows,
@@ -175,17 +175,17 @@ public final class AnalysisPipeline {
     /// stopped before its first checkpoint) is removed.
     private func checkpointToResume(output: URL, fingerprint: String) throws -> PassCheckpoint? {
         let staging = StagedAnalysisDirectory.stagingURL(for: output)
-        let directory = options.shard == nil ? staging.appendingPathComponent(StagedAnalysisDirectory.scratchName) : staging
+        let directory = options.control.shard == nil ? staging.appendingPathComponent(StagedAnalysisDirectory.scratchName) : staging
         guard let checkpoint = try PassCheckpoint.read(in: directory) else {
             try? FileManager.default.removeItem(at: staging)
             return nil
         }
         let done = "\(checkpoint.state.rows) of \(checkpoint.corpus.tokens) tokens done"
-        guard options.resume else {
+        guard options.control.resume else {
             throw InputError("an interrupted run left a checkpoint here (\(done)): rerun with --resume to continue it, "
                              + "or delete this directory to start over", url: staging)
         }
-        guard checkpoint.fingerprint == fingerprint, checkpoint.shard == options.shard else {
+        guard checkpoint.fingerprint == fingerprint, checkpoint.shard == options.control.shard else {
             throw InputError("the checkpoint here (\(done)) was made with other inputs or settings than this run's, "
                              + "so it cannot be resumed; delete this directory to start over", url: staging)
         }

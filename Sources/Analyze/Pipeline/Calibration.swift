@@ -17,7 +17,7 @@ struct Calibration: Codable, Equatable {
 
     /// Whether a run with these options needs a calibration sample at all.
     static func isNeeded(options: AnalysisOptions, topKMode: TopKMode?) -> Bool {
-        topKMode == .threshold || options.ablation == .mean || options.ablation == .both
+        topKMode == .threshold || options.pass.ablation == .mean || options.pass.ablation == .both
     }
 
     /// Runs the model to the hook on the sample batches `sample`; the captures of the batches in `keep` are handed

@@ -24,7 +24,7 @@ final class CorpusPass {
         self.state = state
         self.collector = collector
         encoder = try SAEEncoder(sae: inputs.sae, topKMode: inputs.topKMode, threshold: calibration.threshold)
-        ablationBatches = options.ablation == .none ? [] : Set(batches.evenlySpaced(tokens: options.ablationTokens))
+        ablationBatches = options.pass.ablation == .none ? [] : Set(batches.evenlySpaced(tokens: options.pass.ablationTokens))
     }
 
     /// Runs batch `index` (from `capture`, its hook activations, when the calibration already computed them).
@@ -67,7 +67,7 @@ final class CorpusPass {
         let n = batch.tokenCount, d = model.config.hiddenSize
         var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: reconstruction)]
         var zero: TokenLosses.ZeroRun?
-        if options.ablation == .zero || options.ablation == .both {
+        if options.pass.ablation == .zero || options.pass.ablation == .both {
             // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
             // final RMSNorm, so its logits are all zero: the uniform distribution, with no pass of its own.
             if Self.zeroResidualGivesZeroLogits(model.config, hook: capture.hook) {
@@ -78,7 +78,7 @@ final class CorpusPass {
             }
         }
         var mean: Int?
-        if options.ablation == .mean || options.ablation == .both {
+        if options.pass.ablation == .mean || options.pass.ablation == .both {
             mean = replacements.count
             replacements.append(Activations(rows: n, width: d, values: Array((0..<n).map { _ in calibration.mean }.joined())))
         }

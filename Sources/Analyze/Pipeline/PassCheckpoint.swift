@@ -80,7 +80,7 @@ struct PassCheckpoint: Codable {
 
     /// The fingerprint of a run: its input hashes and pass settings.
     static func fingerprint(options: AnalysisOptions, hashes: InputHashes) throws -> String {
-        let settings = try encoder.encode(options.passSettings)
+        let settings = try encoder.encode(options.fingerprintSettings)
         return FileHash.sha256(of: settings + (try encoder.encode(hashes)))
     }
 }
@@ -97,9 +97,9 @@ struct InputHashes: Codable, Equatable {
                 .filter { name in suffixes.contains { name.hasSuffix($0) } }
             return Dictionary(uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: directory.appendingPathComponent($0))) })
         }
-        model = try hashFiles(in: options.modelDirectory, suffixes: [".json", ".safetensors"])
-        sae = try hashFiles(in: options.saeDirectory, suffixes: [".json", ".pt", ".safetensors"])
-        corpus = try FileHash.sha256(of: options.corpusFile)
+        model = try hashFiles(in: options.paths.model, suffixes: [".json", ".safetensors"])
+        sae = try hashFiles(in: options.paths.sae, suffixes: [".json", ".pt", ".safetensors"])
+        corpus = try FileHash.sha256(of: options.paths.corpus)
     }
 
     /// What differs from `other`, as "model tokenizer.json", "sae weights.pt", "corpus" (sorted; empty when equal).

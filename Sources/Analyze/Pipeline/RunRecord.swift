@@ -20,12 +20,12 @@ struct RunRecord {
     /// The run's results, typed; built once per run, after its last timing is in.
     func results() -> AnalysisResults {
         let sparsity = state.sparsity.result, reconstruction = state.reconstruction.result
-        let downstream = options.ablation != .none ? state.downstream.result : nil
+        let downstream = options.pass.ablation != .none ? state.downstream.result : nil
         let featureCount = inputs.sae.featureCount
-        let primary: TokenVariant = options.excludeFirstToken ? .withoutFirstToken : .allTokens
+        let primary: TokenVariant = options.pass.excludeFirstToken ? .withoutFirstToken : .allTokens
         var warnings = AnalysisResults.warnings(sparsity: sparsity, downstream: downstream,
                                                 skipped: checkpoint.corpus.skipped, featureCount: featureCount)
-        if let ablationTokens = options.ablationTokens, let downstream, state.ablatedTokens < state.rows {
+        if let ablationTokens = options.pass.ablationTokens, let downstream, state.ablatedTokens < state.rows {
             let m = downstream.metrics[primary]
             func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {
                 guard let value, let error else { return nil }
@@ -55,15 +55,15 @@ struct RunRecord {
         let sae = inputs.sae, hook = inputs.hook
         return .object([
             ("timestamp", .string(checkpoint.timestamp)),
-            ("model_name", .string(options.modelDirectory.standardizedFileURL.lastPathComponent)),
-            ("sae_path", .string(options.saeDirectory.standardizedFileURL.path)),
+            ("model_name", .string(options.paths.model.standardizedFileURL.lastPathComponent)),
+            ("sae_path", .string(options.paths.sae.standardizedFileURL.path)),
             ("layer", .int(hook.layer)),
             ("hook_name", .string(hook.point.rawValue)),
-            ("data_path", .string(options.corpusFile.standardizedFileURL.path)),
-            ("batch_size", .int(options.batchTexts)),
+            ("data_path", .string(options.paths.corpus.standardizedFileURL.path)),
+            ("batch_size", .int(options.pass.batchTexts)),
             ("tool", .string("sae-report")),
             ("tool_version", .string(ToolVersion.string)),
-            ("model_path", .string(options.modelDirectory.standardizedFileURL.path)),
+            ("model_path", .string(options.paths.model.standardizedFileURL.path)),
             ("sae_format", .string(sae.config.format.rawValue)),
             ("architecture", .string(sae.config.architecture.rawValue)),
             ("hook", .string(hook.description)),
@@ -71,12 +71,12 @@ struct RunRecord {
             ("d_sae", .int(sae.featureCount)),
             ("k", sae.config.k.map(OrderedJSON.int) ?? .null),
             ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
-            ("ctx", .int(options.context)),
-            ("batch_tokens", .int(options.batchTokens)),
-            ("exclude_first_token", .bool(options.excludeFirstToken)),
-            ("ablation", .string(options.ablation.rawValue)),
-            ("ablation_tokens", options.ablationTokens.map(OrderedJSON.int) ?? .string("all")),
-            ("calibration_tokens", .int(options.calibrationTokens)),
+            ("ctx", .int(options.pass.context)),
+            ("batch_tokens", .int(options.pass.batchTokens)),
+            ("exclude_first_token", .bool(options.pass.excludeFirstToken)),
+            ("ablation", .string(options.pass.ablation.rawValue)),
+            ("ablation_tokens", options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")),
+            ("calibration_tokens", .int(options.pass.calibrationTokens)),
             ("seed", .int(Int(truncatingIfNeeded: options.features.seed))),
             ("hashes", checkpoint.inputHashes.json),
             ("versions", AnalysisResults.versions),
@@ -116,8 +116,8 @@ struct RunRecord {
                        analysis: FeatureAnalysis) throws {
         let sae = inputs.sae
         let run = AnalysisRunInfo(
-            model: options.modelDirectory.standardizedFileURL.lastPathComponent,
-            saePath: sae.directory?.path ?? options.saeDirectory.path, layer: inputs.hook.layer,
+            model: options.paths.model.standardizedFileURL.lastPathComponent,
+            saePath: sae.directory?.path ?? options.paths.sae.path, layer: inputs.hook.layer,
             hookName: inputs.hook.point.rawValue, datasetSize: checkpoint.corpus.texts, config: config(),
             results: results)
         let historyPNG = sae.history.flatMap { history in TrainingHistoryChart.png(curves: history.curves) }

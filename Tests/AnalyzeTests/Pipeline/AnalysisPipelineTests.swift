@@ -20,13 +20,13 @@ import Testing
     static func options(sae: String, output: URL?, corpus: URL = corpus, model: URL = model) -> AnalysisOptions {
         var options = AnalysisOptions(modelDirectory: model, saeDirectory: fixtures.appendingPathComponent("sae/\(sae)"),
                                       corpusFile: corpus, output: output)
-        options.context = expected["ctx"] as! Int
-        options.batchTokens = expected["batch_tokens"] as! Int
-        options.ablation = .both
-        options.ablationTokens = nil
-        options.calibrationTokens = 1 << 20
+        options.pass.context = expected["ctx"] as! Int
+        options.pass.batchTokens = expected["batch_tokens"] as! Int
+        options.pass.ablation = .both
+        options.pass.ablationTokens = nil
+        options.pass.calibrationTokens = 1 << 20
         options.features.topExamples = 5
-        options.threads = 2
+        options.control.threads = 2
         return options
     }
 
@@ -47,7 +47,7 @@ import Testing
         let (output, cleanup) = Self.outputDirectory(key)
         defer { cleanup() }
         var options = Self.options(sae: sae, output: output)
-        options.topKMode = topKMode
+        options.pass.topKMode = topKMode
         let outcome = try AnalysisPipeline(options: options).run()
         #expect(outcome.directory?.standardizedFileURL == output.standardizedFileURL)
         var comparison = GoldenComparison(directory: output, expected: Self.expected, sae: key)
@@ -61,10 +61,10 @@ import Testing
         let (output, cleanup) = Self.outputDirectory("btopk-one-batch")
         defer { cleanup() }
         var options = Self.options(sae: "seed-sae-btopk8-l2", output: output)
-        options.topKMode = .token
-        options.ablation = .zero
-        options.batchTokens = 4096
-        options.context = Self.expected["ctx"] as! Int
+        options.pass.topKMode = .token
+        options.pass.ablation = .zero
+        options.pass.batchTokens = 4096
+        options.pass.context = Self.expected["ctx"] as! Int
         _ = try AnalysisPipeline(options: options).run()
         var comparison = GoldenComparison(directory: output, expected: Self.expected, sae: "btopk")
         comparison.samePacking = false
@@ -75,7 +75,7 @@ import Testing
     // MARK: - Bad input: an InputError naming the problem, and nothing left at or beside the output path.
 
     static func expectInputError(_ options: AnalysisOptions, mentioning parts: [String]) {
-        let output = options.output!
+        let output = options.control.output!
         var thrown: InputError?
         do {
             _ = try AnalysisPipeline(options: options).run()
@@ -136,7 +136,7 @@ import Testing
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"))
-        options.hook = "blocks.1.hook_resid_post"
+        options.pass.hook = "blocks.1.hook_resid_post"
         Self.expectInputError(options, mentioning: ["blocks.1.hook_resid_post", "blocks.2.hook_resid_post"])
     }
 

@@ -10,9 +10,9 @@ import Testing
 
     static func options(output: URL) -> AnalysisOptions {
         var options = Fixture.options(sae: "seed-sae-btopk8-l2", output: output)
-        options.topKMode = .threshold
-        options.calibrationTokens = 200
-        options.ablationTokens = 300
+        options.pass.topKMode = .threshold
+        options.pass.calibrationTokens = 200
+        options.pass.ablationTokens = 300
         return options
     }
 
@@ -29,7 +29,7 @@ import Testing
         let whole = try AnalysisPipeline(options: Self.options(output: single)).run()
         let output = root.appendingPathComponent("resumed")
         var options = Self.options(output: output)
-        options.checkpointInterval = 1e9  // only the stop request checkpoints
+        options.control.checkpointInterval = 1e9  // only the stop request checkpoints
 
         // Stop after the fourth batch, as SIGINT does.
         var pipeline: AnalysisPipeline?
@@ -58,9 +58,9 @@ import Testing
         // Without `resume` the checkpoint is protected; with other settings it is refused.
         let unasked = #expect(throws: InputError.self) { _ = try AnalysisPipeline(options: options).run() }
         #expect(unasked?.description.contains("--resume") == true)
-        options.resume = true
+        options.control.resume = true
         var other = options
-        other.ablationTokens = 100
+        other.pass.ablationTokens = 100
         let mismatch = #expect(throws: InputError.self) { _ = try AnalysisPipeline(options: other).run() }
         #expect(mismatch?.description.contains("other inputs or settings") == true)
 
@@ -77,8 +77,8 @@ import Testing
         defer { cleanup() }
         func shard(_ index: Int, of count: Int, ablationTokens: Int = 300) throws -> URL {
             var options = Self.options(output: root.appendingPathComponent("s\(index)of\(count)-\(ablationTokens)"))
-            options.shard = try ShardSpec(index: index, count: count)
-            options.ablationTokens = ablationTokens
+            options.control.shard = try ShardSpec(index: index, count: count)
+            options.pass.ablationTokens = ablationTokens
             return try AnalysisPipeline(options: options).run().directory!
         }
         let one = try shard(1, of: 2), two = try shard(2, of: 2)
