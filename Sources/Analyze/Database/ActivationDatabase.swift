@@ -129,9 +129,4 @@ public final class ActivationDatabase: @unchecked Sendable {
             .init(name: "position", descr: "<i4", shape: [rowCount], source: .file(positions.url)),
         ], to: url)
     }
-
-    /// Deletes the column files; the database must not be used afterwards.
-    public func removeFiles() throws {
-        try FileManager.default.removeItem(at: directory)
-    }
 }

@@ -1,6 +1,5 @@
 /// The per-dimension mean of activations, accumulated in Float64 and mergeable: the μ that mean ablation writes into
-/// the hook. Feed it the corpus in a pass before the ablation pass (the reconstruction pass computes the same μ as
-/// `ReconstructionAccumulator.meanActivation`), or a calibration sample when there is no earlier pass.
+/// the hook, estimated on the calibration sample (`Calibration`).
 public struct ActivationMean: Sendable, Equatable {
     public let dimension: Int
     /// Rows added so far.

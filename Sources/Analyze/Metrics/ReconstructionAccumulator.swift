@@ -35,9 +35,6 @@ public struct ReconstructionAccumulator: Codable, Sendable {
         return result
     }
 
-    /// The per-dimension mean activation μ over all tokens so far (what mean ablation replaces the hook with).
-    public var meanActivation: [Float] { stats.allTokens.mean.map { Float($0) } }
-
     /// The metrics so far.
     public var result: ByFirstToken<ReconstructionMetrics> { stats.map { $0.metrics() } }
 }

@@ -25,9 +25,7 @@ struct Calibration: Codable, Equatable {
     static func run(inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
                     reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void) throws -> (Calibration, forwardSeconds: Double) {
         var calibrator = inputs.topKMode == .threshold ? try ThresholdCalibrator(sae: inputs.sae) : nil
-        let d = inputs.config.hiddenSize
-        var sum = [Double](repeating: 0, count: d)
-        var tokens = 0
+        var mean = ActivationMean(dimension: inputs.config.hiddenSize)
         var forwardSeconds = 0.0
         for index in sample {
             let start = Date()
@@ -36,14 +34,10 @@ struct Calibration: Codable, Equatable {
             if keep.contains(index) { reuse(index, capture) }
             let x = capture.activations
             calibrator?.add(x.values, rows: x.rows)
-            for row in 0..<x.rows {
-                for j in 0..<d { sum[j] += Double(x.values[row * d + j]) }
-            }
-            tokens += x.rows
-            progress(tokens)
+            mean.add(x.values, rows: x.rows)
+            progress(mean.count)
         }
-        let calibration = Calibration(threshold: calibrator?.threshold(), mean: sum.map { Float($0 / Double(max(1, tokens))) },
-                                      tokens: tokens)
+        let calibration = Calibration(threshold: calibrator?.threshold(), mean: mean.mean, tokens: mean.count)
         return (calibration, forwardSeconds)
     }
 }

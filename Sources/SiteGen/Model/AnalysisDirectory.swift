@@ -42,11 +42,6 @@ public struct AnalysisDirectory: Sendable {
         return nil
     }
 
-    /// True when SUMMARY lists `key` but the file is not there (seed runs list files they never copied).
-    public func isListedButMissing(_ key: String) -> Bool {
-        summary.member("files")?.member(key)?.text != nil && file(key) == nil
-    }
-
     public var configURL: URL? { file("config", fallback: "config_\(timestamp).json") }
     public var readmeURL: URL? { file("readme", fallback: "README_\(timestamp).md") }
     public var resultsURL: URL? { file("results", fallback: "results/analysis_results_\(timestamp).json") }
