@@ -7,7 +7,7 @@ import Foundation
 struct PassCheckpoint: Codable {
     static let fileName = "checkpoint.json"
     static let columnsDirectory = "columns"
-    static let formatVersion = 1
+    static let formatVersion = 2  // 2: options in four parts (paths, pass, features, control)
 
     var format = PassCheckpoint.formatVersion
     /// Identifies the inputs and pass settings: runs, shards and resumed runs combine only when it is equal.
@@ -40,12 +40,16 @@ struct PassCheckpoint: Codable {
     static func read(in directory: URL) throws -> PassCheckpoint? {
         let url = directory.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        struct Format: Decodable { var format: Int }
         do {
-            let checkpoint = try decoder.decode(PassCheckpoint.self, from: Data(contentsOf: url))
-            guard checkpoint.format == formatVersion else {
-                throw InputError("checkpoint format \(checkpoint.format) is not the supported format \(formatVersion)", url: url)
+            let data = try Data(contentsOf: url)
+            // The format first: another version's checkpoint may not decode as this one's.
+            let format = try decoder.decode(Format.self, from: data).format
+            guard format == formatVersion else {
+                throw InputError("checkpoint format \(format) is not the supported format \(formatVersion) (written by "
+                                 + "another version of sae-report; delete this directory to start over)", url: url)
             }
-            return checkpoint
+            return try decoder.decode(PassCheckpoint.self, from: data)
         } catch let error as InputError {
             throw error
         } catch {

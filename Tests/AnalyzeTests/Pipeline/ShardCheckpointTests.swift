@@ -22,6 +22,19 @@ import Testing
         return try Data(contentsOf: folder.appendingPathComponent(name))
     }
 
+    /// Another version's checkpoint (here format 1, whose options were one flat object) is refused with a line that
+    /// says so, not a decoding error.
+    @Test func checkpointOfAnotherFormatIsRefusedClearly() throws {
+        let (root, cleanup) = Fixture.outputDirectory("old-format")
+        defer { cleanup() }
+        let directory = root.appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(#"{"format": 1, "options": {"model": "m", "ctx": 1024}}"#.utf8)
+            .write(to: directory.appendingPathComponent(PassCheckpoint.fileName))
+        let error = #expect(throws: InputError.self) { _ = try PassCheckpoint.read(in: directory) }
+        #expect(error?.description.contains("checkpoint format 1 is not the supported format \(PassCheckpoint.formatVersion)") == true)
+    }
+
     @Test func stoppedRunResumesFromItsCheckpoint() throws {
         let (root, cleanup) = Fixture.outputDirectory("resume")
         defer { cleanup() }
