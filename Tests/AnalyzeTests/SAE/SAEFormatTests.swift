@@ -24,7 +24,7 @@ struct SAEFormatTests {
         ("gemma-scope-2-res", "gemma-scope-2-4b-pt-res/resid_post/layer_17_width_16k_l0_medium", nil),
         ("sparsify-layers.1", "sae-tiny-sparsify", "layers.1"),
         ("openai-resid-post-mlp-2", "openai/resid_post_mlp_v5_32k/autoencoders/2.pt", nil),
-        ("llama-scope-l2r", "Llama3_1-8B-Base-L2R-8x", nil),
+        ("llama-scope-l2r", "Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x", nil),
     ]
 
     @Test("codes, L0 and reconstruction match the reference encoding", arguments: encodedCases)
@@ -142,7 +142,7 @@ struct SAEFormatTests {
 
     @Test("Llama Scope: dataset-wise norm folded, threshold scaled as SAELens does")
     func llamaScope() throws {
-        let sae = try Self.load("Llama3_1-8B-Base-L2R-8x")
+        let sae = try Self.load("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x")
         let c = sae.config
         let s = 64.0.squareRoot() / 9.5
         #expect(c.format == .llamaScope && c.architecture == .jumpReLU && c.normalization == .expectedAverageOnlyIn)
