@@ -65,3 +65,23 @@ struct SAELocation {
         return names[0]
     }
 }
+
+extension SparseAutoencoder {
+    /// The files `init(directory:options:)` reads for `url` (weights, configs, optional extras that exist), so that a
+    /// run can fingerprint exactly its SAE whatever the format. Throws what loading would for a folder of no format.
+    public static func inputFiles(at url: URL, options: SAELoadOptions = SAELoadOptions()) throws -> [URL] {
+        let location = try SAELocation.find(url, hookpoint: options.hookpoint)
+        let names: [String]
+        switch location.format {
+        case .seed: names = ["config.json", "history.json"]
+        case .saelens: names = ["cfg.json", "activation_scaler.json", "sparsity.safetensors"]
+        case .gemmaScope, .openAI: names = []
+        case .gemmaScope2: names = ["config.json"]
+        case .sparsify: names = ["cfg.json", "../config.json"]
+        case .llamaScope: names = ["hyperparams.json"]
+        }
+        let extras = names.map { location.directory.appendingPathComponent($0).standardizedFileURL }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        return [location.weights] + extras
+    }
+}

@@ -13,7 +13,8 @@ extension SparseAutoencoder {
         }
         let config = try ConfigFields(contentsOf: configURL)
         let d = try config.int("d_in")
-        let latents = try config.optionalInt("num_latents") ?? 0
+        // sparsify writes num_latents (0: d_in · expansion_factor); some sparsify-trained releases write SAELens's d_sae.
+        let latents = try config.optionalInt("num_latents") ?? config.optionalInt("d_sae") ?? 0
         let m = latents > 0 ? latents : d * (try config.optionalInt("expansion_factor") ?? 32)
         let k = try config.int("k")
         guard d > 0, m > 0, (1...m).contains(k) else {

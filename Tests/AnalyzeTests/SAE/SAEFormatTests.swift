@@ -180,6 +180,20 @@ struct SAEFormatTests {
         #expect(layer.message.contains("blocks.3.hook_resid_post") && layer.message.contains("2 blocks"))
     }
 
+    @Test("the files a run fingerprints are the ones the loader reads", arguments: [
+        ("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20", nil, ["params.npz"]),
+        ("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x", nil, ["checkpoints/final.safetensors", "hyperparams.json"]),
+        ("sae-tiny-sparsify", "layers.1", ["layers.1/sae.safetensors", "layers.1/cfg.json", "config.json"]),
+        ("openai/resid_post_mlp_v5_32k/autoencoders/2.pt", nil, ["2.pt"]),
+        ("saelens-gated-v6", nil, ["sae_weights.safetensors", "cfg.json", "sparsity.safetensors"]),
+    ] as [(String, String?, [String])])
+    func inputFiles(path: String, hookpoint: String?, names: [String]) throws {
+        let root = Self.formats.appendingPathComponent(path)
+        let base = root.pathExtension == "pt" ? root.deletingLastPathComponent() : root
+        let files = try SparseAutoencoder.inputFiles(at: root, options: SAELoadOptions(hookpoint: hookpoint))
+        #expect(files.map { $0.standardizedFileURL.path } == names.map { base.appendingPathComponent($0).standardizedFileURL.path })
+    }
+
     @Test("inspection names format, architecture, hook, normalisation and model")
     func inspection() throws {
         let text = SAEInspection(try Self.load("saelens-topk-layernorm-v6")).text
