@@ -401,10 +401,10 @@ def make_bad_saes(rng):
 
     w_enc, b_enc, w_dec, b_dec = (a[:4, :8] if a.ndim == 2 and a.shape[0] == D_IN else a for a in random_sae(rng, 8))
     tensors = {"W_enc": w_enc[:4], "b_enc": b_enc, "W_dec": w_dec[:, :4].copy(), "b_dec": b_dec[:4].copy()}
-    write_saelens("bad-saelens-layer-norm", {
-        "d_in": 4, "d_sae": 8, "dtype": "float32", "apply_b_dec_to_input": True, "normalize_activations": "layer_norm",
+    write_saelens("bad-saelens-normalization", {
+        "d_in": 4, "d_sae": 8, "dtype": "float32", "apply_b_dec_to_input": True, "normalize_activations": "batch_norm",
         "architecture": "standard", "metadata": {"hook_name": "blocks.1.hook_resid_post"}}, tensors)
-    write_saelens("bad-saelens-gated", {
+    write_saelens("bad-saelens-gated", {   # gated, but the weights lack b_gate / r_mag / b_mag
         "d_in": 4, "d_sae": 8, "dtype": "float32", "architecture": "gated",
         "metadata": {"hook_name": "blocks.1.hook_resid_post"}}, tensors)
     write_saelens("bad-saelens-no-scaler", {

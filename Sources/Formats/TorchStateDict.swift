@@ -6,12 +6,15 @@ import ZIPFoundation
 /// The archive holds `<folder>/data.pkl`, a pickle of a dict whose values are rebuilt tensors referring to storages
 /// by key, and `<folder>/data/<key>` with each storage's raw little-endian bytes. The pickle is run by a restricted
 /// interpreter that accepts only the globals a state dict uses, like `torch.load(weights_only=True)`.
-/// Nested dicts are flattened with `.` between keys; non-tensor values are ignored.
+/// Nested dicts are flattened with `.` between keys; plain non-tensor values (strings, numbers, booleans, as the
+/// OpenAI SAEs store `activation` and `activation_state_dict.k`) are kept in `values`, anything else is ignored.
 public final class TorchStateDict: @unchecked Sendable {
     /// The file this was read from.
     public let url: URL
     /// The tensor names, sorted.
     public let tensorNames: [String]
+    /// The plain non-tensor entries by flattened name, e.g. `activation_state_dict.k`.
+    public let values: [String: JSONValue]
 
     // Immutable after init except through `lock`, hence @unchecked Sendable.
     private let tensors: [String: TensorRecord]
@@ -44,11 +47,13 @@ public final class TorchStateDict: @unchecked Sendable {
             throw InputError("\(pickleEntry.path): \(error.message)", url: url)
         }
         var tensors: [String: TensorRecord] = [:]
+        var values: [String: JSONValue] = [:]
         guard case .dict(let dict) = root else {
             throw InputError("data.pkl holds \(root.kind), not a state dict", url: url)
         }
-        try Self.collectTensors(dict, prefix: "", into: &tensors, url: url)
+        try Self.collectTensors(dict, prefix: "", into: &tensors, values: &values, url: url)
         self.tensors = tensors
+        self.values = values
         tensorNames = tensors.keys.sorted()
     }
 
@@ -77,7 +82,8 @@ public final class TorchStateDict: @unchecked Sendable {
         return bytes.withUnsafeBytes { raw in tensor.gather(from: raw) }
     }
 
-    private static func collectTensors(_ dict: PickleDict, prefix: String, into tensors: inout [String: TensorRecord], url: URL) throws {
+    private static func collectTensors(_ dict: PickleDict, prefix: String, into tensors: inout [String: TensorRecord],
+                                       values: inout [String: JSONValue], url: URL) throws {
         for (key, value) in dict.items {
             let name: String
             switch key {
@@ -91,7 +97,11 @@ public final class TorchStateDict: @unchecked Sendable {
                 try tensor.validate(name: name, url: url)
                 tensors[name] = tensor
             case .dict(let nested):
-                try collectTensors(nested, prefix: name + ".", into: &tensors, url: url)
+                try collectTensors(nested, prefix: name + ".", into: &tensors, values: &values, url: url)
+            case .string(let string): values[name] = .string(string)
+            case .int(let int): values[name] = .int(int)
+            case .float(let double): values[name] = .double(double)
+            case .bool(let bool): values[name] = .bool(bool)
             default:
                 continue
             }

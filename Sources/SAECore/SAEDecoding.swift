@@ -19,14 +19,31 @@ extension SparseAutoencoder {
         case dense
     }
 
-    /// `x̂ = f · W_dec + b_dec` for every row of `codes`, row-major `[codes.rowCount, d_in]`.
-    public func decode(_ codes: SparseCodes, path: DecodePath = .automatic) -> [Float] {
+    /// `x̂ = f · W_dec + b_dec` for every row of `codes`, row-major `[codes.rowCount, d_in]`, mapped back through the
+    /// per-token input normalisation when the SAE has one: then `inputs` must be the activations that were encoded.
+    public func decode(_ codes: SparseCodes, denormalizing inputs: [Float]? = nil, path: DecodePath = .automatic) -> [Float] {
         precondition(codes.featureCount == featureCount, "codes have \(codes.featureCount) features, the SAE \(featureCount)")
+        var output: [Float]
         switch path {
-        case .automatic: return codes.density > Self.denseDecodeDensity ? decodeDense(codes) : decodeSparse(codes)
-        case .sparse: return decodeSparse(codes)
-        case .dense: return decodeDense(codes)
+        case .automatic: output = codes.density > Self.denseDecodeDensity ? decodeDense(codes) : decodeSparse(codes)
+        case .sparse: output = decodeSparse(codes)
+        case .dense: output = decodeDense(codes)
         }
+        let normalization = config.normalization
+        guard normalization.isPerToken else { return output }
+        guard let inputs, inputs.count == output.count else {
+            preconditionFailure("decoding a \(normalization.rawValue) SAE needs the \(codes.rowCount) encoded input rows")
+        }
+        let d = inputWidth
+        inputs.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { out in
+                for row in 0..<codes.rowCount {
+                    let t = normalization.transform(of: x.baseAddress! + row * d, count: d)
+                    for j in 0..<d { out[row * d + j] = out[row * d + j] * t.outputScale + t.shift }
+                }
+            }
+        }
+        return output
     }
 
     /// Densify, then one sgemm seeded with `b_dec`.

@@ -33,7 +33,7 @@ public struct SAEEncoder: Sendable {
         self.sae = sae
         switch sae.config.architecture {
         case .relu: rule = .relu
-        case .jumpReLU: rule = .jumpReLU
+        case .jumpReLU, .gated: rule = .jumpReLU
         case .batchTopK, .topK:
             let k = sae.config.k!
             switch topKMode ?? .default(for: sae.config.architecture) {
@@ -164,15 +164,23 @@ extension SparseCodes {
 }
 
 extension SparseAutoencoder {
-    /// `pre = (x − b_dec·[apply]) · W_enc + b_enc·[uses b_enc]` for `rows` of `x`, row-major `[rows.count, d_sae]`.
-    /// For the seed's BatchTopK this is before the ReLU, without `b_enc`.
+    /// `pre = (normalize(x) − b_dec·[apply]) · W_enc + b_enc·[uses b_enc]` for `rows` of `x`, row-major
+    /// `[rows.count, d_sae]`. For the seed's BatchTopK this is before the ReLU, without `b_enc`.
     public func preActivations(_ x: [Float], rows: Range<Int>) -> [Float] {
         let d = inputWidth, m = featureCount, n = rows.count
         var centered = Array(x[(rows.lowerBound * d)..<(rows.upperBound * d)])
-        if config.appliesDecoderBiasToInput {
+        let normalization = config.normalization, subtractsBias = config.appliesDecoderBiasToInput
+        if normalization.isPerToken || subtractsBias {
             centered.withUnsafeMutableBufferPointer { c in
                 decoderBias.withUnsafeBufferPointer { b in
-                    for row in 0..<n { for j in 0..<d { c[row * d + j] -= b[j] } }
+                    for row in 0..<n {
+                        let r = c.baseAddress! + row * d
+                        if normalization.isPerToken {
+                            let t = normalization.transform(of: r, count: d)
+                            for j in 0..<d { r[j] = (r[j] - t.shift) * t.inputScale }
+                        }
+                        if subtractsBias { for j in 0..<d { r[j] -= b[j] } }
+                    }
                 }
             }
         }

@@ -1,13 +1,16 @@
 import Formats
+import LMRuntime
+
 /// Decides which hook an analysis reads and checks it against the SAE: the layer and hook name default to the SAE's
 /// own config; a requested hook that differs from it, or an SAE whose `d_in` differs from the model's width, is an
 /// `InputError` that names both values (the seed never checked either, seed inventory §2.1).
 public enum SAEHookCheck {
     /// The hook to run. `requestedHook` is a full name (`blocks.9.hook_resid_post`) or just the point
     /// (`hook_resid_post`, the seed's `hook_name`), combined with `requestedLayer` or the SAE's layer; with neither,
-    /// the SAE's own hook. `modelWidth` is the width of the model's activations at that hook.
+    /// the SAE's own hook. `modelWidth` is the width of the model's activations at that hook; with `layerCount`,
+    /// a hook the model runtime cannot capture (`attn.hook_z`, a layer past the last) is an error too.
     public static func resolve(sae: SAEConfig, requestedHook: String? = nil, requestedLayer: Int? = nil,
-                               modelWidth: Int) throws -> String {
+                               modelWidth: Int, layerCount: Int? = nil) throws -> String {
         var hook = sae.hookName
         if let requestedHook, requestedHook.hasPrefix("blocks.") {
             hook = requestedHook
@@ -22,6 +25,13 @@ public enum SAEHookCheck {
         }
         guard hook == sae.hookName else {
             throw InputError("requested hook \(hook) but the SAE was trained on \(sae.hookName)")
+        }
+        if let layerCount {
+            do {
+                _ = try Hook(parsing: hook, layerCount: layerCount)
+            } catch let error as InputError {
+                throw InputError("the SAE reads \(hook) (\(sae.format.rawValue)), which this model cannot provide: \(error.message)")
+            }
         }
         guard sae.dIn == modelWidth else {
             throw InputError("the SAE's d_in is \(sae.dIn) but the model's activations at \(hook) are \(modelWidth) wide")

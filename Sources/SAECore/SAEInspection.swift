@@ -30,8 +30,10 @@ public struct SAEInspection: Codable, Sendable {
     public var decoderBiasNorm: Double
     /// b_enc statistics, when the architecture uses it.
     public var encoderBias: Statistics?
-    /// JumpReLU thresholds, when present.
+    /// JumpReLU thresholds, when present (for gated SAEs, the folded gate thresholds).
     public var threshold: Statistics?
+    /// SAELens `sparsity.safetensors` (log10 feature density), when present.
+    public var logFeatureDensity: Statistics?
     /// Fraction of features whose training-time `ever_fired` is set (nil when the SAE has no such buffer).
     public var fractionEverFired: Double?
     /// Epochs in `history.json` (nil when absent) and each curve's first and last values.
@@ -40,6 +42,7 @@ public struct SAEInspection: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case directory, config, curves, threshold
+        case logFeatureDensity = "log10_feature_density"
         case decoderNorms = "decoder_norms", decoderBiasNorm = "b_dec_norm", encoderBias = "b_enc"
         case fractionEverFired = "fraction_ever_fired", historyEpochs = "history_epochs"
     }
@@ -51,12 +54,26 @@ public struct SAEInspection: Codable, Sendable {
         decoderBiasNorm = sae.decoderBias.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         encoderBias = sae.config.usesEncoderBias ? Statistics(sae.encoderBias) : nil
         threshold = sae.threshold.map(Statistics.init)
+        logFeatureDensity = sae.logFeatureDensity.map(Statistics.init)
         fractionEverFired = sae.everFired.map { fired in Double(fired.filter { $0 }.count) / Double(max(1, fired.count)) }
         historyEpochs = sae.history?.epochs
         curves = sae.history?.curves.keys.sorted().map { name in
             let values = sae.history!.curves[name]!
             return Curve(name: name, epochs: values.count, first: values.first!, last: values.last!)
         } ?? []
+    }
+
+    /// What the release says about training that the pipeline should match (BOS, context, dataset, model options).
+    private var trainingSummary: String? {
+        let metadata = config.metadata
+        var facts: [String] = []
+        if let bos = metadata.prependBOS { facts.append("prepend_bos \(bos)") }
+        if let context = metadata.contextSize { facts.append("context \(context)") }
+        if let dataset = metadata.datasetPath { facts.append("dataset \(dataset)") }
+        if let kwargs = metadata.modelFromPretrainedKwargs, !kwargs.isEmpty {
+            facts.append("model kwargs " + kwargs.keys.sorted().map { "\($0)=\(kwargs[$0]!.summary)" }.joined(separator: ", "))
+        }
+        return facts.isEmpty ? nil : facts.joined(separator: ", ")
     }
 
     /// The human-readable report, one fact per line.
@@ -70,20 +87,28 @@ public struct SAEInspection: Codable, Sendable {
         lines.append("format:         \(config.format.rawValue)")
         lines.append("architecture:   \(config.architecture.rawValue)" + (config.k.map { "  k = \($0)" } ?? ""))
         lines.append("d_in × d_sae:   \(config.dIn) × \(config.dSae)")
-        lines.append("hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? ""))
-        if let model = config.modelName { lines.append("model:          \(model)") }
+        lines.append("hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? "")
+                     + (config.metadata.sourceHookName.map { "  (release name \($0))" } ?? ""))
+        lines.append("model:          \(config.modelName ?? "not recorded")")
+        if let training = trainingSummary { lines.append("training:       \(training)") }
         lines.append("dtype:          \(config.dtype) (computed in float32)")
         lines.append("input:          \(config.appliesDecoderBiasToInput ? "x − b_dec" : "x (b_dec not subtracted)")"
                      + (config.usesEncoderBias ? ", + b_enc" : ", no b_enc"))
-        if let factor = config.inputScalingFactor {
-            lines.append("normalization:  \(config.normalization), factor \(number(factor)) folded into the weights")
+        switch config.normalization {
+        case .none: lines.append("normalization:  none")
+        case .expectedAverageOnlyIn:
+            lines.append("normalization:  expected_average_only_in, factor \(number(config.inputScalingFactor ?? 1)) folded into the weights")
+        case .constantNormRescale, .layerNorm:
+            lines.append("normalization:  \(config.normalization.rawValue) per token, undone on the output")
         }
+        if config.architecture == .gated { lines.append("folded:         gate (b_gate, r_mag, b_mag) as JumpReLU thresholds") }
         if config.rescaledByDecoderNorm { lines.append("folded:         rescale_acts_by_decoder_norm") }
         if config.foldedFeatureScalingFactor { lines.append("folded:         per-feature scaling_factor") }
         lines.append("decoder norms:  \(statistics(decoderNorms))")
         lines.append("‖b_dec‖:        \(number(decoderBiasNorm))")
         if let encoderBias { lines.append("b_enc:          \(statistics(encoderBias))") }
         if let threshold { lines.append("threshold:      \(statistics(threshold))") }
+        if let density = logFeatureDensity { lines.append("log10 density:  \(statistics(density))  (sparsity.safetensors)") }
         if let fired = fractionEverFired {
             lines.append("ever fired:     \(number(fired * 100))% of features (training-time ever_fired)")
         } else {

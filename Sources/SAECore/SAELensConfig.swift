@@ -14,11 +14,12 @@ extension SAEConfig {
     /// Parses a SAELens `cfg.json`, either the v6 layout (`architecture`, `metadata: {hook_name, ...}`) or the legacy
     /// flat one (`hook_point`/`hook_name`, `hook_point_layer`/`hook_layer`, `activation_fn_str`, ...).
     ///
-    /// Supported: architectures standard, topk (incl. `rescale_acts_by_decoder_norm`), jumprelu (also the
+    /// Supported: architectures standard, gated, topk (incl. `rescale_acts_by_decoder_norm`), jumprelu (also the
     /// batchtopk / matryoshka_batchtopk SAEs SAELens saves as jumprelu); `apply_b_dec_to_input` either way;
-    /// `normalize_activations` "none" or "expected_average_only_in" with its factor in `activation_scaler.json`
-    /// (`{"scaling_factor": s}`) or `norm_scaling_factor`. Anything else (gated, hook_z reshaping, per-head hooks,
-    /// constant_norm_rescale, layer_norm) is an `InputError` that names the option.
+    /// `normalize_activations` "none", "constant_norm_rescale", "layer_norm", or "expected_average_only_in" with its
+    /// factor in `activation_scaler.json` (`{"scaling_factor": s}`) or `norm_scaling_factor`; `attn.hook_z` hooks
+    /// (the heads concatenated, which is how the activations arrive). Per-head hooks (`hook_head_index`) and other
+    /// architectures are an `InputError` that names the option.
     static func saeLens(contentsOf url: URL) throws -> (SAEConfig, SAELensOptions) {
         let config = try ConfigFields(contentsOf: url)
         let metadata = try config.optionalObject("metadata")
@@ -39,8 +40,8 @@ extension SAEConfig {
             throw InputError("per-head SAEs (hook_head_index) are not supported", url: url)
         }
         let reshape = try config.optionalString("reshape_activations") ?? "none"
-        guard reshape == "none", !hookName.hasSuffix("hook_z") else {
-            throw InputError("hook_z SAEs (reshape_activations \"\(reshape)\", hook \(hookName)) are not supported", url: url)
+        guard reshape == "none" || reshape == "hook_z" else {
+            throw InputError("reshape_activations \"\(reshape)\" is not supported (supported: none, hook_z)", url: url)
         }
         let layer = try field({ try $0.optionalInt("hook_layer") }) ?? field({ try $0.optionalInt("hook_point_layer") })
             ?? Self.layer(inHookName: hookName)
@@ -48,7 +49,7 @@ extension SAEConfig {
         let (architecture, k) = try saeLensArchitecture(config, dSae: dSae)
         let normalization = try saeLensNormalization(config)
         var scalingFactor: Double?
-        if normalization == "expected_average_only_in" {
+        if normalization == .expectedAverageOnlyIn {
             scalingFactor = try saeLensScalingFactor(config)
         }
 
@@ -58,7 +59,13 @@ extension SAEConfig {
             appliesDecoderBiasToInput: try config.optionalBool("apply_b_dec_to_input") ?? true, usesEncoderBias: true,
             normalization: normalization, inputScalingFactor: scalingFactor,
             rescaledByDecoderNorm: false, foldedFeatureScalingFactor: false,
-            modelName: try field({ try $0.optionalString("model_name") }))
+            modelName: try field({ try $0.optionalString("model_name") }),
+            metadata: SAEMetadata(
+                prependBOS: try field({ try $0.optionalBool("prepend_bos") }),
+                contextSize: try field({ try $0.optionalInt("context_size") }),
+                modelFromPretrainedKwargs: try field({ try $0.optionalObject("model_from_pretrained_kwargs")?.fields }),
+                datasetPath: try field({ try $0.optionalString("dataset_path") }),
+                neuronpediaID: try field({ try $0.optionalString("neuronpedia_id") })))
         let options = SAELensOptions(
             inputScalingFactor: scalingFactor,
             rescaleByDecoderNorm: try config.optionalBool("rescale_acts_by_decoder_norm") ?? false,
@@ -89,12 +96,14 @@ extension SAEConfig {
         case "jumprelu", "batchtopk", "matryoshka_batchtopk":
             // SAELens saves (matryoshka) BatchTopK SAEs for inference as JumpReLU with a threshold tensor.
             return (.jumpReLU, nil)
+        case "gated":
+            return (.gated, nil)
         default:
-            throw InputError("architecture \"\(name)\" is not supported (supported: standard, topk, jumprelu)", url: config.url)
+            throw InputError("architecture \"\(name)\" is not supported (supported: standard, gated, topk, jumprelu)", url: config.url)
         }
     }
 
-    private static func saeLensNormalization(_ config: ConfigFields) throws -> String {
+    private static func saeLensNormalization(_ config: ConfigFields) throws -> SAENormalization {
         let value: String
         switch config.fields["normalize_activations"] {
         case nil, .null?: value = "none"
@@ -102,10 +111,11 @@ extension SAEConfig {
         case .string(let name)?: value = name
         case let other?: throw config.fail("normalize_activations", "should be a string, not \(other.summary)")
         }
-        guard value == "none" || value == "expected_average_only_in" else {
-            throw InputError("normalize_activations \"\(value)\" is not supported (supported: none, expected_average_only_in)", url: config.url)
+        guard let normalization = SAENormalization(rawValue: value) else {
+            let supported = SAENormalization.allCases.map(\.rawValue).joined(separator: ", ")
+            throw InputError("normalize_activations \"\(value)\" is not supported (supported: \(supported))", url: config.url)
         }
-        return value
+        return normalization
     }
 
     /// The `expected_average_only_in` factor: `activation_scaler.json` next to `cfg.json`, else `norm_scaling_factor`.

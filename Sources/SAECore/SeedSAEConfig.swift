@@ -39,7 +39,7 @@ extension SAEConfig {
         return SAEConfig(
             format: .seed, architecture: k == nil ? .relu : .batchTopK, dIn: dIn, dSae: dSae, hookName: hookName,
             layer: layer ?? Self.layer(inHookName: hookName), k: k, dtype: try config.optionalString("dtype") ?? "float32",
-            appliesDecoderBiasToInput: true, usesEncoderBias: k == nil, normalization: "none", inputScalingFactor: nil,
+            appliesDecoderBiasToInput: true, usesEncoderBias: k == nil, normalization: .none, inputScalingFactor: nil,
             rescaledByDecoderNorm: false, foldedFeatureScalingFactor: false, modelName: nil)
     }
 }

@@ -2,12 +2,14 @@ import Formats
 import Foundation
 
 /// A sparse autoencoder's weights in Float32, row-major, in the seed's and SAELens's orientation, with every
-/// load-time option already folded in, so that for every architecture
+/// load-time option already folded in, so that every format and architecture is
 ///
-///     pre = (x − b_dec·[appliesDecoderBiasToInput]) · W_enc (+ b_enc when `usesEncoderBias`)
-///     x̂   = f · W_dec + b_dec
+///     x'  = normalize(x)                (per token; identity unless `config.normalization.isPerToken`)
+///     pre = (x' − b_dec·[appliesDecoderBiasToInput]) · W_enc (+ b_enc when `usesEncoderBias`)
+///     f   = rule(pre)                   (ReLU, JumpReLU with `threshold`, or top-k; see `SAEEncoder`)
+///     x̂   = denormalize(f · W_dec + b_dec)
 ///
-/// and `f` follows from `pre` by the architecture's rule (see `SAEEncoder`).
+/// Loaders transpose other layouts into this one and fold constant options (input scaling, decoder norms, gates).
 public struct SparseAutoencoder: Sendable {
     /// The configuration as read (and what was folded).
     public var config: SAEConfig
@@ -23,6 +25,8 @@ public struct SparseAutoencoder: Sendable {
     public var threshold: [Float]?
     /// The seed's training-time `ever_fired` buffer, when the state dict has one.
     public var everFired: [Bool]?
+    /// SAELens `sparsity.safetensors`: log10 of each feature's training-time firing density, when present.
+    public var logFeatureDensity: [Float]?
     /// The seed's `history.json`, when present.
     public var history: TrainingHistory?
     /// The directory the SAE was read from.
@@ -46,8 +50,8 @@ public struct SparseAutoencoder: Sendable {
         try check("b_dec", decoderBias, d, "[\(d)]")
         if let encoderBias { try check("b_enc", encoderBias, m, "[\(m)]") }
         if let threshold { try check("threshold", threshold, m, "[\(m)]") }
-        if config.architecture == .jumpReLU, threshold == nil {
-            throw InputError("a jumprelu SAE needs a threshold tensor", path: source)
+        if config.architecture == .jumpReLU || config.architecture == .gated, threshold == nil {
+            throw InputError("a \(config.architecture.rawValue) SAE needs a threshold tensor", path: source)
         }
         if let everFired, everFired.count != m {
             throw InputError("ever_fired has \(everFired.count) values, expected d_sae = \(m)", path: source)

@@ -215,6 +215,28 @@ import Testing
         }
     }
 
+    /// Release formats through the CLI: a sparsify parent folder needs --hookpoint (the error lists them); Gemma
+    /// Scope's site comes from --site when the path does not say; facts against the fixtures' configs.
+    @Test func inspectReleaseFormats() throws {
+        let formats = Self.fixtures.appendingPathComponent("sae/formats")
+        let sparsify = formats.appendingPathComponent("sae-tiny-sparsify")
+        let refused = try CommandRunner.run(["inspect-sae", sparsify.path], expectStatus: 1)
+        Self.expectOneErrorLine(refused, naming: sparsify.path)
+        #expect(refused.standardError.contains("layers.1, layers.2.mlp"))
+        let cfg = try #require(try Self.json(sparsify.appendingPathComponent("layers.1/cfg.json")) as? [String: Any])
+        let text = try CommandRunner.run(["inspect-sae", "--hookpoint", "layers.1", sparsify.path]).standardOutput
+        #expect(text.contains("format:         sparsify\n"))
+        #expect(text.contains("architecture:   topk  k = \(cfg["k"] as! Int)\n"))
+        #expect(text.contains("hook:           blocks.1.hook_resid_post  (layer 1)  (release name layers.1)\n"))
+
+        let gemma = formats.appendingPathComponent("downloads/layer_5/width_16k/average_l0_7")
+        let mlp = try Self.inspectJSON(gemma, ["--site", "mlp"])
+        #expect((mlp["config"] as? [String: Any])?["hook_name"] as? String == "blocks.5.hook_mlp_out")
+        #expect((mlp["config"] as? [String: Any])?["format"] as? String == "gemma-scope")
+        Self.expectOneErrorLine(try CommandRunner.run(["inspect-sae", "--site", "resid", gemma.path], expectStatus: 1),
+                                naming: "--site must be res, mlp or att")
+    }
+
     // MARK: activations
 
     /// The tiny Qwen3 of Tests/Fixtures/model with a tokenizer.json written here that maps one ASCII character to
@@ -339,8 +361,8 @@ import Testing
         }
     }
 
-    static func inspectJSON(_ directory: URL) throws -> [String: Any] {
-        let output = try CommandRunner.run(["inspect-sae", "--json", directory.path]).standardOutput
+    static func inspectJSON(_ directory: URL, _ options: [String] = []) throws -> [String: Any] {
+        let output = try CommandRunner.run(["inspect-sae", "--json"] + options + [directory.path]).standardOutput
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
     }
 

@@ -23,7 +23,7 @@ struct AnalysisInputs {
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         config = try Qwen3Config(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
-                                                modelWidth: config.hiddenSize)
+                                                modelWidth: config.hiddenSize, layerCount: config.layerCount)
         hook = try Hook(parsing: hookName, layerCount: config.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis

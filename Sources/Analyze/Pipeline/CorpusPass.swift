@@ -36,7 +36,7 @@ final class CorpusPass {
         let x = capture.activations.values
         let isFirst = CorpusBatches.firstTokenFlags(batch)
         let codes = encoder.encode(x, rows: batch.tokenCount)
-        let reconstructed = inputs.sae.decode(codes)
+        let reconstructed = inputs.sae.decode(codes, denormalizing: x)
         state.sparsity.add(codes, isFirst: isFirst)
         state.reconstruction.add(original: x, reconstruction: reconstructed, isFirst: isFirst)
         if var collector {

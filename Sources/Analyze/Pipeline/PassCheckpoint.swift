@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import SAECore
 
 /// The saved state of a pass after a whole number of batches: written periodically beside an analysis in progress
 /// (so `--resume` can continue it) and as the result of a shard (so `merge` can combine shards). It lives in a
@@ -103,6 +104,14 @@ struct InputHashes: Codable, Equatable {
         }
         model = try hashFiles(in: options.paths.model, suffixes: [".json", ".safetensors"])
         sae = try hashFiles(in: options.paths.sae, suffixes: [".json", ".pt", ".safetensors"])
+        // Formats whose files lie elsewhere (params.npz, checkpoints/final.safetensors, a hookpoint subfolder, a .pt
+        // given as the path): add what the loader reads, named relative to the SAE path.
+        let root = options.paths.sae.standardizedFileURL.path + "/"
+        for file in try SparseAutoencoder.inputFiles(at: options.paths.sae) {
+            let path = file.standardizedFileURL.path
+            let name = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
+            if sae[name] == nil { sae[name] = try FileHash.sha256(of: file) }
+        }
         corpus = try FileHash.sha256(of: options.paths.corpus)
     }
 

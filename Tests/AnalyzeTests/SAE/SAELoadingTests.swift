@@ -47,7 +47,7 @@ struct SAELoadingTests {
         #expect(jump.config.dtype == "float16" && jump.threshold?.count == 72 && jump.config.hookName == "blocks.1.hook_resid_post")
 
         let scaled = try SAEFixtures.sae("saelens-scaled").config
-        #expect(scaled.normalization == "expected_average_only_in" && scaled.inputScalingFactor == 0.37)
+        #expect(scaled.normalization == .expectedAverageOnlyIn && scaled.inputScalingFactor == 0.37)
     }
 
     /// Each broken fixture must fail with an InputError naming the right file and the problem.
@@ -57,8 +57,8 @@ struct SAELoadingTests {
         ("bad-seed-nan", "weights.pt", "b_dec holds a non-finite value"),
         ("bad-seed-hook-spec", "config.json", "hook_spec \"blocks.5.hook_resid_post\" disagrees"),
         ("bad-seed-config-json", "config.json", "not valid JSON"),
-        ("bad-saelens-layer-norm", "cfg.json", "normalize_activations \"layer_norm\" is not supported"),
-        ("bad-saelens-gated", "cfg.json", "architecture \"gated\" is not supported"),
+        ("bad-saelens-normalization", "cfg.json", "normalize_activations \"batch_norm\" is not supported"),
+        ("bad-saelens-gated", "sae_weights.safetensors", "missing tensor \"b_gate\""),
         ("bad-saelens-no-scaler", "cfg.json", "no scaling factor"),
         ("bad-saelens-dsae", "sae_weights.safetensors", "expected [4, 9]"),
         ("does-not-exist", "does-not-exist", "SAE directory not found"),
@@ -112,7 +112,7 @@ struct SAELoadingTests {
         defer { try? FileManager.default.removeItem(at: scaled) }
         let folded = try SparseAutoencoder(directory: scaled)
         let plain = try SAEFixtures.sae("saelens-scaled")   // the same weights with factor 0.37 folded
-        #expect(folded.config.inputScalingFactor == 2.0 && folded.config.normalization == "expected_average_only_in")
+        #expect(folded.config.inputScalingFactor == 2.0 && folded.config.normalization == .expectedAverageOnlyIn)
         // W_enc·s: the two foldings differ by the ratio of the factors.
         #expect(abs(folded.encoderWeight[5] / plain.encoderWeight[5] - Float(2.0 / 0.37)) < 1e-4)
 
