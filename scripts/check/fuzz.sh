@@ -4,6 +4,7 @@
 #   scripts/check/fuzz.sh [SECONDS_PER_HARNESS] [HARNESS...]  build, then run each harness in turn (default: all,
 #                                                             600 s each); one summary line per harness at the end
 #   scripts/check/fuzz.sh --build [HARNESS...]                build the harnesses only
+#   scripts/check/fuzz.sh --no-build [SECONDS] [HARNESS...]   run the harnesses as last built
 #   scripts/check/fuzz.sh --unit                              the parsers' randomized ("damaged files never crash")
 #                                                             unit tests, built in release mode
 #
@@ -40,18 +41,21 @@ extra_sources() {
     esac
 }
 
+# Every `swift build` here gets the same flags: SwiftPM rewrites its build plan for other flags, and the next build
+# with these would then recompile everything.
+SWIFT_BUILD=(swift build -c release --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing)
+
 build_modules() {
     local target
     for target in Tokenizers SAECore; do   # with their dependencies: Formats, LMRuntime, ZIPFoundation, Crypto, ...
-        nice -n 19 swift build -c release --scratch-path "$SCRATCH" --target "$target" \
-            --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing \
+        nice -n 19 "${SWIFT_BUILD[@]}" --target "$target" \
             || fail "building $target with the fuzzer and address sanitizers failed"
     done
 }
 
 build_harness() {
     local name="$1" products
-    products="$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)"
+    products="$("${SWIFT_BUILD[@]}" --show-bin-path)"
     [[ -d "Fuzz/$name" ]] || fail "no harness Fuzz/$name"
     local objects=() module_maps=()
     mapfile -t objects < <(find "$products" -path '*.build/*' -name '*.o' | sort)
@@ -115,10 +119,12 @@ run_harness() {
     rm -f "$work"/fuzz-*.log
     echo "== $name: ${seconds} s, corpus $(find "$corpus" -type f | wc -l) files, log $log"
     # -jobs=1 runs the fuzzer in one child process whose output goes to fuzz-0.log in the working directory.
+    # SWIFT_BACKTRACE=enable=no leaves a Swift trap (an index out of range, an overflow) to libFuzzer's signal
+    # handler, which saves the input; Swift's own backtracer would end the process first.
     local root binary status=0
     root="$(pwd)"
     binary="$root/$SCRATCH/fuzz-bin/$name"
-    (cd "$work" && TMPDIR="${FUZZ_TMPDIR:-/tmp}" LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp" nice -n 19 "$binary" -workers=1 -jobs=1 \
+    (cd "$work" && TMPDIR="${FUZZ_TMPDIR:-/tmp}" SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp" nice -n 19 "$binary" -workers=1 -jobs=1 \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$(pwd)/artifacts/" corpus) > /dev/null 2>&1 || status=$?
     cp "$work/fuzz-0.log" "$log" 2>/dev/null || true
@@ -149,16 +155,20 @@ summary() {
 }
 
 # --- main -----------------------------------------------------------------------------------------------------------
-build_only=false
-if [[ "${1:-}" == "--build" ]]; then build_only=true; shift; seconds=0
-elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds="$1"; shift
+build_only=false build=true
+if [[ "${1:-}" == "--build" ]]; then build_only=true; shift
+elif [[ "${1:-}" == "--no-build" ]]; then build=false; shift
+fi
+if [[ "${1:-}" =~ ^[0-9]+$ ]]; then seconds="$1"; shift
 else seconds=600
 fi
 selected=("$@")
 (( ${#selected[@]} )) || selected=("${HARNESSES[@]}")
 
-build_modules
-for name in "${selected[@]}"; do build_harness "$name"; done
+if $build; then
+    build_modules
+    for name in "${selected[@]}"; do build_harness "$name"; done
+fi
 $build_only && exit 0
 
 mkdir -p "$SCRATCH/fuzz"
