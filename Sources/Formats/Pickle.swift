@@ -156,13 +156,18 @@ struct Pickle: Sendable {
             }
             return .global(module: module, name: name)
         }
-        /// Marks `children` as nested and returns the depth of a container holding them.
-        func nest(_ children: [PickleValue]) throws -> Int {
+        /// Marks `children` as nested and returns the depth of a container holding them. A list or dict may not
+        /// hold itself (`x = []; x.append(x)`): the reference cycle would never be freed.
+        func nest(_ children: [PickleValue], into container: AnyObject? = nil) throws -> Int {
             var deepest = 0
             for child in children {
                 switch child {
-                case .list(let list): list.nesting.isNested = true
-                case .dict(let dict): dict.nesting.isNested = true
+                case .list(let list):
+                    guard list !== container else { throw fail("a list that contains itself is not supported") }
+                    list.nesting.isNested = true
+                case .dict(let dict):
+                    guard dict !== container else { throw fail("a dict that contains itself is not supported") }
+                    dict.nesting.isNested = true
                 default: break
                 }
                 deepest = max(deepest, Self.depth(of: child))
@@ -178,7 +183,7 @@ struct Pickle: Sendable {
             guard case .dict(let dict) = target else { throw fail("SETITEMS on \(target.kind)") }
             guard pairs.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items") }
             guard !dict.nesting.isNested else { throw fail("adding to a dict after nesting it is not supported") }
-            dict.nesting.depth = max(dict.nesting.depth, try nest(pairs))
+            dict.nesting.depth = max(dict.nesting.depth, try nest(pairs, into: dict))
             for index in stride(from: 0, to: pairs.count, by: 2) {
                 dict.items.append((pairs[index], pairs[index + 1]))
             }
@@ -186,7 +191,7 @@ struct Pickle: Sendable {
         func appendItems(_ items: [PickleValue], to target: PickleValue) throws {
             guard case .list(let list) = target else { throw fail("APPENDS on \(target.kind)") }
             guard !list.nesting.isNested else { throw fail("adding to a list after nesting it is not supported") }
-            list.nesting.depth = max(list.nesting.depth, try nest(items))
+            list.nesting.depth = max(list.nesting.depth, try nest(items, into: list))
             list.items.append(contentsOf: items)
         }
 

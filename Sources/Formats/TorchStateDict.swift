@@ -230,6 +230,10 @@ extension TorchStateDict {
             guard !key.isEmpty, !key.contains("/"), key != "..", key != "." else {
                 throw InputError("pickle: storage key \"\(key)\" is not a plain name")
             }
+            // `floatTensor` compares the storage's byte count with its archive member's: it must not overflow.
+            guard !count.multipliedReportingOverflow(by: dtype.byteSize).overflow else {
+                throw InputError("pickle: storage \(key) claims \(count) elements, more than any file holds")
+            }
             return .object(StorageReference(dtype: dtype, key: key, elementCount: count))
         })
 

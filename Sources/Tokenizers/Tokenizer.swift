@@ -39,7 +39,9 @@ public final class Tokenizer: Sendable {
 
         // Every id's bytes: vocabulary entries and added tokens alike go back through the byte-level alphabet when
         // they can (HF's ByteLevel decoder), else they are their UTF-8.
-        var strings: [String?] = Array(repeating: nil, count: Int(file.vocabulary.values.max() ?? -1) + 1)
+        // Added tokens count too: two with the same content leave only one id in the vocabulary.
+        let largestID = max(file.vocabulary.values.max() ?? -1, file.addedTokens.map(\.id).max() ?? -1)
+        var strings: [String?] = Array(repeating: nil, count: Int(largestID) + 1)
         for (token, id) in file.vocabulary { strings[Int(id)] = token }
         for (content, token) in zip(shownContents, file.addedTokens) {
             strings[Int(token.id)] = String(decoding: content, as: UTF8.self)

@@ -14,6 +14,11 @@ struct TokenizerFile {
 
     private let url: URL
 
+    /// Token ids must be below this. The tokenizer keeps a table indexed by id, as long as the largest id, so a file
+    /// naming id 2,000,000,000 would otherwise ask for tens of gigabytes; real vocabularies stay far below it
+    /// (Gemma's 262,144 tokens are among the largest).
+    static let idLimit: Int64 = 1 << 24
+
     init(contentsOf url: URL) throws {
         self.url = url
         let data: Data
@@ -44,8 +49,8 @@ struct TokenizerFile {
         var vocabulary: [String: Int32] = [:]
         vocabulary.reserveCapacity(vocabObject.count)
         for (token, value) in vocabObject {
-            guard let id = (value as? NSNumber)?.int64Value, id >= 0, id < Int64(Int32.max) else {
-                throw fail("model.vocab[\(token.debugDescription)] is not a valid token id")
+            guard let id = (value as? NSNumber)?.int64Value, id >= 0, id < Self.idLimit else {
+                throw fail("model.vocab[\(token.debugDescription)] is not a valid token id (0 ≤ id < \(Self.idLimit))")
             }
             vocabulary[token] = Int32(id)
         }
@@ -115,8 +120,8 @@ struct TokenizerFile {
         }
         return try list.enumerated().map { index, item in
             guard let object = item as? [String: Any], let content = object["content"] as? String,
-                  let id = (object["id"] as? NSNumber)?.int64Value, id >= 0, id < Int64(Int32.max) else {
-                throw fail("added_tokens[\(index)] lacks a content string or a valid id")
+                  let id = (object["id"] as? NSNumber)?.int64Value, id >= 0, id < idLimit else {
+                throw fail("added_tokens[\(index)] lacks a content string or a valid id (0 ≤ id < \(idLimit))")
             }
             return AddedToken(id: Int32(id), content: content,
                               singleWord: object["single_word"] as? Bool ?? false,

@@ -159,6 +159,37 @@ import Testing
         #expect(throws: InputError.self) { try machine.load(Data([0x80, 0x02, 0x58, 0xff, 0xff, 0xff, 0x7f])) }
         #expect(throws: InputError.self) { try machine.load(Data([0x80, 0x02, 0x63, 0x6f, 0x73])) }
     }
+
+    /// A storage of 2^62 float32 elements overflowed the byte count `floatTensor` computes (a trap); such a storage
+    /// reference is refused when the pickle is read.
+    @Test func rejectsStoragesTooLargeToCount() throws {
+        // BINPERSID of ('storage', torch.FloatStorage, '0', 'cpu', count), count as an 8-byte LONG1.
+        func program(count: UInt64) -> Data {
+            var bytes: [UInt8] = [0x80, 0x02, 0x28]
+            bytes += [0x58, 7, 0, 0, 0] + Array("storage".utf8)
+            bytes += [0x63] + Array("torch\nFloatStorage\n".utf8)
+            bytes += [0x58, 1, 0, 0, 0] + Array("0".utf8)
+            bytes += [0x58, 3, 0, 0, 0] + Array("cpu".utf8)
+            bytes += [0x8a, 8] + withUnsafeBytes(of: count.littleEndian) { Array($0) }
+            return Data(bytes + [0x74, 0x51, 0x2e])
+        }
+        guard case .object(let storage as TorchStateDict.StorageReference) = try TorchStateDict.machine.load(program(count: 1000)) else {
+            Issue.record("not a storage reference"); return
+        }
+        #expect(storage.elementCount == 1000)
+        #expect(throws: InputError.self) { try TorchStateDict.machine.load(program(count: 1 << 62)) }
+    }
+
+    /// A list or dict put into itself made a reference cycle that leaked (found by Fuzz/Pickle).
+    @Test func rejectsContainersHoldingThemselves() {
+        // PROTO 2, EMPTY_LIST, DUP, APPEND, STOP: x = []; x.append(x).
+        #expect(throws: InputError.self) { try machine.load(Data([0x80, 0x02, 0x5d, 0x32, 0x61, 0x2e])) }
+        // The fuzzer's input: EMPTY_DICT, BINPUT 104, BINGET 104 seven times, SETITEM: d[d] = d.
+        let found = Data([0x80, 0x02, 0x7d, 0x71, 0x68] + [UInt8](repeating: 0x68, count: 14)
+                         + [0x73, 0x0a, 0x4f, 0x72, 0x64, 0x25])
+        #expect(throws: InputError.self) { try TorchStateDict.machine.load(found) }
+        #expect(throws: InputError.self) { try machine.load(Data([0x80, 0x02, 0x7d, 0x32, 0x32, 0x73, 0x2e])) }
+    }
 }
 
 extension Array where Element == Float {

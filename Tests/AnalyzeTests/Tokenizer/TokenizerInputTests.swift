@@ -85,4 +85,28 @@ import Testing
         }, mentioning: "not a valid token id")
         expectInputError(try gpt2 { $0["added_tokens"] = [["content": "x"]] }, mentioning: "added_tokens[0]")
     }
+
+    /// An id near Int32.max made the id → bytes table ask for tens of gigabytes; such ids are now refused.
+    @Test func hugeTokenIDs() throws {
+        expectInputError(try gpt2 { json in
+            var model = json["model"] as! [String: Any]
+            var vocab = model["vocab"] as! [String: Any]
+            vocab["Ġhuge"] = 2_000_000_000
+            model["vocab"] = vocab
+            json["model"] = model
+        }, mentioning: "not a valid token id")
+        expectInputError(try gpt2 { $0["added_tokens"] = [["content": "<big>", "id": 1 << 24]] },
+                         mentioning: "added_tokens[0]")
+    }
+
+    /// Two added tokens with the same content: the vocabulary keeps the last id, and the first one's larger id
+    /// indexed past the id → bytes table (a trap). Both ids now decode to the content.
+    @Test func addedTokensSharingContent() throws {
+        let url = try gpt2 { json in
+            json["added_tokens"] = [["content": "<a>", "id": 999, "special": true], ["content": "<a>", "id": 3, "special": true]]
+        }
+        let tokenizer = try Tokenizer(contentsOf: url)
+        #expect(tokenizer.decode([999]) == "<a>")
+        #expect(tokenizer.decode([3]) == "<a>")
+    }
 }
