@@ -15,7 +15,9 @@ struct RunCommand: ParsableCommand {
             let root = URL(fileURLWithPath: output)
             let outcome = try analyze(inputs, featureArguments, checkpointing, output: root.appendingPathComponent("analysis"))
             let site = root.appendingPathComponent("site")
-            try SiteBuilder(analysis: outcome.directory!, output: site).build()
+            var builder = SiteBuilder(analysis: outcome.directory!, output: site)
+            builder.recordsLocation = true
+            try builder.build()
             print(site.appendingPathComponent("index.html").path)
         }
     }

@@ -43,4 +43,31 @@ public struct Histogram: Equatable, Sendable {
         while index < bins - 1 && value >= edges[index + 1] { index += 1 }
         return index
     }
+
+    /// `bins` equal-width bins from the smallest to the largest of `values` with numpy's `histogram(values, bins)`
+    /// edges and bin choice (one bin `[v, v]` when all values are equal; no bins when there are none).
+    public static func linear(_ values: UnsafeBufferPointer<Float>, bins: Int) -> Histogram {
+        precondition(bins > 0)
+        guard var lower = values.first.map(Double.init) else { return Histogram(edges: [0, 0], counts: [0]) }
+        var upper = lower
+        for value in values {
+            let v = Double(value)
+            if v < lower { lower = v }
+            if v > upper { upper = v }
+        }
+        let n = upper > lower ? bins : 1
+        let step = (upper - lower) / Double(n)
+        var edges = (0...n).map { lower + Double($0) * step }
+        edges[n] = upper
+        var counts = [Int](repeating: 0, count: n)
+        let scale = upper > lower ? Double(n) / (upper - lower) : 0
+        for value in values {
+            let v = Double(value)
+            var index = min(Int((v - lower) * scale), n - 1)
+            if v < edges[index] { index -= 1 }
+            if index < n - 1 && v >= edges[index + 1] { index += 1 }
+            counts[index] += 1
+        }
+        return Histogram(edges: edges, counts: counts)
+    }
 }
