@@ -45,24 +45,32 @@ public struct Histogram: Equatable, Sendable {
     }
 
     /// `bins` equal-width bins from the smallest to the largest of `values` with numpy's `histogram(values, bins)`
-    /// edges and bin choice (one bin `[v, v]` when all values are equal; no bins when there are none).
+    /// edges and bin choice (one bin `[v, v]` when all values are equal). Non-finite values are not counted; with
+    /// no finite value the histogram is one empty bin `[0, 0]`.
     public static func linear(_ values: UnsafeBufferPointer<Float>, bins: Int) -> Histogram {
-        precondition(bins > 0)
-        guard var lower = values.first.map(Double.init) else { return Histogram(edges: [0, 0], counts: [0]) }
-        var upper = lower
-        for value in values {
-            let v = Double(value)
-            if v < lower { lower = v }
-            if v > upper { upper = v }
+        var lower = Float.infinity, upper = -Float.infinity
+        for value in values where value.isFinite {
+            if value < lower { lower = value }
+            if value > upper { upper = value }
         }
+        guard lower <= upper else { return Histogram(edges: [0, 0], counts: [0]) }
+        return linear(values, bins: bins, lower: lower, upper: upper)
+    }
+
+    /// `linear(_:bins:)` when the smallest and largest finite values are already known.
+    public static func linear(_ values: UnsafeBufferPointer<Float>, bins: Int, lower: Float, upper: Float) -> Histogram {
+        precondition(bins > 0)
+        guard lower.isFinite, upper.isFinite, lower <= upper else { return linear(values, bins: bins) }
+        let lower = Double(lower), upper = Double(upper)
         let n = upper > lower ? bins : 1
         let step = (upper - lower) / Double(n)
         var edges = (0...n).map { lower + Double($0) * step }
         edges[n] = upper
         var counts = [Int](repeating: 0, count: n)
         let scale = upper > lower ? Double(n) / (upper - lower) : 0
-        for value in values {
+        for value in values where value.isFinite {
             let v = Double(value)
+            guard v >= lower, v <= upper else { continue }
             var index = min(Int((v - lower) * scale), n - 1)
             if v < edges[index] { index -= 1 }
             if index < n - 1 && v >= edges[index + 1] { index += 1 }

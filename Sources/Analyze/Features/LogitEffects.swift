@@ -69,8 +69,12 @@ public struct LogitEffects: Sendable {
                                             Self.scan(row, count: vocabulary, firstToken: 0, top: top + f * k,
                                                       bottom: bottom + f * k, k: k)
                                         }
-                                        histograms[f] = Histogram.linear(UnsafeBufferPointer(start: row, count: vocabulary),
-                                                                         bins: histogramBins)
+                                        let values = UnsafeBufferPointer(start: row, count: vocabulary)
+                                        // The scan's extremes are the row's (ties aside), so the histogram needs one pass.
+                                        histograms[f] = k > 0
+                                            ? Histogram.linear(values, bins: histogramBins, lower: bottom[f * k].value,
+                                                               upper: top[f * k].value)
+                                            : Histogram.linear(values, bins: histogramBins)
                                     }
                                 }
                             }

@@ -69,5 +69,10 @@ import Testing
         #expect(h.counts == [2, 2, 1, 0, 1])  // left edges belong to their bin, the last bin is closed
         let flat = [Float](repeating: 3, count: 4).withUnsafeBufferPointer { Histogram.linear($0, bins: 50) }
         #expect(flat.edges == [3, 3] && flat.counts == [4])
+        let broken: [Float] = [1, .nan, 3, .infinity]
+        let finite = broken.withUnsafeBufferPointer { Histogram.linear($0, bins: 2) }
+        #expect(finite.edges == [1, 2, 3] && finite.counts == [1, 1])
+        let none = [Float.nan].withUnsafeBufferPointer { Histogram.linear($0, bins: 2, lower: .infinity, upper: -.infinity) }
+        #expect(none.edges == [0, 0] && none.counts == [0])
     }
 }
