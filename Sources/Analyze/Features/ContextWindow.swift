@@ -19,6 +19,9 @@ public struct ContextWindow: Equatable, Sendable {
             let left = index == 0 ? before : pieces[..<index].last { !$0.isEmpty }
             let right = index == pieces.count ? after : pieces[index...].first { !$0.isEmpty }
             guard let left, let right, let a = left.last, let b = right.first else { return true }
+            // An apostrophe between letters is inside a word ("I|'m", "don'|t").
+            if Self.isApostrophe(b), a.isLetter, right.dropFirst().first?.isLetter == true { return false }
+            if Self.isApostrophe(a), b.isLetter, left.dropLast().last?.isLetter == true { return false }
             return !Self.isWordCharacter(a) || !Self.isWordCharacter(b) || Self.standsAlone(a) || Self.standsAlone(b)
         }
         var start = target, used = 0
@@ -38,6 +41,8 @@ public struct ContextWindow: Equatable, Sendable {
     }
 
     static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+
+    static func isApostrophe(_ c: Character) -> Bool { c == "'" || c == "\u{2019}" }
 
     /// Scripts written without spaces (CJK ideographs, kana): every character is its own boundary.
     static func standsAlone(_ c: Character) -> Bool {

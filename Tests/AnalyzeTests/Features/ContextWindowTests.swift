@@ -40,6 +40,14 @@ import Testing
         #expect(shown(pieces, target: 2, budget: 40) == "Supercalifragilistic")
     }
 
+    @Test func apostrophesBetweenLettersStayInsideTheWord() {
+        let pieces = ["I", "'m", " sure", " you", " don", "'t", " know", " '", "this", "'"]
+        #expect(shown(pieces, target: 2, budget: 2) == " sure")  // not "'m sure"
+        #expect(shown(pieces, target: 2, before: "\"", budget: 10) == "I'm sure you don't")
+        #expect(shown(pieces, target: 2, before: " said", budget: 10) == " sure you don't")  // "saidI'm" is one word
+        #expect(shown(pieces, target: 6, budget: 2) == " know '")  // not "'t know '"; an opening quote is no apostrophe
+    }
+
     @Test func ideographsAreTheirOwnWords() {
         let pieces = ["我", "们", "学", "习", "中", "文"]
         #expect(shown(pieces, target: 2, before: "你", after: "。", budget: 1) == "们学习")
