@@ -320,6 +320,8 @@ def check(directory):
         inp = json.load(f)
     with open(os.path.join(OUT, "expected.json")) as f:
         exp = json.load(f)
+    with open(os.path.join(OUT, "moments_expected.json")) as f:  # scripts/fixtures/make_moment_fixtures.py
+        moments = json.load(f)
     summary_name = next(n for n in os.listdir(directory) if n.startswith("SUMMARY_"))
     with open(os.path.join(directory, summary_name)) as f:
         summary = json.load(f)
@@ -356,6 +358,14 @@ def check(directory):
         assert [t["global_idx"] for t in r["top_examples"]] == [t["row"] for t in e["top"]], r["feature"]
         assert [t["context"] for t in r["top_examples"]] == [t["context"] for t in e["top"]], r["feature"]
         assert r["histogram"]["counts"] == e["histogram"]["counts"], r["feature"]
+        m = moments["moments"][r["feature"]]
+        for key in ("density", "mean", "mean_square", "skew", "kurtosis"):
+            close([r["moments"][key]], [m[key]], f"moment {key} of {r['feature']}")
+        h = moments["logit_histograms"][r["feature"]]
+        close(r["logit_histogram"]["edges"], h["edges"], f"logit histogram edges of {r['feature']}")
+        assert np.abs(np.array(r["logit_histogram"]["counts"]) - h["counts"]).sum() <= 2, r["feature"]
+        shown = r["top_examples"][0]
+        assert shown["context_tokens"][shown["target_index"]] == shown["token"], r["feature"]
     with open(files["feature_table"]) as f:
         table = json.load(f)
     assert table["activation_count"] == exp["stats"]["count"]

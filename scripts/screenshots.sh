@@ -10,7 +10,7 @@ out=${2:-.bench/screenshots}
 mkdir -p "$out"
 swift build --scratch-path "$scratch" --product sae-report >/dev/null
 site=$(mktemp -d)/site
-"$scratch/debug/sae-report" site "$analysis" -o "$site" >/dev/null
+"$scratch/debug/sae-report" site --no-record "$analysis" -o "$site" >/dev/null
 feature=$(ls "$site/features" | sort -n | head -1)
 for cluster in "$site"/clusters/*.html; do break; done
 shot() {  # name page [height]

@@ -8,11 +8,14 @@ public struct HistogramChart: Sendable {
     public var color = RGB.bar
     /// Draw bar heights on a log10(1 + count) scale (for counts spanning decades).
     public var logCounts = false
+    /// When set, bins entirely below zero are drawn in this color (signed values such as logit weights).
+    public var negativeColor: RGB?
 
-    public init(width: Int = 480, height: Int = 140, logCounts: Bool = false) {
+    public init(width: Int = 480, height: Int = 140, logCounts: Bool = false, negativeColor: RGB? = nil) {
         self.width = width
         self.height = height
         self.logCounts = logCounts
+        self.negativeColor = negativeColor
     }
 
     public func draw(_ histogram: HistogramBins) -> Raster {
@@ -26,7 +29,8 @@ public struct HistogramChart: Sendable {
             let x0 = i * width / n, x1 = (i + 1) * width / n
             let h = Int((value / top * Double(height - 2)).rounded())
             let gap = x1 - x0 > 3 ? 1 : 0
-            raster.fill(x: x0, y: height - 1 - h, width: x1 - x0 - gap, height: h, color)
+            let below = negativeColor != nil && i + 1 < histogram.edges.count && histogram.edges[i + 1] <= 0
+            raster.fill(x: x0, y: height - 1 - h, width: x1 - x0 - gap, height: h, below ? negativeColor! : color)
         }
         raster.fill(x: 0, y: height - 1, width: width, height: 1, .axis)
         return raster

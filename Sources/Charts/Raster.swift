@@ -7,6 +7,7 @@ public struct RGB: Equatable, Sendable {
     public static let grid = RGB(232, 234, 238)
     public static let axis = RGB(90, 96, 108)
     public static let bar = RGB(52, 101, 164)
+    public static let negativeBar = RGB(180, 35, 24)
 }
 
 /// A width × height RGB image in row-major order, top row first, to draw charts into.

@@ -19,9 +19,9 @@ struct CompareCommand: ParsableCommand {
         --sae gives it. With --match auto (the default) a pair that cannot be matched gets a note on the page; with \
         --match require it is an error (exit 1); --match off reads no SAE.
 
-        Feature ids link into each run's own site: the one given with --site, else the site/ next to the analysis \
-        directory when it was built from that run (as `sae-report run` writes them); otherwise ids are shown without \
-        links. The links are relative, so keep the sites where they are (or serve a common parent directory). \
+        Feature ids link into each run's own site: the one given with --site, else the newest site `sae-report site` \
+        recorded in the analysis directory's sites.json (wherever it was written), else the site/ next to the \
+        analysis directory, each only when it was built from that run; otherwise ids are shown without links. The links are relative, so keep the sites where they are (or serve a common parent directory). \
         The site is built next to OUTPUT and renamed into place at the end.
         """)
     @Argument(help: ArgumentHelp("Analysis directories (at least two).", valueName: "run")) var runs: [String] = []

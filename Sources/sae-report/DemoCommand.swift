@@ -27,7 +27,9 @@ struct DemoCommand: ParsableCommand {
             options.control.threads = threads.threads
             let outcome = try runAnalysis(options)
             let site = root.appendingPathComponent("site")
-            let report = try SiteBuilder(analysis: outcome.directory!, output: site).build()
+            var builder = SiteBuilder(analysis: outcome.directory!, output: site)
+            builder.recordsLocation = true
+            let report = try builder.build()
             let index = site.appendingPathComponent("index.html").standardizedFileURL.path
             print("""
                 demo: analyzed \(outcome.tokenCount) tokens and wrote \(report.featurePages) feature pages in \

@@ -19,7 +19,9 @@ struct RunCommand: ParsableCommand {
             checkpointing.apply(to: &options)
             let outcome = try runAnalysis(options)
             let site = root.appendingPathComponent("site")
-            try SiteBuilder(analysis: outcome.directory!, output: site).build()
+            var builder = SiteBuilder(analysis: outcome.directory!, output: site)
+            builder.recordsLocation = true
+            try builder.build()
             print(site.appendingPathComponent("index.html").path)
         }
     }

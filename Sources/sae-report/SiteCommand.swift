@@ -13,16 +13,23 @@ struct SiteCommand: ParsableCommand {
     @Argument(help: "Analysis directory.") var analysisDir: String
     @Option(name: .shortAndLong, help: "Output site directory.") var output: String
     @Flag(name: .shortAndLong, help: "Print what was written and how fast.") var verbose = false
+    @Flag(inversion: .prefixedNo, help: "List the site in the analysis directory's sites.json, where compare finds it.")
+    var record = true
 
     func run() throws {
         try reportingInputErrors {
-            let report = try SiteBuilder(analysis: URL(fileURLWithPath: analysisDir), output: URL(fileURLWithPath: output)).build()
+            var builder = SiteBuilder(analysis: URL(fileURLWithPath: analysisDir), output: URL(fileURLWithPath: output))
+            builder.recordsLocation = record
+            let report = try builder.build()
             if verbose {
                 print("""
                     \(report.featurePages) feature pages (\(report.recordedFeatures) with examples), \
                     \(report.clusterPages) cluster pages in \(String(format: "%.2f", report.seconds)) s \
                     (\(Int(report.featurePagesPerSecond)) feature pages/s)
                     """)
+            }
+            if record && !report.recordedLocation {
+                FileHandle.standardError.write(Data("note: the analysis directory is not writable, so its sites.json does not list this site (compare needs --site for it)\n".utf8))
             }
             print(URL(fileURLWithPath: output).appendingPathComponent("index.html").path)
         }

@@ -231,3 +231,73 @@ import Testing
         #expect(Fixtures.text(out.appendingPathComponent("index.html")).contains("a/site/index.html"))
     }
 }
+
+/// `compare` finds each run's site through the record `sae-report site` leaves, wherever the site was written.
+@Suite struct CompareSiteLocationTests {
+    private func analysis(in root: URL, _ name: String) throws -> URL {
+        let url = root.appendingPathComponent("\(name)/analysis")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Fixtures.synthetic, to: url)
+        return url
+    }
+
+    private func site(of analysis: URL, at output: URL) throws {
+        var builder = SiteBuilder(analysis: analysis, output: output)
+        builder.recordsLocation = true
+        #expect(try builder.build().recordedLocation)
+    }
+
+    @Test func aSiteWrittenAnywhereIsFoundThroughTheRecord() throws {
+        let root = Fixtures.scratch()
+        let a = try analysis(in: root, "a")
+        let elsewhere = root.appendingPathComponent("published/sites/run-a")
+        try site(of: a, at: elsewhere)
+        let locations = SiteLocations.read(analysis: a)
+        #expect(locations.sites.map(\.path) == [elsewhere.standardizedFileURL.path])
+        #expect(locations.sites.first?.relative == "../../published/sites/run-a")
+        #expect(SiteRecord.read(site: elsewhere)?.timestamp == "20260101_120000")
+        let run = try ComparedRun(index: 0, url: a, site: nil, sae: nil)
+        #expect(run.site?.standardizedFileURL.path == elsewhere.standardizedFileURL.path)
+
+        // Moved together with its site, the run is still found through the relative path.
+        let moved = root.appendingPathComponent("moved")
+        try FileManager.default.createDirectory(at: moved, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: root.appendingPathComponent("a"), to: moved.appendingPathComponent("a"))
+        try FileManager.default.moveItem(at: root.appendingPathComponent("published"), to: moved.appendingPathComponent("published"))
+        let movedRun = try ComparedRun(index: 0, url: moved.appendingPathComponent("a/analysis"), site: nil, sae: nil)
+        #expect(movedRun.site?.standardizedFileURL.path == moved.appendingPathComponent("published/sites/run-a").path)
+
+        // The comparison links into it.
+        let b = try analysis(in: root, "b")
+        var options = CompareOptions()
+        options.matching = .off
+        let compare = root.appendingPathComponent("compare")
+        try CompareBuilder(runs: [moved.appendingPathComponent("a/analysis"), b], output: compare, options: options).build()
+        let index = Fixtures.text(compare.appendingPathComponent("index.html"))
+        #expect(index.contains("href=\"moved/published/sites/run-a/index.html\"") || index.contains("moved/published/sites/run-a/index.html"))
+        #expect(index.contains("no site found"))  // b has none
+    }
+
+    @Test func aRecordedSiteOfAnotherRunIsNotLinked() throws {
+        let root = Fixtures.scratch()
+        let a = try analysis(in: root, "a")
+        let output = root.appendingPathComponent("site-a")
+        try site(of: a, at: output)
+        var record = try #require(SiteRecord.read(site: output))
+        record.timestamp = "20250101_000000"
+        try record.write(into: output)
+        #expect(try ComparedRun(index: 0, url: a, site: nil, sae: nil).site == nil)
+    }
+
+    @Test func rebuildingPutsTheNewestSiteFirstAndDropsVanishedOnes() throws {
+        let root = Fixtures.scratch()
+        let a = try analysis(in: root, "a")
+        let first = root.appendingPathComponent("one"), second = root.appendingPathComponent("two")
+        try site(of: a, at: first)
+        try site(of: a, at: second)
+        #expect(SiteLocations.read(analysis: a).sites.map(\.path) == [second.path, first.path])
+        try FileManager.default.removeItem(at: second)
+        try site(of: a, at: first)
+        #expect(SiteLocations.read(analysis: a).sites.map(\.path) == [first.path])
+    }
+}

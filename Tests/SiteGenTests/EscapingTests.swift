@@ -29,8 +29,8 @@ import Testing
         let html = ExampleHTML.render(example, scale: 2)
         #expect(!html.contains("<script>") && !html.contains("<b>"))
         #expect(html.contains("&lt;script&gt;") && html.contains("&amp;"))
-        #expect(html.contains("<span class=\"t tgt\" style=\"--a:1.00\" title=\"2.00\">&lt;b&gt;</span>"))
-        #expect(html.contains("title=\"1.00\">&lt;script&gt;</span>"))
+        #expect(html.contains("<span class=\"t tgt\" style=\"--a:1.00\" title=\"2.00\">&lt;b&gt;<span class=\"vh\"> [marked, activation 2.00]</span></span>"))
+        #expect(html.contains("title=\"1.00\">&lt;script&gt;<span class=\"vh\"> [activation 1.00]</span></span>"))
         #expect(html.contains("↵"))
         #expect(html.contains("\u{FFFD}"))
     }

@@ -34,7 +34,11 @@ import Testing
         let (site, _) = try build(Fixtures.synthetic)
         let pages = try FileManager.default.contentsOfDirectory(atPath: site.appendingPathComponent("features").path)
         for page in pages {
-            let html = Fixtures.text(site.appendingPathComponent("features/\(page)"))
+            let page_ = Fixtures.text(site.appendingPathComponent("features/\(page)"))
+            // Our own keyboard-navigation script is the only one.
+            let ours = "<script src=\"../assets/feature.js\"></script>"
+            #expect(page_.components(separatedBy: ours).count == 2, "\(page) lacks its navigation script")
+            let html = page_.replacingOccurrences(of: ours, with: "")
             #expect(!html.contains("<script"), "\(page) has a script tag")
             #expect(!html.contains("<b>") && !html.contains("<!--") && !html.contains("]]>"), "\(page) has unescaped corpus markup")
             #expect(html.utf8.count <= 30_000, "\(page) is \(html.utf8.count) bytes")
@@ -53,7 +57,9 @@ import Testing
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
         let rows = parsed["rows"] as! [[Any]]
         #expect(rows.count == 24)
-        #expect(rows.contains { ($0[6] as! String).contains("</script>") || ($0[6] as! String).contains("<script>") })
+        let columns = (parsed["columns"] as! [[String: Any]]).map { $0["name"] as! String }
+        let tokens = try #require(columns.firstIndex(of: "top_tokens"))
+        #expect(rows.contains { ($0[tokens] as! String).contains("</script>") || ($0[tokens] as! String).contains("<script>") })
     }
 
     @Test func seedRunBuildsAndReportsMissingParts() throws {

@@ -7,24 +7,33 @@ enum FeatureSummaryRecord {
     static func json(_ report: FeatureReport, analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String]) -> OrderedJSON {
         let f = report.feature
         func example(_ e: FeatureExample) -> OrderedJSON {
-            let tokens = tokenTexts(e.contextTokenIDs)
+            // The tokens just outside tell whether the context's own edges fall between words.
+            var around = tokenTexts((e.tokenBefore.map { [$0] } ?? []) + e.contextTokenIDs + (e.tokenAfter.map { [$0] } ?? []))
+            let before = e.tokenBefore == nil ? nil : around.removeFirst()
+            let after = e.tokenAfter == nil ? nil : around.removeLast()
+            let shown = ContextWindow(pieces: around, target: e.targetIndex, before: before, after: after).range
+            let tokens = tokenTexts(Array(e.contextTokenIDs[shown]))
             return .object([
                 ("token", .string(tokenTexts([e.token.tokenID])[0])),
                 ("activation", .float(e.activation)),
-                ("context", .string(tokens.joined())),
+                // The seed's key keeps the seed's whole ±radius window; the context_* keys hold the shown one.
+                ("context", .string(tokenTexts(e.contextTokenIDs).joined())),
                 ("position", .int(Int(e.token.position))),
                 ("text_idx", .int(Int(e.token.textIndex))),
                 ("global_idx", .int(e.row)),
                 ("token_id", .int(Int(e.token.tokenID))),
                 ("context_tokens", .array(tokens.map(OrderedJSON.string))),
-                ("context_activations", .array(e.contextActivations.map(OrderedJSON.float))),
-                ("target_index", .int(e.targetIndex)),
+                ("context_activations", .array(e.contextActivations[shown].map(OrderedJSON.float))),
+                ("target_index", .int(e.targetIndex - shown.lowerBound)),
             ])
         }
         func neighbors(_ table: NeighborTable) -> OrderedJSON {
             .array(table.neighbors(of: f).prefix(listedNeighbors).map {
                 .object([("feature", .int($0.feature)), ("value", .float($0.value))])
             })
+        }
+        func histogram(_ h: Histogram) -> OrderedJSON {
+            .object([("edges", .array(h.edges.map(OrderedJSON.double))), ("counts", .array(h.counts.map(OrderedJSON.int)))])
         }
         var members: [(String, OrderedJSON)] = [
             ("feature", .int(f)),
@@ -34,8 +43,8 @@ enum FeatureSummaryRecord {
             ("activation_count", .int(report.activationCount)),
             ("frequency", .double(report.frequency)),
             ("max_activation", .float(report.maxActivation)),
-            ("histogram", .object([("edges", .array(report.histogram.edges.map(OrderedJSON.double))),
-                                   ("counts", .array(report.histogram.counts.map(OrderedJSON.int)))])),
+            ("moments", moments(report.moments)),
+            ("histogram", histogram(report.histogram)),
             ("quantile_examples", .array(report.intervalExamples.map {
                 .object([("range", .array([.double($0.lower), .double($0.upper)])), ("count", .int($0.count)),
                          ("examples", .array($0.examples.map(example)))])
@@ -50,10 +59,17 @@ enum FeatureSummaryRecord {
                 })
             }
             members.append(("logit_effects", .object([("promoted", list(promoted)), ("suppressed", list(suppressed))])))
+            members.append(("logit_histogram", histogram(effects.histograms[f])))
         }
         members.append(("neighbors", .object([("decoder", neighbors(analysis.decoderNeighbors)),
                                               ("cooccurrence", neighbors(analysis.cooccurrenceNeighbors))])))
         members.append(("cluster", analysis.clustering.assignment[f].map(OrderedJSON.int) ?? .null))
         return .object(members)
+    }
+
+    /// Zero-centred moments over all tokens; skew and kurtosis are null when `E[a²] = 0`.
+    static func moments(_ m: FeatureMoments) -> OrderedJSON {
+        .object([("density", .double(m.density)), ("mean", .double(m.mean)), ("mean_square", .double(m.meanSquare)),
+                 ("skew", m.skew.map(OrderedJSON.double) ?? .null), ("kurtosis", m.kurtosis.map(OrderedJSON.double) ?? .null)])
     }
 }

@@ -154,7 +154,8 @@ public struct FeatureAnalysis: Sendable {
             }
             return FeatureReport(
                 feature: f, activationCount: statistics.counts[f], frequency: statistics.frequency(f),
-                meanActivation: statistics.meanActivation(f), maxActivation: statistics.maxima[f], histogram: histogram,
+                meanActivation: statistics.meanActivation(f), maxActivation: statistics.maxima[f],
+                moments: statistics.moments(f), histogram: histogram,
                 topExamples: topExamples.examples(of: f).map(example),
                 intervalExamples: samples.bins(of: f).map {
                     FeatureReport.IntervalExamples(lower: $0.lower, upper: $0.upper, count: $0.count,

@@ -10,6 +10,10 @@ public struct FeatureExample: Equatable, Sendable {
     public var contextActivations: [Float]
     /// The index of the example's own token in `contextTokenIDs`.
     public var targetIndex: Int
+    /// The tokens just outside the context in the same text (nil at the text's edges), so a shown window can tell
+    /// whether its edges fall between words.
+    public var tokenBefore: Int32?
+    public var tokenAfter: Int32?
 
     /// Reads the context of `row` for `feature` back from the database: the token table gives the text's rows,
     /// the CSR gives the feature's value at each of them.
@@ -21,5 +25,8 @@ public struct FeatureExample: Equatable, Sendable {
         contextTokenIDs = rows.map { database.token($0).tokenID }
         contextActivations = rows.map { database.value(row: $0, feature: feature) }
         targetIndex = row - rows.lowerBound
+        let text = database.textRows(containing: row)
+        tokenBefore = rows.lowerBound > text.lowerBound ? database.token(rows.lowerBound - 1).tokenID : nil
+        tokenAfter = rows.upperBound < text.upperBound ? database.token(rows.upperBound).tokenID : nil
     }
 }

@@ -7,6 +7,8 @@ public struct FeatureReport: Equatable, Sendable {
     /// Mean over the tokens where the feature fired.
     public var meanActivation: Double
     public var maxActivation: Float
+    /// Zero-centred moments over all tokens.
+    public var moments: FeatureMoments
     /// Log-spaced histogram of the nonzero activations.
     public var histogram: Histogram
     /// The strongest activations, best first (ties in corpus order).

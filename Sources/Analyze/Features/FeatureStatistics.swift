@@ -1,5 +1,6 @@
 /// Per-feature firing statistics accumulated one token row at a time: how often each feature fired, the sum of its
-/// activations (for the mean over active tokens, the seed's `mean_activation`), and its smallest and largest value.
+/// activations (for the mean over active tokens, the seed's `mean_activation`), the sums of their squares, cubes
+/// and fourth powers (for the zero-centred moments over all tokens), and its smallest and largest value.
 public struct FeatureStatistics: Sendable {
     public let featureCount: Int
     /// Tokens seen so far.
@@ -8,6 +9,11 @@ public struct FeatureStatistics: Sendable {
     public private(set) var counts: [Int]
     /// Sum of each feature's activations, in Double so long corpora do not lose the small ones.
     public private(set) var sums: [Double]
+    /// Sums of the activations' 2nd, 3rd and 4th powers (Double, like `sums`); tokens where the feature did not
+    /// fire add 0, so over `tokenCount` they give moments over all tokens.
+    public private(set) var squareSums: [Double]
+    public private(set) var cubeSums: [Double]
+    public private(set) var fourthPowerSums: [Double]
     /// Largest activation per feature (0 when it never fired).
     public private(set) var maxima: [Float]
     /// Smallest nonzero activation per feature (0 when it never fired).
@@ -17,6 +23,9 @@ public struct FeatureStatistics: Sendable {
         self.featureCount = featureCount
         counts = Array(repeating: 0, count: featureCount)
         sums = Array(repeating: 0, count: featureCount)
+        squareSums = Array(repeating: 0, count: featureCount)
+        cubeSums = Array(repeating: 0, count: featureCount)
+        fourthPowerSums = Array(repeating: 0, count: featureCount)
         maxima = Array(repeating: 0, count: featureCount)
         minima = Array(repeating: .infinity, count: featureCount)
     }
@@ -27,7 +36,11 @@ public struct FeatureStatistics: Sendable {
         for (feature, value) in zip(features, values) where value > 0 {
             let f = Int(feature)
             counts[f] += 1
-            sums[f] += Double(value)
+            let a = Double(value), a2 = a * a
+            sums[f] += a
+            squareSums[f] += a2
+            cubeSums[f] += a2 * a
+            fourthPowerSums[f] += a2 * a2
             if value > maxima[f] || counts[f] == 1 { maxima[f] = value }
             if value < minima[f] { minima[f] = value }
         }
@@ -46,6 +59,12 @@ public struct FeatureStatistics: Sendable {
     /// The fraction of tokens on which the feature fired.
     public func frequency(_ feature: Int) -> Double {
         tokenCount > 0 ? Double(counts[feature]) / Double(tokenCount) : 0
+    }
+
+    /// The feature's moments over all tokens (zeros included).
+    public func moments(_ feature: Int) -> FeatureMoments {
+        FeatureMoments(tokens: tokenCount, active: counts[feature], sum: sums[feature], squareSum: squareSums[feature],
+                       cubeSum: cubeSums[feature], fourthPowerSum: fourthPowerSums[feature])
     }
 
     /// The smallest nonzero activation, or 0 when the feature never fired.

@@ -43,4 +43,39 @@ public struct Histogram: Equatable, Sendable {
         while index < bins - 1 && value >= edges[index + 1] { index += 1 }
         return index
     }
+
+    /// `bins` equal-width bins from the smallest to the largest of `values` with numpy's `histogram(values, bins)`
+    /// edges and bin choice (one bin `[v, v]` when all values are equal). Non-finite values are not counted; with
+    /// no finite value the histogram is one empty bin `[0, 0]`.
+    public static func linear(_ values: UnsafeBufferPointer<Float>, bins: Int) -> Histogram {
+        var lower = Float.infinity, upper = -Float.infinity
+        for value in values where value.isFinite {
+            if value < lower { lower = value }
+            if value > upper { upper = value }
+        }
+        guard lower <= upper else { return Histogram(edges: [0, 0], counts: [0]) }
+        return linear(values, bins: bins, lower: lower, upper: upper)
+    }
+
+    /// `linear(_:bins:)` when the smallest and largest finite values are already known.
+    public static func linear(_ values: UnsafeBufferPointer<Float>, bins: Int, lower: Float, upper: Float) -> Histogram {
+        precondition(bins > 0)
+        guard lower.isFinite, upper.isFinite, lower <= upper else { return linear(values, bins: bins) }
+        let lower = Double(lower), upper = Double(upper)
+        let n = upper > lower ? bins : 1
+        let step = (upper - lower) / Double(n)
+        var edges = (0...n).map { lower + Double($0) * step }
+        edges[n] = upper
+        var counts = [Int](repeating: 0, count: n)
+        let scale = upper > lower ? Double(n) / (upper - lower) : 0
+        for value in values where value.isFinite {
+            let v = Double(value)
+            guard v >= lower, v <= upper else { continue }
+            var index = min(Int((v - lower) * scale), n - 1)
+            if v < edges[index] { index -= 1 }
+            if index < n - 1 && v >= edges[index + 1] { index += 1 }
+            counts[index] += 1
+        }
+        return Histogram(edges: edges, counts: counts)
+    }
 }

@@ -93,10 +93,13 @@ struct FeaturePages {
         let examples = record.topExamples.map { example($0, scale: scale) }
         context["examples"] = examples
         context["has_examples"] = !examples.isEmpty
+        let active = record.count
         let quantiles: [[String: Any]] = (record.quantileExamples ?? []).compactMap { bin in
             guard bin.range.count == 2, !bin.examples.isEmpty else { return nil }
-            return ["lo": NumberFormat.short(bin.range[0]), "hi": NumberFormat.short(bin.range[1]),
-                    "examples": bin.examples.map { example($0, scale: scale) }]
+            var group: [String: Any] = ["lo": NumberFormat.short(bin.range[0]), "hi": NumberFormat.short(bin.range[1]),
+                                        "examples": bin.examples.map { example($0, scale: scale) }]
+            if let count = bin.count, let active, active > 0 { group["share"] = NumberFormat.percent(count / active, 1) }
+            return group
         }
         context["quantiles"] = quantiles
         context["has_quantiles"] = !quantiles.isEmpty
@@ -107,6 +110,7 @@ struct FeaturePages {
             context["logits"] = ["promoted": rows(logits.promoted), "suppressed": rows(logits.suppressed)]
         }
         addNeighbors(&context, id: id, decoder: record.neighbors?.decoder, cooccurrence: record.neighbors?.cooccurrence)
+        context["panels"] = try FeaturePanels.render(record, page: panelPage(id), renderer: renderer)
         try SiteOutput.write(try renderer.render("feature", context), to: site.appendingPathComponent("features/\(id).html"))
 
         var seen = Set<String>()
@@ -141,6 +145,7 @@ struct FeaturePages {
         context["has_examples"] = false
         context["has_quantiles"] = false
         addNeighbors(&context, id: id, decoder: nil, cooccurrence: nil)
+        context["panels"] = try FeaturePanels.render(nil, page: panelPage(id), renderer: renderer)
         try SiteOutput.write(try renderer.render("feature", context), to: site.appendingPathComponent("features/\(id).html"))
         return IndexEntry(label: data.label(id), frequency: row?.frequency ?? (neverFired ? 0 : nil), mean: row?.mean,
                           max: row?.max, cluster: cluster, topTokens: "", hasExamples: false)
@@ -164,6 +169,8 @@ struct FeaturePages {
         }
         return context
     }
+
+    private func panelPage(_ id: Int) -> FeaturePanelPage { FeaturePanelPage(feature: id, site: site, root: "../") }
 
     private func addNeighbors(_ context: inout [String: Any], id: Int, decoder: [FeatureRecord.Neighbor]?,
                               cooccurrence: [FeatureRecord.Neighbor]?) {

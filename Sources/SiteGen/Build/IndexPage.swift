@@ -2,15 +2,13 @@ import Foundation
 
 /// The feature index: `data/features.js` (assigning `window.SAE_FEATURES`, loaded with `<script src>` so the
 /// page also works from `file://`) and `features.html`, whose script sorts, filters and pages the table.
-/// Every feature has a page; the last column of a row says whether it has examples.
+/// Every feature has a page; the `has_examples` column says whether it shows examples. `IndexColumn` defines the columns.
 enum IndexPage {
     static func write(entries: [IndexEntry], recorded: Int, data: SiteData, renderer: PageRenderer, site: URL) throws {
-        var js = "window.SAE_FEATURES = {\"n\": \(entries.count), \"rows\": [\n"
+        var js = "window.SAE_FEATURES = {\"n\": \(entries.count), \"columns\": \(IndexColumn.schemaJSON), \"rows\": [\n"
         js.reserveCapacity(entries.count * 96)
         for (id, entry) in entries.enumerated() {
-            js += "[" + String(id) + "," + JSONEscaping.quoted(entry.label ?? "") + "," + number(entry.frequency)
-            js += "," + number(entry.mean) + "," + number(entry.max) + "," + (entry.cluster.map(String.init) ?? "null")
-            js += "," + JSONEscaping.quoted(entry.topTokens) + "," + (entry.hasExamples ? "1" : "0") + "]"
+            js += "[" + IndexColumn.all.map { $0.json(id, entry) }.joined(separator: ",") + "]"
             js += id + 1 < entries.count ? ",\n" : "\n"
         }
         js += "]};\n"
@@ -19,6 +17,7 @@ enum IndexPage {
             "title": "Features", "root": "", "site": data.siteContext,
             "nFeatures": NumberFormat.grouped(entries.count), "nPages": NumberFormat.grouped(recorded),
             "firstPage": String(entries.firstIndex(where: \.hasExamples) ?? 0),
+            "columns": IndexColumn.headers, "initialSort": IndexColumn.initialSort,
         ]
         try SiteOutput.write(try renderer.render("index", context), to: site.appendingPathComponent("features.html"))
     }

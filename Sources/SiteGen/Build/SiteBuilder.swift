@@ -14,6 +14,8 @@ public struct SiteBuilder {
         public var seconds: Double
         /// Feature pages per second over the feature-page stage.
         public var featurePagesPerSecond: Double
+        /// Whether the analysis directory's `sites.json` now lists this site (false when not asked to or not writable).
+        public var recordedLocation: Bool
     }
 
     public let analysis: URL
@@ -22,6 +24,9 @@ public struct SiteBuilder {
     public var templates: URL = SiteResources.templates
     /// Assets folder (the bundled one by default).
     public var assets: URL = SiteResources.assets
+    /// Whether to list the site in the analysis directory's `sites.json` (the CLI does; tests building from the
+    /// committed fixtures do not, so those stay untouched).
+    public var recordsLocation = false
 
     public init(analysis: URL, output: URL) {
         self.analysis = analysis
@@ -45,10 +50,14 @@ public struct SiteBuilder {
             let featureSeconds = Date().timeIntervalSince(featureStart)
             try IndexPage.write(entries: entries, recorded: recorded, data: data, renderer: renderer, site: out.staging)
             let clusterPages = try ClusterPages.write(data: data, renderer: renderer, site: out.staging)
+            try SiteRecord(timestamp: directory.timestamp, analysis: directory.url.standardizedFileURL.path)
+                .write(into: out.staging)
             try out.commit()
+            let recordedLocation = recordsLocation && SiteLocations.record(site: out.target, analysis: directory.url)
             return Report(featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages,
                           seconds: Date().timeIntervalSince(start),
-                          featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9))
+                          featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9),
+                          recordedLocation: recordedLocation)
         } catch {
             out.discard()
             throw error

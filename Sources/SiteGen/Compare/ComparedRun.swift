@@ -76,8 +76,10 @@ struct ComparedRun: Sendable {
         return url
     }
 
-    /// The `--site` directory (which must be a site), else the `site/` next to the analysis directory when its
-    /// summary page names this run's timestamp (so a site of another run is never linked), else nil.
+    /// The `--site` directory (which must be a site), else the first site that `sae-report site` recorded in the
+    /// analysis directory's `sites.json`, else the `site/` next to the analysis directory; a found site must show
+    /// this run (its `site.json`, or for older sites its summary page, names the run's timestamp), so a site of
+    /// another run is never linked. nil when there is none.
     private static func locateSite(directory: AnalysisDirectory, override: URL?) throws -> URL? {
         let fm = FileManager.default
         if let override {
@@ -86,10 +88,17 @@ struct ComparedRun: Sendable {
             }
             return override
         }
-        let sibling = directory.url.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("site")
-        guard let page = try? String(contentsOf: sibling.appendingPathComponent("index.html"), encoding: .utf8),
-              page.contains(directory.timestamp) else { return nil }
-        return sibling
+        let analysis = directory.url.standardizedFileURL
+        let sibling = analysis.deletingLastPathComponent().appendingPathComponent("site")
+        let candidates = SiteLocations.read(analysis: analysis).candidates(analysis: analysis) + [sibling]
+        return candidates.first { shows(directory.timestamp, site: $0) }
+    }
+
+    private static func shows(_ timestamp: String, site: URL) -> Bool {
+        guard FileManager.default.fileExists(atPath: site.appendingPathComponent("index.html").path) else { return false }
+        if let record = SiteRecord.read(site: site) { return record.timestamp == timestamp }
+        let page = try? String(contentsOf: site.appendingPathComponent("index.html"), encoding: .utf8)
+        return page?.contains(timestamp) ?? false
     }
 
     /// `sae_path` as recorded: absolute, or (seed runs) relative to the analysis directory's parent, where the

@@ -11,13 +11,17 @@ public struct FeatureRecord: Decodable, Sendable {
     public var frequency: Double?
     public var maxActivation: Double?
     public var histogram: HistogramBins?
+    public var moments: Moments?
+    /// Equal-width histogram of `W_dec[i]·W_U` over the vocabulary.
+    public var logitHistogram: HistogramBins?
     public var quantileExamples: [QuantileBin]?
     public var logitEffects: LogitEffects?
     public var neighbors: NeighborLists?
     public var cluster: Int?
 
     enum CodingKeys: String, CodingKey {
-        case feature, frequency, histogram, neighbors, cluster
+        case feature, frequency, histogram, neighbors, cluster, moments
+        case logitHistogram = "logit_histogram"
         case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
         case topExamples = "top_examples", activationCount = "activation_count", maxActivation = "max_activation"
         case quantileExamples = "quantile_examples", logitEffects = "logit_effects"
@@ -33,6 +37,8 @@ public struct FeatureRecord: Decodable, Sendable {
         frequency = try c.decodeIfPresent(Double.self, forKey: .frequency)
         maxActivation = try c.decodeIfPresent(Double.self, forKey: .maxActivation)
         histogram = try c.decodeIfPresent(HistogramBins.self, forKey: .histogram)
+        moments = try c.decodeIfPresent(Moments.self, forKey: .moments)
+        logitHistogram = try c.decodeIfPresent(HistogramBins.self, forKey: .logitHistogram)
         quantileExamples = try c.decodeIfPresent([QuantileBin].self, forKey: .quantileExamples)
         logitEffects = try c.decodeIfPresent(LogitEffects.self, forKey: .logitEffects)
         neighbors = try c.decodeIfPresent(NeighborLists.self, forKey: .neighbors)
@@ -76,7 +82,19 @@ public struct FeatureRecord: Decodable, Sendable {
 
     public struct QuantileBin: Decodable, Sendable {
         public var range: [Double]
+        /// Active tokens whose activation fell in the interval.
+        public var count: Double?
         public var examples: [Example]
+    }
+
+    /// Zero-centred moments over all tokens (docs/artifacts.md).
+    public struct Moments: Decodable, Sendable {
+        public var density: Double?
+        public var mean: Double?
+        public var meanSquare: Double?
+        public var skew: Double?
+        public var kurtosis: Double?
+        enum CodingKeys: String, CodingKey { case density, mean, skew, kurtosis, meanSquare = "mean_square" }
     }
 
     public struct LogitEffects: Decodable, Sendable {

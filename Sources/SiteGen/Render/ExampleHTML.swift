@@ -1,7 +1,8 @@
 import Foundation
 
 /// The HTML of one activation example: its context tokens, each shaded by this feature's activation on it
-/// (the value in the tooltip), with the example's target token outlined.
+/// (the value in the tooltip, and as visually hidden text for screen readers), with the example's target token
+/// outlined.
 enum ExampleHTML {
     /// Renders `example`; `scale` is the activation that maps to full shading (the feature's max activation).
     static func render(_ example: FeatureRecord.Example, scale: Double) -> String {
@@ -22,7 +23,8 @@ enum ExampleHTML {
             if isTarget { html += " tgt" }
             html += "\" style=\"--a:" + NumberFormat.fixed(alpha, 2) + "\" title=\""
             html += NumberFormat.short(value)
-            html += "\">" + text + "</span>"
+            html += "\">" + text + "<span class=\"vh\"> [" + (isTarget ? "marked, " : "") + "activation "
+            html += NumberFormat.short(value) + "]</span></span>"
         }
         return html
     }

@@ -55,7 +55,8 @@ import TestSupport
         #expect(lines.count == FeatureFixtures.expected.stats.count.filter { $0 > 0 }.count)
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         for key in ["feature", "activation_frequency", "mean_activation", "top_examples", "activation_count", "frequency",
-                    "max_activation", "histogram", "quantile_examples", "logit_effects", "neighbors", "cluster"] {
+                    "max_activation", "moments", "histogram", "quantile_examples", "logit_effects", "logit_histogram",
+                    "neighbors", "cluster"] {
             #expect(first[key] != nil, "record key \(key)")
         }
         let example = try #require((first["top_examples"] as? [[String: Any]])?.first)
@@ -66,6 +67,15 @@ import TestSupport
         let want = try #require(FeatureFixtures.expected.features[first["feature"] as! Int]?.top.first)
         #expect(example["context"] as? String == want.context)
         #expect(((first["logit_effects"] as? [String: Any])?["promoted"] as? [Any])?.count == 10)
+        let moments = try #require(first["moments"] as? [String: Any])
+        #expect(Set(moments.keys) == ["density", "mean", "mean_square", "skew", "kurtosis"])
+        #expect(moments["density"] as? Double == first["frequency"] as? Double)
+        let logitHistogram = try #require(first["logit_histogram"] as? [String: Any])
+        #expect((logitHistogram["counts"] as? [Int])?.reduce(0, +) == input.vocab_size)
+        #expect((logitHistogram["edges"] as? [Double])?.count == 51)
+        // The shown window is a slice of the whole one, around the same token.
+        let shown = try #require(example["context_tokens"] as? [String]), target = try #require(example["target_index"] as? Int)
+        #expect(want.context.contains(shown.joined()) && shown[target] == example["token"] as? String)
 
         let results = try #require(try json(directory.appendingPathComponent(layout.results)) as? [String: Any])
         #expect((results["dead_feature_ids"] as? [Int]) == [60, 61, 62, 63])

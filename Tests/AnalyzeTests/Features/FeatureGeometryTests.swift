@@ -143,7 +143,7 @@ import TestSupport
     }
 
     @Test func logitEffectsMatchNumpy() throws {
-        let effects = try LogitEffects(decoder: input.decoder, unembedding: input.unembedding, k: 10, vocabularyChunk: 16)
+        let effects = try LogitEffects(decoder: input.decoder, unembedding: input.unembedding, k: 10, blockBytes: 16)
         for f in 0..<m {
             let (promoted, suppressed) = effects.effects(of: f)
             let want = expected.logit_effects[f]
