@@ -18,9 +18,9 @@ enum ForwardBench {
         let stopLayer = arguments.count > 3 ? Int(arguments[3])! : 9
 
         var clock = ContinuousClock.now
-        let model = try Qwen3Model(modelDirectory: URL(fileURLWithPath: directory))
+        let model = try DecoderModel(modelDirectory: URL(fileURLWithPath: directory))
         let loadSeconds = seconds(since: clock)
-        let config = model.config
+        let config = model.spec
         let hook = Hook(layer: stopLayer, point: .residPost)
 
         var generator = SplitMix64(seed: 0)
@@ -57,7 +57,7 @@ enum ForwardBench {
 
     /// Multiply-adds ×2 of every matrix product the pass runs: projections over all tokens, plus attention's
     /// causal blocks (scores and weighted values).
-    static func forwardFLOPs(_ config: Qwen3Config, batch: PackedBatch, layers: Int) -> Double {
+    static func forwardFLOPs(_ config: DecoderSpec, batch: PackedBatch, layers: Int) -> Double {
         let n = Double(batch.tokenCount), d = Double(config.hiddenSize)
         let projections = n * d * Double(config.queryWidth + 2 * config.keyValueWidth)   // q, k, v
             + n * Double(config.queryWidth) * d                                            // o

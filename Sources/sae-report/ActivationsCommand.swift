@@ -27,20 +27,21 @@ struct ActivationsCommand: ParsableCommand {
             guard ctx > 0 else { throw InputError("--ctx must be positive, not \(ctx)") }
             guard batchTokens > 0 else { throw InputError("--batch-tokens must be positive, not \(batchTokens)") }
             let modelDirectory = URL(fileURLWithPath: model)
-            let config = try Qwen3Config(contentsOf: modelDirectory.appendingPathComponent("config.json"))
-            let hook = try Hook(parsing: self.hook, layerCount: config.layerCount)
+            let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
+            let hook = try Hook(parsing: self.hook, layerCount: spec.layerCount)
             let corpus = try Corpus(contentsOf: URL(fileURLWithPath: data))
             let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
             // Blocks after the hook's are never run, so they are not loaded either.
-            let weights = try Qwen3Weights(config: config, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
+            let weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
                                            blockCount: hook.layer + 1)
-            let forward = Qwen3Model(weights: weights, contextLength: ctx)
+            let forward = DecoderModel(weights: weights, contextLength: ctx)
 
             let texts = corpus.usedIndices.map { tokenizer.encode(corpus.texts[$0]) }
             let batches = PackedBatch.pack(texts, context: ctx, maxTokens: batchTokens)
             let tokenCount = batches.reduce(0) { $0 + $1.tokenCount }
             let outputURL = URL(fileURLWithPath: output)
-            let writer = try NPYStreamWriter(url: outputURL, rows: tokenCount, columns: config.hiddenSize)
+            let width = forward.width(of: hook)
+            let writer = try NPYStreamWriter(url: outputURL, rows: tokenCount, columns: width)
             do {
                 for batch in batches { try writer.append(forward.forward(batch, stopAt: hook).activations.values) }
                 try writer.close()
@@ -48,7 +49,7 @@ struct ActivationsCommand: ParsableCommand {
                 writer.discard()
                 throw error
             }
-            printError("\(output): [\(tokenCount), \(config.hiddenSize)] float32 at \(hook) from \(texts.count) texts "
+            printError("\(output): [\(tokenCount), \(width)] float32 at \(hook) from \(texts.count) texts "
                        + "(\(corpus.skipped.count) skipped) in \(batches.count) batches")
         }
     }

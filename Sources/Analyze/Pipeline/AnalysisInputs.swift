@@ -10,10 +10,10 @@ struct AnalysisInputs {
     let corpus: Corpus
     let sae: SparseAutoencoder
     let tokenizer: Tokenizer
-    let config: Qwen3Config
+    let spec: DecoderSpec
     let hook: Hook
-    let weights: Qwen3Weights
-    let model: Qwen3Model
+    let weights: ModelWeights
+    let model: any LanguageModel
     /// nil for SAEs without top-k.
     let topKMode: TopKMode?
 
@@ -21,14 +21,15 @@ struct AnalysisInputs {
         corpus = try Corpus(contentsOf: options.corpusFile)
         sae = try SparseAutoencoder(directory: options.saeDirectory)
         tokenizer = try Tokenizer(modelDirectory: options.modelDirectory)
-        config = try Qwen3Config(contentsOf: options.modelDirectory.appendingPathComponent("config.json"))
+        spec = try DecoderSpec(contentsOf: options.modelDirectory.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.hook, requestedLayer: options.layer,
-                                                modelWidth: config.hiddenSize)
-        hook = try Hook(parsing: hookName, layerCount: config.layerCount)
+                                                modelWidth: spec.hiddenSize)
+        hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.ablation != .none || options.featureAnalysis
-        weights = try Qwen3Weights(modelDirectory: options.modelDirectory, blockCount: needsHead ? nil : hook.layer + 1)
-        model = Qwen3Model(weights: weights, contextLength: options.context)
+        weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.modelDirectory),
+                                   blockCount: needsHead ? nil : hook.layer + 1)
+        model = DecoderModel(weights: weights, contextLength: options.context)
         topKMode = sae.config.architecture.isTopK ? (options.topKMode ?? .default(for: sae.config.architecture)) : nil
     }
 }
