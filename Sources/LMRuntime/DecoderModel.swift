@@ -12,15 +12,20 @@ public final class DecoderModel: LanguageModel {
     public let weights: ModelWeights
     public var spec: DecoderSpec { weights.spec }
     private var rotary: RotaryEmbedding?
+    /// The sliding-window layers' table where their rotary settings differ (Gemma 3).
+    private var slidingRotary: RotaryEmbedding?
     private let workspace = ForwardWorkspace()
 
     /// A model over loaded weights; `contextLength` only pre-sizes the rotary tables.
     public init(weights: ModelWeights, contextLength: Int = 1024) {
         BLAS.configure()
         self.weights = weights
-        if case .rotary(let dimensions, let theta, let scaling) = weights.spec.positions {
-            rotary = RotaryEmbedding(dimensions: dimensions, theta: theta, scaling: scaling, positions: contextLength)
+        func table(_ positions: DecoderSpec.Positions?) -> RotaryEmbedding? {
+            guard case .rotary(let dimensions, let theta, let scaling)? = positions else { return nil }
+            return RotaryEmbedding(dimensions: dimensions, theta: theta, scaling: scaling, positions: contextLength)
         }
+        rotary = table(weights.spec.positions)
+        slidingRotary = table(weights.spec.slidingPositions)
     }
 
     /// Loads the model in a Hugging Face directory (`config.json` + safetensors); `blockCount` limits loading to
@@ -191,6 +196,7 @@ public final class DecoderModel: LanguageModel {
         let x = workspace.residual.pointer
         let parallel = spec.residual == .parallel
         rotary?.reserve(positions: batch.longestSequence)
+        slidingRotary?.reserve(positions: batch.longestSequence)
         if completed == .embed, let table = weights.positionEmbedding {
             let positions = workspace.positions
             table.withUnsafeBufferPointer { table in
@@ -264,7 +270,8 @@ public final class DecoderModel: LanguageModel {
         }
         let eps = spec.normEps
         let rotatedHeads = spec.headCount + spec.kvHeadCount
-        let rotary = self.rotary, positions = workspace.positions
+        let window = spec.slidingWindows[layer]
+        let rotary = window != nil && slidingRotary != nil ? slidingRotary : self.rotary, positions = workspace.positions
         Parallelism.forEachRange(n) { rows in
             for row in rows {
                 let heads = qkv + row * qkvWidth
@@ -278,7 +285,7 @@ public final class DecoderModel: LanguageModel {
                 }
             }
         }
-        causalAttention(qkv: qkv, batch: batch, spec: spec, window: spec.slidingWindows[layer],
+        causalAttention(qkv: qkv, batch: batch, spec: spec, window: window,
                         into: workspace.attention.pointer, workspace: workspace)
     }
 

@@ -8,7 +8,7 @@ import Foundation
 public struct DecoderSpec: Equatable, Sendable {
     /// The checkpoint families whose `model_type` is understood.
     public enum Family: String, Sendable, CaseIterable {
-        case gpt2, gptNeoX = "gpt_neox", gemma2, llama, mistral, qwen2, qwen3
+        case gpt2, gptNeoX = "gpt_neox", gemma2, gemma3 = "gemma3_text", llama, mistral, qwen2, qwen3
     }
 
     public enum Normalization: Sendable {
@@ -37,14 +37,17 @@ public struct DecoderSpec: Equatable, Sendable {
 
     public enum Positions: Equatable, Sendable {
         /// Rotary embeddings on the first `dimensions` of each query/key head (rotate_half pairing).
-        case rotary(dimensions: Int, theta: Double, scaling: Llama3RopeScaling?)
+        case rotary(dimensions: Int, theta: Double, scaling: RopeScaling?)
         /// A learned `[count, d]` table added to the token embedding (GPT-2).
         case learned(count: Int)
     }
 
-    /// `rope_type: llama3` frequency scaling (Llama 3.1+).
-    public struct Llama3RopeScaling: Equatable, Sendable {
-        public var factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContext: Double
+    /// Rescaled rotary frequencies.
+    public enum RopeScaling: Equatable, Sendable {
+        /// `rope_type: llama3` (Llama 3.1+): long wavelengths divided by `factor`, short ones kept, a blend between.
+        case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContext: Double)
+        /// `rope_type: linear`: every frequency divided by `factor` (Gemma 3's global layers).
+        case linear(factor: Double)
     }
 
     public var family: Family
@@ -63,6 +66,8 @@ public struct DecoderSpec: Equatable, Sendable {
     /// down(act(gate(h)) · up(h)) when true, down(act(up(h) + b)) + b when false.
     public var gatedMLP: Bool
     public var positions: Positions
+    /// The rotary settings of the sliding-window layers where they differ from `positions` (Gemma 3's local base).
+    public var slidingPositions: Positions?
 
     /// q/k/v projections carry biases.
     public var attentionBias: Bool
@@ -109,13 +114,20 @@ public struct DecoderSpec: Equatable, Sendable {
     /// One line per axis, for `sae-report inspect-model`.
     public var summary: [String] {
         let windows = Set(slidingWindows.compactMap { $0 })
-        let positionText: String
-        switch positions {
-        case .learned(let count): positionText = "learned absolute, \(count) positions"
-        case .rotary(let dimensions, let theta, let scaling):
-            positionText = "rotary on \(dimensions) of \(headDim) head dims, theta \(theta)"
-                + (scaling.map { ", llama3 scaling factor \($0.factor) (original context \(Int($0.originalContext)))" } ?? "")
+        func describe(_ positions: Positions) -> String {
+            switch positions {
+            case .learned(let count): return "learned absolute, \(count) positions"
+            case .rotary(let dimensions, let theta, let scaling):
+                let scalingText: String
+                switch scaling {
+                case .llama3(let factor, _, _, let context)?: scalingText = ", llama3 scaling factor \(factor) (original context \(Int(context)))"
+                case .linear(let factor)?: scalingText = ", linear scaling factor \(factor)"
+                case nil: scalingText = ""
+                }
+                return "rotary on \(dimensions) of \(headDim) head dims, theta \(theta)" + scalingText
+            }
         }
+        let positionText = describe(positions) + (slidingPositions.map { "; sliding layers: " + describe($0) } ?? "")
         let biases = [("q/k/v", attentionBias), ("attention output", outputBias), ("MLP", mlpBias)].filter(\.1).map(\.0)
         return [
             "family: \(family.rawValue)",
@@ -179,6 +191,7 @@ public struct DecoderSpec: Equatable, Sendable {
         self.activation = activation
         self.gatedMLP = gatedMLP
         self.positions = positions
+        slidingPositions = nil
         attentionBias = false
         outputBias = false
         mlpBias = false
@@ -195,7 +208,7 @@ public struct DecoderSpec: Equatable, Sendable {
         guard headCount % kvHeadCount == 0 else {
             throw InputError("num_attention_heads \(headCount) is not a multiple of num_key_value_heads \(kvHeadCount)", path: path)
         }
-        if case .rotary(let dimensions, let theta, _) = positions {
+        for case .rotary(let dimensions, let theta, _)? in [positions, slidingPositions] {
             guard dimensions % 2 == 0, dimensions > 0, dimensions <= headDim else {
                 throw InputError("rotary dimensions \(dimensions) must be even and in 2...\(headDim)", path: path)
             }
@@ -280,15 +293,17 @@ struct ConfigReader {
         return hiddenSize / headCount
     }
 
-    /// Rotary positions from `rope_parameters` (transformers ≥ 5), `rope_scaling` or the top level: theta, the
-    /// rotated fraction (`partial_rotary_factor`, or `fallbackFraction`) and llama3 scaling; other rope types are errors.
+    /// Rotary positions from `rope_parameters` (transformers ≥ 5; per layer type when nested under `layerType`),
+    /// `rope_scaling` or the top level: theta, the rotated fraction (`partial_rotary_factor`, or `fallbackFraction`)
+    /// and llama3 or linear scaling; other rope types are errors.
     func rotary(headDim: Int, defaultTheta: Double = 10_000, fallbackFraction: Double? = nil,
-                fallbackTheta: String = "rope_theta") throws -> DecoderSpec.Positions {
+                fallbackTheta: String = "rope_theta", layerType: String? = nil) throws -> DecoderSpec.Positions {
         var theta = try optionalNumber(fallbackTheta) ?? optionalNumber("rope_theta") ?? defaultTheta
         var fraction = try optionalNumber("partial_rotary_factor") ?? fallbackFraction ?? 1
-        var scaling: DecoderSpec.Llama3RopeScaling?
+        var scaling: DecoderSpec.RopeScaling?
         for key in ["rope_scaling", "rope_parameters"] {
-            guard let parameters = try optionalObject(key) else { continue }
+            guard var parameters = try optionalObject(key) else { continue }
+            if let layerType, let nested = try parameters.optionalObject(layerType) { parameters = nested }
             if let value = try parameters.optionalNumber("rope_theta") { theta = value }
             if let value = try parameters.optionalNumber("partial_rotary_factor") { fraction = value }
             let type = try parameters.optionalString("rope_type") ?? parameters.optionalString("type") ?? "default"
@@ -301,11 +316,16 @@ struct ConfigReader {
                     }
                     return value
                 }
-                scaling = DecoderSpec.Llama3RopeScaling(factor: try need("factor"), lowFrequencyFactor: try need("low_freq_factor"),
-                                                        highFrequencyFactor: try need("high_freq_factor"),
-                                                        originalContext: try need("original_max_position_embeddings"))
+                scaling = .llama3(factor: try need("factor"), lowFrequencyFactor: try need("low_freq_factor"),
+                                  highFrequencyFactor: try need("high_freq_factor"),
+                                  originalContext: try need("original_max_position_embeddings"))
+            case "linear":
+                guard let factor = try parameters.optionalNumber("factor"), factor > 0 else {
+                    throw error("\(key) of rope_type linear needs a positive \"factor\"")
+                }
+                scaling = .linear(factor: factor)
             default:
-                throw error("\(key) has rope_type \"\(type)\"; implemented: default, llama3")
+                throw error("\(key) has rope_type \"\(type)\"; implemented: default, llama3, linear")
             }
         }
         guard fraction > 0, fraction <= 1 else { throw error("partial_rotary_factor \(fraction) is not in (0, 1]") }

@@ -95,6 +95,7 @@ extension DecoderSpec.Family {
         case .gpt2: GPT2.self
         case .gptNeoX: GPTNeoX.self
         case .gemma2: Gemma2.self
+        case .gemma3: Gemma3.self
         case .llama, .mistral, .qwen2, .qwen3: Llama.self
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Rotary position embedding tables and their application, in Hugging Face's `rotate_half` convention on the first
 /// `dimensions` values of a head (all of them, or GPT-NeoX's `rotary_pct` share; the rest pass through): value
 /// i < h = dimensions/2 is paired with i + h, and for position p `x'[i] = x[i]·cos(p·f_i) − x[i+h]·sin(p·f_i)`,
-/// `x'[i+h] = x[i+h]·cos(p·f_i) + x[i]·sin(p·f_i)`, `f_i = θ^(−2i/dimensions)` (rescaled by llama3 scaling).
+/// `x'[i+h] = x[i+h]·cos(p·f_i) + x[i]·sin(p·f_i)`, `f_i = θ^(−2i/dimensions)` (rescaled by llama3 or linear scaling).
 struct RotaryEmbedding {
     let dimensions: Int
     let inverseFrequencies: [Float]
@@ -12,23 +12,28 @@ struct RotaryEmbedding {
     private(set) var sines: [Float] = []
     private(set) var positions = 0
 
-    init(dimensions: Int, theta: Double, scaling: DecoderSpec.Llama3RopeScaling?, positions: Int) {
+    init(dimensions: Int, theta: Double, scaling: DecoderSpec.RopeScaling?, positions: Int) {
         self.dimensions = dimensions
         // In Float like transformers (inv_freq and p·inv_freq are float32 tensors there), so the angles match to the
         // last bit; only cos/sin of the float32 angle are taken in double.
         var frequencies = (0..<(dimensions / 2)).map { i in
             1 / Float(pow(theta, Double(Float(2 * i) / Float(dimensions))))
         }
-        if let scaling { frequencies = frequencies.map { Self.llama3($0, scaling) } }
+        switch scaling {
+        case .llama3(let factor, let low, let high, let context)?:
+            frequencies = frequencies.map { Self.llama3($0, factor: Float(factor), low: Float(low), high: Float(high), context: Float(context)) }
+        case .linear(let factor)?:
+            frequencies = frequencies.map { $0 / Float(factor) }
+        case nil:
+            break
+        }
         inverseFrequencies = frequencies
         reserve(positions: positions)
     }
 
     /// transformers' `_compute_llama3_parameters`: long wavelengths divided by `factor`, short ones kept, a smooth
     /// blend between.
-    private static func llama3(_ frequency: Float, _ s: DecoderSpec.Llama3RopeScaling) -> Float {
-        let factor = Float(s.factor), low = Float(s.lowFrequencyFactor), high = Float(s.highFrequencyFactor)
-        let context = Float(s.originalContext)
+    private static func llama3(_ frequency: Float, factor: Float, low: Float, high: Float, context: Float) -> Float {
         let wavelength = Float(2 * Double.pi) / frequency
         if wavelength < context / high { return frequency }
         if wavelength > context / low { return frequency / factor }

@@ -23,6 +23,6 @@ import Testing
         let result = try CommandRunner.run(["inspect-model", directory.path], expectStatus: 1)
         let lines = result.standardError.split(separator: "\n")
         #expect(lines.count == 1 && result.standardOutput.isEmpty)
-        #expect(result.standardError.contains("unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, llama, mistral, qwen2, qwen3"))
+        #expect(result.standardError.contains("unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, gemma3_text, llama, mistral, qwen2, qwen3"))
     }
 }

@@ -23,7 +23,7 @@ struct AnalysisInputs {
         tokenizer = try Tokenizer(modelDirectory: options.modelDirectory)
         spec = try DecoderSpec(contentsOf: options.modelDirectory.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.hook, requestedLayer: options.layer,
-                                                modelWidth: spec.hiddenSize)
+                                                modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize)
         hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.ablation != .none || options.featureAnalysis

@@ -25,7 +25,7 @@ struct Calibration: Codable, Equatable {
     static func run(inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
                     reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void) throws -> (Calibration, forwardSeconds: Double) {
         var calibrator = inputs.topKMode == .threshold ? try ThresholdCalibrator(sae: inputs.sae) : nil
-        let d = inputs.spec.hiddenSize
+        let d = inputs.model.width(of: inputs.hook)
         var sum = [Double](repeating: 0, count: d)
         var tokens = 0
         var forwardSeconds = 0.0

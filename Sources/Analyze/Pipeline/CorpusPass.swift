@@ -64,7 +64,7 @@ final class CorpusPass {
     /// one pass, and feeds their next-token losses (the fused LM head: no `[rows, vocab]` logits) to the accumulator.
     private func ablate(batch: PackedBatch, capture: HookCapture, reconstruction: [Float], isFirst: [Bool]) throws {
         let model = inputs.model
-        let n = batch.tokenCount, d = model.hiddenSize
+        let n = batch.tokenCount, d = model.width(of: capture.hook)
         var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: reconstruction)]
         var zero: TokenLosses.ZeroRun?
         if options.ablation == .zero || options.ablation == .both {

@@ -48,7 +48,7 @@ enum Gemma2: CheckpointLayout {
     }
 
     /// Gemma's RMSNorm multiplies by (1 + w), computed in fp32 as transformers does.
-    private static func norm(_ name: String, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Norm {
+    static func norm(_ name: String, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Norm {
         .init(weight: try tensors.load(name + ".weight", [spec.hiddenSize]).map { 1 + $0 })
     }
 }

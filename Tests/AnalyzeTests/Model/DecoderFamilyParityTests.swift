@@ -6,7 +6,7 @@ import Testing
 /// Each family's tiny random checkpoint (scripts/fixtures/make_family_fixtures.py) against transformers in fp32:
 /// every hook with TransformerLens semantics, the final hidden states, the logits and the per-token loss.
 @Suite struct DecoderFamilyParityTests {
-    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-pythia", "tiny-llama3", "tiny-mistral"]
+    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia", "tiny-llama3", "tiny-mistral"]
 
     @Test(arguments: fixtures)
     func everyHookLogitAndLossMatchesTransformers(fixture: String) throws {
@@ -75,9 +75,13 @@ import Testing
         #expect(pythia.residual == .parallel && pythia.positions == .rotary(dimensions: 4, theta: 10_000, scaling: nil)
                 && pythia.activation == .gelu && !pythia.tieWordEmbeddings)
         let llama = try spec("tiny-llama3")
-        #expect(llama.positions == .rotary(dimensions: 16, theta: 500_000, scaling: .init(factor: 8, lowFrequencyFactor: 1,
-                                                                                            highFrequencyFactor: 4, originalContext: 64)))
+        #expect(llama.positions == .rotary(dimensions: 16, theta: 500_000, scaling: .llama3(factor: 8, lowFrequencyFactor: 1,
+                                                                                              highFrequencyFactor: 4, originalContext: 64)))
         #expect(try spec("tiny-mistral").slidingWindows == [8, 8])
+        let gemma3 = try spec("tiny-gemma3")
+        #expect(gemma3.qkNorm && gemma3.slidingWindows == [8, nil, 8, nil] && gemma3.attentionSoftCap == nil
+                && gemma3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: .linear(factor: 8))
+                && gemma3.slidingPositions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
     }
 
     @Test func parallelBlocksHaveNoResidMid() throws {

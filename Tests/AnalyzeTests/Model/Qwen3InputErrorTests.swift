@@ -24,7 +24,7 @@ import Testing
         #expect(try parse("{\"model_type\": \"llama\", \(base)}").headDim == 4)
         let cases: [(String, String)] = [
             ("[1, 2]", "not a JSON object"),
-            ("{\"model_type\": \"bloom\", \(base)}", "unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, llama"),
+            ("{\"model_type\": \"bloom\", \(base)}", "unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, gemma3_text, llama"),
             ("{\"model_type\": \"qwen3\"}", "missing \""),
             ("{\"model_type\": \"qwen3\", \(base), \"num_key_value_heads\": 3}", "not a multiple"),
             ("{\"model_type\": \"qwen3\", \(base), \"hidden_act\": \"gelu\"}", "hidden_act"),
