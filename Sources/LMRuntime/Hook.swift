@@ -61,6 +61,9 @@ public struct Hook: Hashable, Sendable, CustomStringConvertible {
         self.init(layer: layer, point: point)
     }
 
+    /// The number of blocks (from block 0) a pass to this hook runs, and so the most a job stopping here loads.
+    public var blocksNeeded: Int { point == .embed ? 0 : layer + 1 }
+
     /// The TransformerLens name, `blocks.L.NAME` or `hook_embed`.
     public var description: String { point == .embed ? point.rawValue : "blocks.\(layer).\(point.rawValue)" }
 }

@@ -33,7 +33,7 @@ struct ActivationsCommand: ParsableCommand {
             let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
             // Blocks after the hook's are never run, so they are not loaded either.
             let weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
-                                           blockCount: hook.layer + 1)
+                                           blockCount: hook.blocksNeeded)
             let forward = DecoderModel(weights: weights, contextLength: ctx)
 
             let texts = corpus.usedIndices.map { tokenizer.encode(corpus.texts[$0]) }

@@ -28,7 +28,7 @@ struct AnalysisInputs {
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.ablation != .none || options.featureAnalysis
         weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.modelDirectory),
-                                   blockCount: needsHead ? nil : hook.layer + 1)
+                                   blockCount: needsHead ? nil : hook.blocksNeeded)
         model = DecoderModel(weights: weights, contextLength: options.context)
         topKMode = sae.config.architecture.isTopK ? (options.topKMode ?? .default(for: sae.config.architecture)) : nil
     }

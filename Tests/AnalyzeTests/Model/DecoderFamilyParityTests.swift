@@ -127,3 +127,21 @@ import Testing
         #expect(try !DecoderModel(modelDirectory: ModelFixtures.directory("tiny-gemma2")).spec.centersWritingWeights)
     }
 }
+
+@Suite struct DecoderHookNameTests {
+    @Test func theTransformerLensNamesParse() throws {
+        #expect(try Hook(parsing: "hook_embed", layerCount: 4) == Hook(layer: 0, point: .embed))
+        #expect(try Hook(parsing: "blocks.3.attn.hook_z", layerCount: 4) == Hook(layer: 3, point: .attnZ))
+        #expect(try Hook(parsing: "blocks.0.ln2.hook_normalized", layerCount: 4) == Hook(layer: 0, point: .ln2Normalized))
+        #expect(Hook(layer: 2, point: .attnZ).description == "blocks.2.attn.hook_z")
+        for bad in ["blocks.1.attn.hook_q", "blocks.1.hook_embed", "blocks.4.attn.hook_z", "embed"] {
+            #expect(throws: InputError.self, "\(bad)") { try Hook(parsing: bad, layerCount: 4) }
+        }
+    }
+
+    @Test func hookEmbedNeedsNoBlock() throws {
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory("tiny-gpt2"), blockCount: 0)
+        let embed = try model.forward(PackedBatch([[1, 2, 3]]), stopAt: Hook(layer: 0, point: .embed)).activations
+        #expect(embed.rows == 3 && embed.width == model.hiddenSize)
+    }
+}
