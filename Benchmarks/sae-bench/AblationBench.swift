@@ -25,11 +25,11 @@ enum AblationBench {
         let stages = Set((arguments.count > 4 ? arguments[4] : "forward,suffix,head,effects").split(separator: ",").map(String.init))
 
         var clock = ContinuousClock.now
-        let model = try Qwen3Model(modelDirectory: directory)
+        let model = try DecoderModel(modelDirectory: directory)
         let tokenizer = try Tokenizer(modelDirectory: directory)
         let texts = try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
         let batch = PackedBatch.pack(texts.map(tokenizer.encode), context: 1024, maxTokens: maxTokens)[0]
-        let n = batch.tokenCount, d = model.config.hiddenSize, vocabulary = model.config.vocabSize
+        let n = batch.tokenCount, d = model.spec.hiddenSize, vocabulary = model.spec.vocabSize
         print("load \(String(format: "%.1f", seconds(since: clock))) s; batch \(n) tokens in \(batch.sequences.count) sequences; "
               + "BLAS \(BLAS.coreName ?? "?") × \(BLAS.threadCount) threads")
         if let note = BLAS.pinnedKernelsNote { print("note: \(note)") }

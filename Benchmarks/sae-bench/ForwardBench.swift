@@ -18,13 +18,13 @@ enum ForwardBench {
         let stopLayer = arguments.count > 3 ? Int(arguments[3])! : 9
 
         var clock = ContinuousClock.now
-        let model = try Qwen3Model(modelDirectory: URL(fileURLWithPath: directory))
+        let model = try DecoderModel(modelDirectory: URL(fileURLWithPath: directory))
         let loadSeconds = seconds(since: clock)
-        let config = model.config
+        let config = model.spec
         let hook = Hook(layer: stopLayer, point: .residPost)
 
         var generator = SplitMix64(seed: 0)
-        let sequences = (0..<batchSize).map { _ in (0..<length).map { _ in Int32(generator.next() % 150_000) } }
+        let sequences = (0..<batchSize).map { _ in (0..<length).map { _ in Int32(generator.next() % UInt64(config.vocabSize)) } }
         let batch = PackedBatch(sequences)
         _ = try model.forward(PackedBatch([Array(sequences[0].prefix(32))]), stopAt: hook)
 
@@ -57,11 +57,11 @@ enum ForwardBench {
 
     /// Multiply-adds ×2 of every matrix product the pass runs: projections over all tokens, plus attention's
     /// causal blocks (scores and weighted values).
-    static func forwardFLOPs(_ config: Qwen3Config, batch: PackedBatch, layers: Int) -> Double {
+    static func forwardFLOPs(_ config: DecoderSpec, batch: PackedBatch, layers: Int) -> Double {
         let n = Double(batch.tokenCount), d = Double(config.hiddenSize)
         let projections = n * d * Double(config.queryWidth + 2 * config.keyValueWidth)   // q, k, v
             + n * Double(config.queryWidth) * d                                            // o
-            + 3 * n * d * Double(config.intermediateSize)                                  // gate, up, down
+            + Double(config.gatedMLP ? 3 : 2) * n * d * Double(config.intermediateSize)    // (gate,) up, down
         var attention = 0.0
         for sequence in batch.sequences {
             for start in stride(from: 0, to: sequence.count, by: 64) {

@@ -23,30 +23,32 @@ final class ForwardWorkspace {
     static let attentionBlockRows = 64
 
     var residual = Buffer()     // [n, d]: the residual stream
-    var normed = Buffer()       // [n, d]: RMSNorm of the residual stream
+    var normed = Buffer()       // [n, d]: the normalized residual stream (attention's, then the MLP's input)
     var qkv = Buffer()          // [n, q + 2·kv]
-    var attention = Buffer()    // [n, q]: attention output before o_proj
-    var projection = Buffer()   // [n, d]: o_proj or down_proj output (hook_attn_out / hook_mlp_out)
-    var mlp = Buffer()          // [n, 2·intermediate]: gate | up, then silu(gate)·up in the gate half
+    var attention = Buffer()    // [n, q]: attention output before the output projection (attn.hook_z + b_V)
+    var projection = Buffer()   // [n, d]: attention's output projection (hook_attn_out)
+    var mlp = Buffer()          // [n, 2·intermediate] (gate | up, then act(gate)·up in the gate half) or [n, intermediate]
+    var mlpOutput = Buffer()    // [n, d]: the MLP's output (hook_mlp_out)
     var scores = Buffer()       // [workers, attentionBlockRows, longest sequence]
     var positions: [Int] = []   // [n]: each row's position within its sequence
     let workers = Parallelism.workerCount
 
     /// Makes every buffer big enough for `batch`.
-    func prepare(for batch: PackedBatch, config: Qwen3Config) {
+    func prepare(for batch: PackedBatch, spec: DecoderSpec) {
         let n = batch.tokenCount
-        residual.reserve(n * config.hiddenSize)
-        normed.reserve(n * config.hiddenSize)
-        qkv.reserve(n * (config.queryWidth + 2 * config.keyValueWidth))
-        attention.reserve(n * config.queryWidth)
-        projection.reserve(n * config.hiddenSize)
-        mlp.reserve(n * 2 * config.intermediateSize)
+        residual.reserve(n * spec.hiddenSize)
+        normed.reserve(n * spec.hiddenSize)
+        qkv.reserve(n * (spec.queryWidth + 2 * spec.keyValueWidth))
+        attention.reserve(n * spec.queryWidth)
+        projection.reserve(n * spec.hiddenSize)
+        mlp.reserve(n * (spec.gatedMLP ? 2 : 1) * spec.intermediateSize)
+        mlpOutput.reserve(n * spec.hiddenSize)
         scores.reserve(workers * Self.attentionBlockRows * batch.longestSequence)
         positions.removeAll(keepingCapacity: true)
         for sequence in batch.sequences { positions.append(contentsOf: 0..<sequence.count) }
     }
 
     deinit {
-        for buffer in [residual, normed, qkv, attention, projection, mlp, scores] { buffer.free() }
+        for buffer in [residual, normed, qkv, attention, projection, mlp, mlpOutput, scores] { buffer.free() }
     }
 }

@@ -16,28 +16,29 @@ public struct NextTokenStatistics: Equatable, Sendable {
     public var klToUniform: [Double]
 }
 
-extension Qwen3Model {
+extension DecoderModel {
     /// The LM head's logits for `rows` of final hidden states `hidden` (from `forward` or `continueForward`),
     /// written row-major `[rows.count, vocabSize]` into `output`.
     public func logits(_ hidden: Activations, rows: Range<Int>, into output: UnsafeMutableBufferPointer<Float>) {
         precondition(weights.isComplete, "the LM head is not loaded")
-        precondition(hidden.width == config.hiddenSize && rows.upperBound <= hidden.rows && rows.lowerBound >= 0)
-        precondition(output.count >= rows.count * config.vocabSize, "output holds \(output.count) values")
+        precondition(hidden.width == spec.hiddenSize && rows.upperBound <= hidden.rows && rows.lowerBound >= 0)
+        precondition(output.count >= rows.count * spec.vocabSize, "output holds \(output.count) values")
         guard !rows.isEmpty else { return }
         hidden.values.withUnsafeBufferPointer { input in
             weights.head.withUnsafeBufferPointer { head in
                 linear(input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, inputWidth: hidden.width,
-                       weight: head.baseAddress!, outputWidth: config.vocabSize, into: output.baseAddress!)
+                       weight: head.baseAddress!, outputWidth: spec.vocabSize, into: output.baseAddress!)
             }
         }
+        if let cap = spec.finalSoftCap { softCap(output.baseAddress!, count: rows.count * spec.vocabSize, cap: cap) }
     }
 
     /// All logits `[hidden.rows, vocabSize]`. For large batches prefer `logits(_:rows:into:)` chunk by chunk or
     /// `nextTokenStatistics`, which never holds more than a tile of logits.
     public func logits(_ hidden: Activations) -> [Float] {
-        [Float](unsafeUninitializedCapacity: hidden.rows * config.vocabSize) { buffer, count in
+        [Float](unsafeUninitializedCapacity: hidden.rows * spec.vocabSize) { buffer, count in
             logits(hidden, rows: 0..<hidden.rows, into: buffer)
-            count = hidden.rows * config.vocabSize
+            count = hidden.rows * spec.vocabSize
         }
     }
 
@@ -49,8 +50,8 @@ extension Qwen3Model {
             return try nextTokenStatistics(batch: batch, stackedHidden: reference, runs: 1, tileWidth: tileWidth)
         }
         let values = ([reference] + variants).flatMap(\.values)
-        return try nextTokenStatistics(batch: batch, stackedHidden: Activations(rows: values.count / config.hiddenSize,
-                                                                                width: config.hiddenSize, values: values),
+        return try nextTokenStatistics(batch: batch, stackedHidden: Activations(rows: values.count / spec.hiddenSize,
+                                                                                width: spec.hiddenSize, values: values),
                                        runs: 1 + variants.count, tileWidth: tileWidth)
     }
 
@@ -68,9 +69,9 @@ extension Qwen3Model {
     public func nextTokenStatistics(batch: PackedBatch, stackedHidden hidden: Activations, runs: Int,
                                     tileWidth: Int? = nil) throws -> NextTokenStatistics {
         guard weights.isComplete else {
-            throw InputError("only \(weights.blockCount) of \(config.layerCount) blocks are loaded; the LM head needs all")
+            throw InputError("only \(weights.blockCount) of \(spec.layerCount) blocks are loaded; the LM head needs all")
         }
-        let n = batch.tokenCount, vocabulary = config.vocabSize, d = config.hiddenSize
+        let n = batch.tokenCount, vocabulary = spec.vocabSize, d = spec.hiddenSize
         guard runs >= 1, hidden.rows == runs * n, hidden.width == d else {
             throw InputError("final hidden states are [\(hidden.rows), \(hidden.width)], but \(runs) runs of the batch need [\(runs * n), \(d)]")
         }
@@ -97,6 +98,7 @@ extension Qwen3Model {
                     let width = min(tile, vocabulary - first)
                     linear(input.baseAddress!, rows: rowCount, inputWidth: d, weight: head.baseAddress! + first * d,
                            outputWidth: width, into: logits)
+                    if let cap = spec.finalSoftCap { softCapRows(logits, count: rowCount * width, cap: cap) }
                     state.fold(logits, columns: first..<(first + width), targets: targets,
                                scratch: scratch, workers: workers)
                 }
@@ -238,4 +240,15 @@ func weightedDifference(_ weights: UnsafePointer<Float>, _ z: UnsafePointer<Floa
     var sum = sums.sum()
     while index < count { sum += weights[index] * (z[index] - w[index]); index += 1 }
     return sum
+}
+
+/// `softCap` over many values, spread over the cores.
+private func softCapRows(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    let chunk = 1 << 16
+    Parallelism.forEachRange((count + chunk - 1) / chunk) { chunks in
+        for index in chunks {
+            let start = index * chunk
+            softCap(values + start, count: min(chunk, count - start), cap: cap)
+        }
+    }
 }

@@ -149,3 +149,84 @@ func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) 
     while index + 8 <= count { store8(load8(values, index) * factor, values, index); index += 8 }
     while index < count { values[index] *= factor; index += 1 }
 }
+
+/// output = (input − mean) / sqrt(var + eps) · weight + bias over `count` values, biased variance (torch LayerNorm).
+/// `output` may be `input`.
+@inline(__always)
+func layerNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float, count: Int,
+               into output: UnsafeMutablePointer<Float>) {
+    var sums = Vector8()
+    var index = 0
+    while index + 8 <= count { sums += load8(input, index); index += 8 }
+    var sum = sums.sum()
+    while index < count { sum += input[index]; index += 1 }
+    let mean = sum / Float(count)
+    var squares = Vector8()
+    index = 0
+    while index + 8 <= count {
+        let centered = load8(input, index) - mean
+        squares += centered * centered
+        index += 8
+    }
+    var sumOfSquares = squares.sum()
+    while index < count { sumOfSquares += (input[index] - mean) * (input[index] - mean); index += 1 }
+    let scale = 1 / (sumOfSquares / Float(count) + eps).squareRoot()
+    index = 0
+    while index + 8 <= count {
+        store8((load8(input, index) - mean) * scale * load8(weight, index) + load8(bias, index), output, index)
+        index += 8
+    }
+    while index < count { output[index] = (input[index] - mean) * scale * weight[index] + bias[index]; index += 1 }
+}
+
+/// GELU with the tanh approximation, 0.5·x·(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), written as the equal
+/// x / (1 + e^(−2u)).
+@inline(__always) func geluTanh8(_ x: Vector8) -> Vector8 {
+    let u = 0.797_884_56 * (x + 0.044_715 * x * x * x)
+    return x / (1 + exp8(-2 * u))
+}
+
+/// tanh(x) = 1 − 2 / (e^(2x) + 1): absolute error about 1e-7.
+@inline(__always) func tanh8(_ x: Vector8) -> Vector8 { 1 - 2 / (exp8(2 * x) + 1) }
+
+/// values[i] = cap · tanh(values[i] / cap).
+@inline(__always)
+func softCap(_ values: UnsafeMutablePointer<Float>, count: Int, cap: Float) {
+    var index = 0
+    while index + 8 <= count { store8(cap * tanh8(load8(values, index) / cap), values, index); index += 8 }
+    while index < count { values[index] = cap * tanh8(Vector8(repeating: values[index] / cap))[0]; index += 1 }
+}
+
+/// values[i] = act(values[i]).
+@inline(__always)
+func activate(_ values: UnsafeMutablePointer<Float>, count: Int, _ activation: DecoderSpec.Activation) {
+    switch activation {
+    case .silu:
+        var index = 0
+        while index + 8 <= count { let x = load8(values, index); store8(x / (1 + exp8(-x)), values, index); index += 8 }
+        while index < count { values[index] = values[index] / (1 + exp1(-values[index])); index += 1 }
+    case .geluTanh:
+        var index = 0
+        while index + 8 <= count { store8(geluTanh8(load8(values, index)), values, index); index += 8 }
+        while index < count { values[index] = geluTanh8(Vector8(repeating: values[index]))[0]; index += 1 }
+    case .gelu:
+        for index in 0..<count { values[index] = 0.5 * values[index] * (1 + erf(values[index] * 0.707_106_77)) }
+    }
+}
+
+/// gate[i] = act(gate[i]) · up[i], in place.
+@inline(__always)
+func activateMultiply(_ gate: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int,
+                      _ activation: DecoderSpec.Activation) {
+    switch activation {
+    case .silu:
+        siluMultiply(gate, by: up, count: count)
+    case .geluTanh:
+        var index = 0
+        while index + 8 <= count { store8(geluTanh8(load8(gate, index)) * load8(up, index), gate, index); index += 8 }
+        while index < count { gate[index] = geluTanh8(Vector8(repeating: gate[index]))[0] * up[index]; index += 1 }
+    case .gelu:
+        activate(gate, count: count, .gelu)
+        for index in 0..<count { gate[index] *= up[index] }
+    }
+}

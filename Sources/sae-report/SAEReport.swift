@@ -14,7 +14,7 @@ struct SAEReport: ParsableCommand {
         version: ToolVersion.string,
         subcommands: [
             AnalyzeCommand.self, SiteCommand.self, RunCommand.self, QuickCommand.self, CompareCommand.self, MergeCommand.self, ArchiveCommand.self, VerifyCommand.self, DemoCommand.self,
-            InspectSAECommand.self, TokenizeCommand.self, ActivationsCommand.self,
+            InspectSAECommand.self, InspectModelCommand.self, TokenizeCommand.self, ActivationsCommand.self,
         ]
     )
 }

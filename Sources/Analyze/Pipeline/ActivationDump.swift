@@ -20,19 +20,20 @@ public enum ActivationDump {
 
     public static func write(model modelDirectory: URL, corpus corpusFile: URL, hook hookName: String, to output: URL,
                              context: Int, batchTokens: Int) throws -> Summary {
-        let config = try Qwen3Config(contentsOf: modelDirectory.appendingPathComponent("config.json"))
-        let hook = try Hook(parsing: hookName, layerCount: config.layerCount)
+        let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
+        let hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         let corpus = try Corpus(contentsOf: corpusFile)
         let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
-        let weights = try Qwen3Weights(config: config, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
-                                       blockCount: hook.layer + 1)
+        let weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
+                                       blockCount: hook.blocksNeeded)
         BLAS.configure()
-        let forward = Qwen3Model(weights: weights, contextLength: context)
+        let forward = DecoderModel(weights: weights, contextLength: context)
 
         let texts = corpus.usedIndices.map { tokenizer.encode(corpus.texts[$0]) }
         let batches = PackedBatch.pack(texts, context: context, maxTokens: batchTokens)
         let tokenCount = batches.reduce(0) { $0 + $1.tokenCount }
-        let writer = try NPYStreamWriter(url: output, rows: tokenCount, columns: config.hiddenSize)
+        let width = forward.width(of: hook)
+        let writer = try NPYStreamWriter(url: output, rows: tokenCount, columns: width)
         do {
             for batch in batches { try writer.append(forward.forward(batch, stopAt: hook).activations.values) }
             try writer.close()
@@ -40,7 +41,7 @@ public enum ActivationDump {
             writer.discard()
             throw error
         }
-        return Summary(tokens: tokenCount, width: config.hiddenSize, texts: texts.count,
+        return Summary(tokens: tokenCount, width: width, texts: texts.count,
                        skippedTexts: corpus.skipped.count, batches: batches.count, hook: hook)
     }
 }

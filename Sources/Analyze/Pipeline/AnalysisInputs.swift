@@ -10,10 +10,10 @@ struct AnalysisInputs {
     let corpus: Corpus
     let sae: SparseAutoencoder
     let tokenizer: Tokenizer
-    let config: Qwen3Config
+    let spec: DecoderSpec
     let hook: Hook
-    let weights: Qwen3Weights
-    let model: Qwen3Model
+    let weights: ModelWeights
+    let model: any LanguageModel
     /// nil for SAEs without top-k.
     let topKMode: TopKMode?
 
@@ -21,14 +21,16 @@ struct AnalysisInputs {
         corpus = try Corpus(contentsOf: options.paths.corpus)
         sae = try SparseAutoencoder(directory: options.paths.sae)
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
-        config = try Qwen3Config(contentsOf: options.paths.model.appendingPathComponent("config.json"))
+        spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
-                                                modelWidth: config.hiddenSize, layerCount: config.layerCount)
-        hook = try Hook(parsing: hookName, layerCount: config.layerCount)
+                                                modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
+                                                layerCount: spec.layerCount)
+        hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
-        weights = try Qwen3Weights(modelDirectory: options.paths.model, blockCount: needsHead ? nil : hook.layer + 1)
-        model = Qwen3Model(weights: weights, contextLength: options.pass.context)
+        weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
+                                   blockCount: needsHead ? nil : hook.blocksNeeded)
+        model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
     }
 }

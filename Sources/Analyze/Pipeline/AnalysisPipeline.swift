@@ -76,7 +76,7 @@ public final class AnalysisPipeline {
         var captured: [Int: HookCapture] = [:]
         var state = resumed?.state ?? PassState(
             featureCount: inputs.sae.featureCount, trainingEverFired: inputs.sae.everFired,
-            inputWidth: inputs.sae.inputWidth, vocabularySize: inputs.config.vocabSize)
+            inputWidth: inputs.sae.inputWidth, vocabularySize: inputs.spec.vocabSize)
         var calibration = resumed?.calibration ?? .none
         if resumed == nil, Calibration.isNeeded(options: options, topKMode: inputs.topKMode) {
             let start = Date()

@@ -25,7 +25,7 @@ struct Calibration: Codable, Equatable {
     static func run(inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
                     reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void) throws -> (Calibration, forwardSeconds: Double) {
         var calibrator = inputs.topKMode == .threshold ? try ThresholdCalibrator(sae: inputs.sae) : nil
-        var mean = ActivationMean(dimension: inputs.config.hiddenSize)
+        var mean = ActivationMean(dimension: inputs.model.width(of: inputs.hook))
         var forwardSeconds = 0.0
         for index in sample {
             let start = Date()

@@ -64,14 +64,14 @@ final class CorpusPass {
     /// one pass, and feeds their next-token losses (the fused LM head: no `[rows, vocab]` logits) to the accumulator.
     private func ablate(batch: PackedBatch, capture: HookCapture, reconstruction: [Float], isFirst: [Bool]) throws {
         let model = inputs.model
-        let n = batch.tokenCount, d = model.config.hiddenSize
+        let n = batch.tokenCount, d = model.width(of: capture.hook)
         var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: reconstruction)]
         var zero: TokenLosses.ZeroRun?
         if options.pass.ablation == .zero || options.pass.ablation == .both {
             // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
-            // final RMSNorm, so its logits are all zero: the uniform distribution, with no pass of its own.
-            if Self.zeroResidualGivesZeroLogits(model.config, hook: capture.hook) {
-                zero = .uniform(vocabularySize: model.config.vocabSize)
+            // final norm, so its logits are all zero: the uniform distribution, with no pass of its own.
+            if model.zeroAblationIsUniform(at: capture.hook) {
+                zero = .uniform(vocabularySize: model.vocabSize)
             } else {
                 zero = .run(replacements.count)
                 replacements.append(Activations(rows: n, width: d, values: [Float](repeating: 0, count: n * d)))
@@ -83,17 +83,7 @@ final class CorpusPass {
             replacements.append(Activations(rows: n, width: d, values: Array((0..<n).map { _ in calibration.mean }.joined())))
         }
         let hidden = try model.continueForward(from: capture, replacements: replacements, batch: batch)
-        let statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: hidden, runs: replacements.count)
+        let statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: hidden, runs: replacements.count, tileWidth: nil)
         state.downstream.add(TokenLosses(statistics, isFirst: isFirst, spliced: 1, zero: zero, mean: mean))
-    }
-
-    /// Whether replacing the residual stream at `hook` by zeros gives all-zero logits: true for residual hooks of
-    /// models without attention biases (RMSNorm(0) = 0, bias-free projections of 0 are 0, SiLU(0)·0 = 0).
-    static func zeroResidualGivesZeroLogits(_ config: Qwen3Config, hook: Hook) -> Bool {
-        guard !config.attentionBias else { return false }
-        switch hook.point {
-        case .residPre, .residMid, .residPost: return true
-        case .attnOut, .mlpOut: return false
-        }
     }
 }

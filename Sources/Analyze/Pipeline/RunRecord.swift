@@ -100,13 +100,13 @@ struct RunRecord {
     /// Per-feature statistics, examples, logit effects, decoder similarity, co-occurrence and clusters.
     func featureStage(collector: ActivationCollector,
                       staged: StagedAnalysisDirectory) throws -> (ActivationDatabase, FeatureAnalysis) {
-        let sae = inputs.sae, weights = inputs.weights, config = inputs.config, layout = staged.layout
+        let sae = inputs.sae, weights = inputs.weights, config = inputs.spec, layout = staged.layout
         let database = try collector.finish()
         let analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
             decoder: FloatTensor(shape: [sae.featureCount, sae.inputWidth], values: sae.decoderWeight),
             unembedding: weights.isComplete ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
-            finalNormWeight: weights.finalNorm, options: options.features,
+            finalNormWeight: weights.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
         return (database, analysis)
     }

@@ -10,14 +10,14 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("Fixtures/model")
 
     func zeroAblatedLogits(_ name: String, hook: String) throws -> (shortcut: Bool, maxAbs: Float) {
-        let model = try Qwen3Model(modelDirectory: fixtures.appendingPathComponent(name))
+        let model = try DecoderModel(modelDirectory: fixtures.appendingPathComponent(name))
         let batch = PackedBatch([[1, 5, 9, 200, 3], [7, 7, 42]])
-        let parsed = try Hook(parsing: hook, layerCount: model.config.layerCount)
+        let parsed = try Hook(parsing: hook, layerCount: model.spec.layerCount)
         var capture = try model.forward(batch, stopAt: parsed)
-        capture.activations = Activations(rows: batch.tokenCount, width: model.config.hiddenSize,
-                                          values: [Float](repeating: 0, count: batch.tokenCount * model.config.hiddenSize))
+        capture.activations = Activations(rows: batch.tokenCount, width: model.spec.hiddenSize,
+                                          values: [Float](repeating: 0, count: batch.tokenCount * model.spec.hiddenSize))
         let logits = model.logits(try model.continueForward(from: capture, batch: batch))
-        return (CorpusPass.zeroResidualGivesZeroLogits(model.config, hook: parsed), logits.map(abs).max()!)
+        return (model.zeroAblationIsUniform(at: parsed), logits.map(abs).max()!)
     }
 
     @Test func biasFreeResidualHooksGiveZeroLogits() throws {

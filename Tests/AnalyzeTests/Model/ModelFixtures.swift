@@ -12,13 +12,13 @@ enum ModelFixtures {
 
     /// A fixture model with the transformers outputs it was checked against.
     struct Reference {
-        let model: Qwen3Model
+        let model: DecoderModel
         let sequences: [[Int32]]
         let outputs: SafetensorsFile
 
         init(_ name: String) throws {
             let directory = ModelFixtures.directory(name)
-            model = try Qwen3Model(modelDirectory: directory)
+            model = try DecoderModel(modelDirectory: directory)
             let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("reference.json")))
             sequences = ((json as! [String: Any])["sequences"] as! [[Int]]).map { $0.map(Int32.init) }
             outputs = try SafetensorsFile(contentsOf: directory.appendingPathComponent("reference.safetensors"))
@@ -38,9 +38,16 @@ static func relativeError(_ a: some Collection<Float>, _ b: some Collection<Floa
     return scale > 0 ? error / scale : error
 }
 
-/// Every hook of a model, in forward order.
-static func allHooks(layers: Int) -> [Hook] {
-    (0..<layers).flatMap { layer in Hook.Point.allCases.map { Hook(layer: layer, point: $0) } }
+/// The hooks of the Qwen fixtures' references (made before the other points existed), in forward order.
+static func residualStreamHooks(layers: Int) -> [Hook] {
+    (0..<layers).flatMap { layer in
+        [Hook.Point.residPre, .attnOut, .residMid, .mlpOut, .residPost].map { Hook(layer: layer, point: $0) }
+    }
+}
+
+/// Every hook a model has, in forward order.
+static func allHooks(_ model: DecoderModel) -> [Hook] {
+    model.hookNames.map { try! Hook(parsing: $0, layerCount: model.layerCount) }
 }
 
 /// Copies a fixture directory to a fresh temporary directory (to corrupt a copy).

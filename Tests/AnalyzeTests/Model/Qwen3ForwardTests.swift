@@ -7,7 +7,7 @@ import TestSupport
 /// Batching, windowing, stopping and resuming: each must give the same numbers as plain one-sequence runs.
 @Suite struct Qwen3ForwardTests {
     let reference: ModelFixtures.Reference
-    var model: Qwen3Model { reference.model }
+    var model: DecoderModel { reference.model }
 
     init() throws { reference = try ModelFixtures.Reference("tiny-qwen3") }
 
@@ -18,7 +18,7 @@ import TestSupport
         let hiddenTogether = try model.forward(packed)
         for (index, sequence) in packed.sequences.enumerated() {
             let alone = PackedBatch([reference.sequences[index]])
-            let d = model.config.hiddenSize
+            let d = model.spec.hiddenSize
             let rows = (sequence.rows.lowerBound * d)..<(sequence.rows.upperBound * d)
             #expect(ModelFixtures.relativeError(together.values[rows], try model.forward(alone, stopAt: hook).activations.values) <= 1e-6)
             #expect(ModelFixtures.relativeError(hiddenTogether.values[rows], try model.forward(alone).values) <= 1e-6)
@@ -32,7 +32,7 @@ import TestSupport
         #expect(batches[0].sequences.map(\.start) == [0, 8, 16])
         let hook = Hook(layer: 3, point: .residPost)
         let windows = try model.forward(batches[0], stopAt: hook).activations
-        let d = model.config.hiddenSize
+        let d = model.spec.hiddenSize
         // The first window is a prefix of the text, so (attention being causal) it matches transformers' rows.
         let full = try reference.tensor(2, hook.description)
         #expect(ModelFixtures.relativeError(windows.values[0..<(8 * d)], full[0..<(8 * d)]) <= 1e-4)
@@ -49,7 +49,7 @@ import TestSupport
     @Test func continuingFromAnyHookWithItsOwnActivationEqualsTheFullPass() throws {
         let batch = PackedBatch(reference.sequences)
         let full = try model.forward(batch)
-        for hook in ModelFixtures.allHooks(layers: model.config.layerCount) {
+        for hook in ModelFixtures.allHooks(model) {
             let capture = try model.forward(batch, stopAt: hook)
             let resumed = try model.continueForward(from: capture, batch: batch)
             #expect(ModelFixtures.relativeError(resumed.values, full.values) <= 1e-6, "resumed from \(hook)")
@@ -80,7 +80,7 @@ import TestSupport
 
     @Test func aStackedSuffixEqualsSeparateSuffixes() throws {
         let batch = PackedBatch(reference.sequences)
-        let n = batch.tokenCount, d = model.config.hiddenSize
+        let n = batch.tokenCount, d = model.spec.hiddenSize
         for hook in [Hook(layer: 1, point: .residPost), Hook(layer: 2, point: .attnOut), Hook(layer: 0, point: .mlpOut)] {
             let capture = try model.forward(batch, stopAt: hook)
             let scaled = Activations(rows: n, width: d, values: capture.activations.values.map { $0 * 0.7 })
@@ -112,7 +112,7 @@ import TestSupport
         let ablated = try model.continueForward(from: capture, batch: batch)
         let stats = try model.nextTokenStatistics(batch: batch, reference: clean, variants: [clean, ablated])
 
-        let vocabulary = model.config.vocabSize
+        let vocabulary = model.spec.vocabSize
         let cleanLogits = model.logits(clean).map(Double.init), ablatedLogits = model.logits(ablated).map(Double.init)
         func logSoftmax(_ logits: [Double], _ row: Int) -> [Double] {
             ReferenceMath.logSoftmax(logits[(row * vocabulary)..<((row + 1) * vocabulary)])
@@ -163,8 +163,8 @@ import TestSupport
 @Suite struct Qwen3PartialLoadingTests {
     @Test func theFirstBlocksAloneGiveTheSameActivations() throws {
         let directory = ModelFixtures.directory("tiny-qwen3")
-        let full = try Qwen3Model(modelDirectory: directory)
-        let partial = try Qwen3Model(modelDirectory: directory, blockCount: 2)
+        let full = try DecoderModel(modelDirectory: directory)
+        let partial = try DecoderModel(modelDirectory: directory, blockCount: 2)
         #expect(partial.weights.blockCount == 2 && !partial.weights.isComplete && full.weights.isComplete)
         let batch = PackedBatch([[3, 1, 4, 1, 5, 9, 2, 6]])
         for point in Hook.Point.allCases {
@@ -180,7 +180,7 @@ import TestSupport
 
 @Suite struct Qwen3EmptyBatchTests {
     @Test func anEmptyBatchGivesEmptyResults() throws {
-        let model = try Qwen3Model(modelDirectory: ModelFixtures.directory("tiny-qwen3"))
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory("tiny-qwen3"))
         let empty = PackedBatch([[], []])
         #expect(empty.sequences.isEmpty)
         #expect(try model.forward(empty, stopAt: Hook(layer: 1, point: .attnOut)).activations.rows == 0)

@@ -19,17 +19,17 @@ import Testing
     }
 
     @Test func badConfigsNameTheFileAndTheProblem() throws {
-        func parse(_ text: String) throws -> Qwen3Config { try Qwen3Config(json: Data(text.utf8), path: "cfg.json") }
+        func parse(_ text: String) throws -> DecoderSpec { try DecoderSpec(json: Data(text.utf8), path: "cfg.json") }
         let base = #""vocab_size": 10, "hidden_size": 8, "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2"#
         #expect(try parse("{\"model_type\": \"llama\", \(base)}").headDim == 4)
         let cases: [(String, String)] = [
             ("[1, 2]", "not a JSON object"),
-            ("{\"model_type\": \"gpt2\", \(base)}", "unsupported model_type"),
+            ("{\"model_type\": \"bloom\", \(base)}", "unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, gemma3_text, llama"),
             ("{\"model_type\": \"qwen3\"}", "missing \""),
             ("{\"model_type\": \"qwen3\", \(base), \"num_key_value_heads\": 3}", "not a multiple"),
             ("{\"model_type\": \"qwen3\", \(base), \"hidden_act\": \"gelu\"}", "hidden_act"),
             ("{\"model_type\": \"qwen3\", \(base), \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}", "rope_type"),
-            ("{\"model_type\": \"qwen3\", \(base), \"head_dim\": 3}", "odd"),
+            ("{\"model_type\": \"qwen3\", \(base), \"head_dim\": 3}", "must be even"),
             ("{\"model_type\": \"qwen3\", \(base), \"rms_norm_eps\": \"small\"}", "\"rms_norm_eps\" is \"small\", expected a finite number"),
         ]
         for (text, problem) in cases {
@@ -44,7 +44,7 @@ import Testing
 
     @Test func nonFiniteWeightsAreRejected() throws {
         #expect {
-            try Qwen3Weights(modelDirectory: ModelFixtures.directory("nan-weights"))
+            try ModelWeights(modelDirectory: ModelFixtures.directory("nan-weights"))
         } throws: { error in
             (error as? InputError)?.description.contains("model.layers.0.mlp.up_proj.weight\" contains NaN") == true
         }
@@ -61,7 +61,7 @@ import Testing
             config[key] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
             try JSONSerialization.data(withJSONObject: config).write(to: configURL)
             #expect {
-                try Qwen3Weights(modelDirectory: copy)
+                try ModelWeights(modelDirectory: copy)
             } throws: { error in
                 let message = (error as? InputError)?.description ?? ""
                 return message.contains(copy.lastPathComponent) && message.contains(problem)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func tokensOutsideTheVocabularyAndMismatchedActivationsAreRejected() throws {
-        let model = try Qwen3Model(modelDirectory: ModelFixtures.directory("tiny-qwen3"))
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory("tiny-qwen3"))
         #expect(throws: InputError.self) { try model.forward(PackedBatch([[1, 2, 512]])) }
         #expect(throws: InputError.self) { try model.forward(PackedBatch([[-1]]), stopAt: Hook(layer: 0, point: .residPre)) }
         #expect(throws: InputError.self) { try model.forward(PackedBatch([[1]]), stopAt: Hook(layer: 4, point: .residPre)) }

@@ -11,9 +11,9 @@ import Testing
         let model = reference.model
         for (index, tokens) in reference.sequences.enumerated() {
             let batch = PackedBatch([tokens])
-            for hook in ModelFixtures.allHooks(layers: model.config.layerCount) {
+            for hook in ModelFixtures.residualStreamHooks(layers: model.spec.layerCount) {
                 let ours = try model.forward(batch, stopAt: hook).activations
-                #expect(ours.rows == tokens.count && ours.width == model.config.hiddenSize)
+                #expect(ours.rows == tokens.count && ours.width == model.spec.hiddenSize)
                 let error = ModelFixtures.relativeError(ours.values, try reference.tensor(index, hook.description))
                 #expect(error <= 1e-4, "\(fixture) sequence \(index) \(hook): relative error \(error)")
             }
@@ -26,13 +26,16 @@ import Testing
     }
 
     @Test func configsAreReadAsTheirFamilies() throws {
-        let qwen3 = try Qwen3Config(contentsOf: ModelFixtures.directory("tiny-qwen3").appendingPathComponent("config.json"))
-        #expect(qwen3 == Qwen3Config(family: .qwen3, vocabSize: 512, hiddenSize: 64, intermediateSize: 176, layerCount: 4,
-                                     headCount: 4, kvHeadCount: 2, headDim: 16, rmsNormEps: 1e-6, ropeTheta: 1_000_000,
-                                     tieWordEmbeddings: true, attentionBias: false, qkNorm: true))
-        let qwen2 = try Qwen3Config(contentsOf: ModelFixtures.directory("tiny-qwen2").appendingPathComponent("config.json"))
-        #expect(qwen2.family == .qwen2 && qwen2.attentionBias && !qwen2.qkNorm && qwen2.headDim == 16 && qwen2.ropeTheta == 10_000)
-        let untied = try Qwen3Config(contentsOf: ModelFixtures.directory("tiny-qwen3-untied").appendingPathComponent("config.json"))
+        let qwen3 = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen3").appendingPathComponent("config.json"))
+        #expect(qwen3.family == .qwen3 && qwen3.vocabSize == 512 && qwen3.hiddenSize == 64 && qwen3.intermediateSize == 176
+                && qwen3.layerCount == 4 && qwen3.headCount == 4 && qwen3.kvHeadCount == 2 && qwen3.headDim == 16
+                && qwen3.normEps == 1e-6 && qwen3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: nil)
+                && qwen3.tieWordEmbeddings && !qwen3.attentionBias && qwen3.qkNorm && !qwen3.hasBiases
+                && qwen3.normalization == .rms && qwen3.residual == .sequential && qwen3.gatedMLP && qwen3.activation == .silu)
+        let qwen2 = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen2").appendingPathComponent("config.json"))
+        #expect(qwen2.family == .qwen2 && qwen2.attentionBias && !qwen2.qkNorm && qwen2.headDim == 16
+                && qwen2.positions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
+        let untied = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen3-untied").appendingPathComponent("config.json"))
         #expect(!untied.tieWordEmbeddings)
     }
 }

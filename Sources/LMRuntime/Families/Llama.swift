@@ -1,0 +1,74 @@
+import Formats
+
+/// Llama 2/3.x (with `rope_type: llama3`), Mistral (sliding window on every layer), Qwen2 (q/k/v biases) and
+/// Qwen3 (per-head q/k RMSNorm): pre-norm RMSNorm blocks, rotary GQA attention, SwiGLU MLP, HF `model.layers.N` names.
+enum Llama: CheckpointLayout {
+    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+        if try config.activation("hidden_act") ?? .silu != .silu {
+            throw config.error("unsupported hidden_act \"\(try config.string("hidden_act"))\"; this family is implemented with silu")
+        }
+        let hiddenSize = try config.positiveInt("hidden_size")
+        let headCount = try config.positiveInt("num_attention_heads")
+        let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
+        let layerCount = try config.positiveInt("num_hidden_layers")
+        var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
+                               intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
+                               headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
+                               headDim: headDim, normEps: Float(try config.optionalNumber("rms_norm_eps") ?? 1e-6),
+                               positions: try config.rotary(headDim: headDim))
+        spec.attentionBias = family == .qwen2 ? true : try config.optionalBool("attention_bias") ?? false
+        spec.outputBias = family == .llama ? try config.optionalBool("attention_bias") ?? false : false
+        spec.mlpBias = try config.optionalBool("mlp_bias") ?? false
+        spec.qkNorm = family == .qwen3
+        spec.tieWordEmbeddings = try config.optionalBool("tie_word_embeddings") ?? false
+        let window = try config.optionalPositiveInt("sliding_window")
+        switch family {
+        case .mistral:
+            spec.slidingWindows = try config.slidingWindows(window: window, layerCount: layerCount) { _ in true }
+        case .qwen2, .qwen3:
+            // Qwen applies the window only when use_sliding_window is set, and then (HF) from max_window_layers on.
+            let used = try config.optionalBool("use_sliding_window") ?? false
+            let from = try config.optionalPositiveInt("max_window_layers") ?? layerCount
+            spec.slidingWindows = try config.slidingWindows(window: used ? window : nil, layerCount: layerCount) { $0 >= from }
+        default:
+            break
+        }
+        return spec
+    }
+
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
+        (try tensors.load("model.embed_tokens.weight", [spec.vocabSize, spec.hiddenSize]), nil)
+    }
+
+    static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block {
+        let d = spec.hiddenSize, inner = spec.intermediateSize, q = spec.queryWidth, kv = spec.keyValueWidth
+        let prefix = "model.layers.\(layer).", attention = prefix + "self_attn.", mlp = prefix + "mlp."
+        func weight(_ name: String, _ shape: [Int]) throws -> [Float] { try tensors.load(name + ".weight", shape) }
+        func bias(_ name: String, _ width: Int, if present: Bool) throws -> [Float]? {
+            present ? try tensors.load(name + ".bias", [width]) : nil
+        }
+        func qkvBias() throws -> [Float]? {
+            guard spec.attentionBias else { return nil }
+            return try tensors.load(attention + "q_proj.bias", [q]) + tensors.load(attention + "k_proj.bias", [kv])
+                + tensors.load(attention + "v_proj.bias", [kv])
+        }
+        return ModelWeights.Block(
+            attentionNorm: .init(weight: try weight(prefix + "input_layernorm", [d])),
+            qkv: try weight(attention + "q_proj", [q, d]) + weight(attention + "k_proj", [kv, d]) + weight(attention + "v_proj", [kv, d]),
+            qkvBias: try qkvBias(),
+            queryNorm: spec.qkNorm ? try weight(attention + "q_norm", [spec.headDim]) : nil,
+            keyNorm: spec.qkNorm ? try weight(attention + "k_norm", [spec.headDim]) : nil,
+            output: try weight(attention + "o_proj", [d, q]),
+            outputBias: try bias(attention + "o_proj", d, if: spec.outputBias),
+            mlpNorm: .init(weight: try weight(prefix + "post_attention_layernorm", [d])),
+            mlpIn: try weight(mlp + "gate_proj", [inner, d]) + weight(mlp + "up_proj", [inner, d]),
+            mlpInBias: spec.mlpBias ? try tensors.load(mlp + "gate_proj.bias", [inner]) + tensors.load(mlp + "up_proj.bias", [inner]) : nil,
+            down: try weight(mlp + "down_proj", [d, inner]),
+            downBias: try bias(mlp + "down_proj", d, if: spec.mlpBias))
+    }
+
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+        (.init(weight: try tensors.load("model.norm.weight", [spec.hiddenSize])),
+         spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize]))
+    }
+}

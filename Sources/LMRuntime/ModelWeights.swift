@@ -1,0 +1,139 @@
+import Formats
+import Foundation
+
+/// All parameters of a decoder as fp32 in one layout for every family, loaded once from a safetensors checkpoint
+/// (each family's `CheckpointLayout` maps its tensor names and layouts onto this one).
+///
+/// Matrices are PyTorch `Linear` `[out, in]` row-major (the products use sgemm's transposed-B form, as fast as a
+/// pre-transposed copy); q/k/v are stacked into one `[q + k + v, d]` matrix (q heads, then k heads, then v heads)
+/// and a gated MLP's gate/up into one `[2·intermediate, d]` matrix (gate rows, then up rows).
+public final class ModelWeights: Sendable {
+    /// A normalization's weight (Gemma's `1 + w` already added) and, for LayerNorm, its bias.
+    struct Norm: Sendable {
+        var weight: [Float]
+        var bias: [Float]?
+    }
+
+    /// One decoder block.
+    struct Block: Sendable {
+        var attentionNorm: Norm
+        var qkv: [Float]                  // [queryWidth + 2·keyValueWidth, d]
+        var qkvBias: [Float]?             // [queryWidth + 2·keyValueWidth]
+        var queryNorm: [Float]?           // [headDim]
+        var keyNorm: [Float]?             // [headDim]
+        var output: [Float]               // [d, queryWidth]
+        var outputBias: [Float]?          // [d]
+        var postAttentionNorm: Norm?      // sandwich blocks
+        var mlpNorm: Norm
+        var mlpIn: [Float]                // [2·intermediate, d] gate | up, or [intermediate, d]
+        var mlpInBias: [Float]?
+        var down: [Float]                 // [d, intermediate]
+        var downBias: [Float]?            // [d]
+        var postMLPNorm: Norm?            // sandwich blocks
+    }
+
+    public let spec: DecoderSpec
+    let embedding: [Float]               // [vocab, d]
+    let positionEmbedding: [Float]?      // [positions, d] for learned positions
+    let blocks: [Block]
+    let finalNorm: Norm?                 // nil when only some blocks are loaded
+    let untiedHead: [Float]?             // [vocab, d]; nil when the head is the embedding (or not loaded)
+
+    /// Loads `config.json` and the safetensors weights of a Hugging Face model directory (see
+    /// `init(spec:checkpoint:blockCount:)` for `blockCount`).
+    public convenience init(modelDirectory: URL, blockCount: Int? = nil) throws {
+        let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
+        try self.init(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory), blockCount: blockCount)
+    }
+
+    /// Loads every tensor `spec` calls for, checking names, shapes and finiteness. With `blockCount` below
+    /// `spec.layerCount`, loads only the embeddings and the first `blockCount` blocks: enough to run to hooks
+    /// in those blocks (e.g. 10 of Qwen3-0.6B's 28 for `blocks.9.*`, about half the memory), not the LM head.
+    public init(spec: DecoderSpec, checkpoint: SafetensorsCheckpoint, blockCount: Int? = nil) throws {
+        let blockCount = min(max(blockCount ?? spec.layerCount, 0), spec.layerCount)
+        let complete = blockCount == spec.layerCount
+        let tensors = TensorLoader(checkpoint: checkpoint)
+        let layout = spec.family.layout
+        self.spec = spec
+        (embedding, positionEmbedding) = try layout.embeddings(tensors, spec)
+        blocks = try (0..<blockCount).map { try layout.block($0, tensors, spec) }
+        if complete {
+            let (norm, head) = try layout.final(tensors, spec)
+            finalNorm = norm
+            untiedHead = head
+        } else {
+            (finalNorm, untiedHead) = (nil, nil)
+        }
+    }
+
+    /// Whether every block, the final norm and the LM head are loaded.
+    public var isComplete: Bool { finalNorm != nil }
+
+    /// The number of blocks loaded (from block 0).
+    public var blockCount: Int { blocks.count }
+
+    /// The LM head matrix `[vocab, d]` (the embedding when the two are tied).
+    public var head: [Float] { untiedHead ?? embedding }
+
+    /// The final norm's weight `[d]` (nil when not loaded), e.g. to fold into the unembedding.
+    package var finalNormWeight: [Float]? { finalNorm?.weight }
+}
+
+/// How one family's checkpoint stores the weights, and how its `config.json` reads as a spec.
+protocol CheckpointLayout {
+    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec
+    /// The token embedding `[vocab, d]` and, for learned positions, the position table.
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?)
+    static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block
+    /// The final norm and the untied LM head (nil when tied).
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?)
+}
+
+extension DecoderSpec.Family {
+    var layout: any CheckpointLayout.Type {
+        switch self {
+        case .gpt2: GPT2.self
+        case .gptNeoX: GPTNeoX.self
+        case .gemma2: Gemma2.self
+        case .gemma3: Gemma3.self
+        case .llama, .mistral, .qwen2, .qwen3: Llama.self
+        }
+    }
+}
+
+/// Reads tensors as fp32 with their shapes and values checked; errors name the checkpoint directory.
+struct TensorLoader {
+    let checkpoint: SafetensorsCheckpoint
+
+    func load(_ name: String, _ expectedShape: [Int]) throws -> [Float] {
+        guard let shape = checkpoint.shape(of: name) else {
+            throw InputError("the checkpoint has no tensor \"\(name)\", which config.json calls for", url: checkpoint.directory)
+        }
+        guard shape == expectedShape else {
+            throw InputError("tensor \"\(name)\" has shape \(shape), but config.json implies \(expectedShape)", url: checkpoint.directory)
+        }
+        let values = try checkpoint.floatTensor(name).values
+        guard values.withUnsafeBufferPointer(allFinite) else {
+            throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
+        }
+        return values
+    }
+
+    /// `load` of a `[rows, columns]` matrix stored transposed (`[columns, rows]`, e.g. GPT-2's Conv1D `[in, out]`).
+    func loadTransposed(_ name: String, rows: Int, columns: Int) throws -> [Float] {
+        let stored = try load(name, [columns, rows])
+        var result = [Float](repeating: 0, count: rows * columns)
+        for column in 0..<columns {
+            for row in 0..<rows { result[row * columns + column] = stored[column * rows + row] }
+        }
+        return result
+    }
+
+    /// Whether the checkpoint has `name`.
+    func has(_ name: String) -> Bool { checkpoint.shape(of: name) != nil }
+
+    /// The first of `prefixes` under which `name` exists (checkpoints differ in a leading `transformer.` etc.).
+    func prefix(_ prefixes: [String], for name: String) -> String {
+        prefixes.first { has($0 + name) } ?? prefixes[0]
+    }
+}

@@ -1,0 +1,147 @@
+import Formats
+import Foundation
+@testable import LMRuntime
+import Testing
+
+/// Each family's tiny random checkpoint (scripts/fixtures/make_family_fixtures.py) against transformers in fp32:
+/// every hook with TransformerLens semantics, the final hidden states, the logits and the per-token loss.
+@Suite struct DecoderFamilyParityTests {
+    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia", "tiny-llama3", "tiny-mistral"]
+
+    @Test(arguments: fixtures)
+    func everyHookLogitAndLossMatchesTransformers(fixture: String) throws {
+        let reference = try ModelFixtures.Reference(fixture)
+        let model = reference.model
+        for (index, tokens) in reference.sequences.enumerated() {
+            let batch = PackedBatch([tokens])
+            for hook in ModelFixtures.allHooks(model) {
+                let ours = try model.forward(batch, stopAt: hook).activations
+                #expect(ours.rows == tokens.count && ours.width == model.width(of: hook))
+                let error = ModelFixtures.relativeError(ours.values, try reference.tensor(index, hook.description))
+                #expect(error <= 1e-4, "\(fixture) sequence \(index) \(hook): relative error \(error)")
+            }
+            let hidden = try model.forward(batch)
+            let hiddenError = ModelFixtures.relativeError(hidden.values, try reference.tensor(index, "final_hidden"))
+            #expect(hiddenError <= 1e-4, "\(fixture) sequence \(index) final hidden: relative error \(hiddenError)")
+            let logitError = ModelFixtures.relativeError(model.logits(hidden), try reference.tensor(index, "logits"))
+            #expect(logitError <= 1e-4, "\(fixture) sequence \(index) logits: relative error \(logitError)")
+            let loss = try model.nextTokenStatistics(batch: batch, reference: hidden).loss[0].dropLast().map(Float.init)
+            let lossError = ModelFixtures.relativeError(loss, try reference.tensor(index, "loss"))
+            #expect(lossError <= 1e-4, "\(fixture) sequence \(index) loss: relative error \(lossError)")
+        }
+    }
+
+    @Test(arguments: fixtures)
+    func aPackedBatchEqualsOneByOneRuns(fixture: String) throws {
+        let reference = try ModelFixtures.Reference(fixture)
+        let model = reference.model, batch = PackedBatch(reference.sequences)
+        for hook in ModelFixtures.allHooks(model) + [nil] {
+            let packed = try hook.map { try model.forward(batch, stopAt: $0).activations } ?? model.forward(batch)
+            var alone: [Float] = []
+            for tokens in reference.sequences {
+                alone += try hook.map { try model.forward(PackedBatch([tokens]), stopAt: $0).activations.values }
+                    ?? model.forward(PackedBatch([tokens])).values
+            }
+            #expect(ModelFixtures.relativeError(packed.values, alone) <= 1e-5, "\(fixture) \(hook?.description ?? "final")")
+        }
+    }
+
+    @Test(arguments: fixtures)
+    func continuingFromAnyHookWithItsOwnActivationEqualsTheFullPass(fixture: String) throws {
+        let reference = try ModelFixtures.Reference(fixture)
+        let model = reference.model, batch = PackedBatch(reference.sequences)
+        let full = try model.forward(batch)
+        for hook in ModelFixtures.allHooks(model) {
+            let capture = try model.forward(batch, stopAt: hook)
+            let resumed = try model.continueForward(from: capture, batch: batch)
+            #expect(ModelFixtures.relativeError(resumed.values, full.values) <= 1e-5, "\(fixture) resumed from \(hook)")
+            let stacked = try model.continueForward(from: capture, replacements: [nil, nil], batch: batch)
+            #expect(ModelFixtures.relativeError(stacked.values, full.values + full.values) <= 1e-5, "\(fixture) stacked from \(hook)")
+        }
+    }
+
+    @Test func specsReadEachFamilysAxes() throws {
+        func spec(_ name: String) throws -> DecoderSpec {
+            try DecoderSpec(contentsOf: ModelFixtures.directory(name).appendingPathComponent("config.json"))
+        }
+        let gpt2 = try spec("tiny-gpt2")
+        #expect(gpt2.normalization == .layer && gpt2.positions == .learned(count: 64) && !gpt2.gatedMLP
+                && gpt2.activation == .geluTanh && gpt2.tieWordEmbeddings && gpt2.hasBiases)
+        let gemma = try spec("tiny-gemma2")
+        #expect(gemma.residual == .sandwich && gemma.slidingWindows == [8, nil, 8] && gemma.attentionSoftCap == 5
+                && gemma.finalSoftCap == 2 && gemma.embeddingScale == 8 && gemma.attentionScale == Float(1 / 24.0.squareRoot())
+                && gemma.kvHeadCount == 2 && !gemma.hasBiases)
+        let pythia = try spec("tiny-pythia")
+        #expect(pythia.residual == .parallel && pythia.positions == .rotary(dimensions: 4, theta: 10_000, scaling: nil)
+                && pythia.activation == .gelu && !pythia.tieWordEmbeddings)
+        let llama = try spec("tiny-llama3")
+        #expect(llama.positions == .rotary(dimensions: 16, theta: 500_000, scaling: .llama3(factor: 8, lowFrequencyFactor: 1,
+                                                                                              highFrequencyFactor: 4, originalContext: 64)))
+        #expect(try spec("tiny-mistral").slidingWindows == [8, 8])
+        let gemma3 = try spec("tiny-gemma3")
+        #expect(gemma3.qkNorm && gemma3.slidingWindows == [8, nil, 8, nil] && gemma3.attentionSoftCap == nil
+                && gemma3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: .linear(factor: 8))
+                && gemma3.slidingPositions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
+    }
+
+    @Test func parallelBlocksHaveNoResidMid() throws {
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory("tiny-pythia"))
+        #expect(!model.hookNames.contains("blocks.0.hook_resid_mid"))
+        #expect {
+            try model.forward(PackedBatch([[1, 2, 3]]), stopAt: Hook(parsing: "blocks.1.hook_resid_mid", layerCount: 3))
+        } throws: { error in
+            (error as? InputError)?.message.contains("parallel") == true
+        }
+    }
+
+    @Test func theZeroAblationShortcutIsOffWithBiasesAndOnWithout() throws {
+        let residual = Hook(layer: 1, point: .residPost)
+        for (fixture, uniform) in [("tiny-gpt2", false), ("tiny-pythia", false), ("tiny-gemma2", true), ("tiny-mistral", true)] {
+            let model = try DecoderModel(modelDirectory: ModelFixtures.directory(fixture))
+            #expect(model.zeroAblationIsUniform(at: residual) == uniform, "\(fixture)")
+            #expect(!model.zeroAblationIsUniform(at: Hook(layer: 1, point: .mlpOut)))
+            let batch = PackedBatch([[1, 5, 9, 3]])
+            var capture = try model.forward(batch, stopAt: residual)
+            capture.activations = Activations(rows: 4, width: model.hiddenSize, values: [Float](repeating: 0, count: 4 * model.hiddenSize))
+            let largest = model.logits(try model.continueForward(from: capture, batch: batch)).map(abs).max()!
+            #expect((largest == 0) == uniform, "\(fixture): max |logit| \(largest)")
+        }
+    }
+}
+
+@Suite struct DecoderCenteredViewTests {
+    /// TransformerLens's centered residual of a LayerNorm model is HF's minus its per-token mean, and resuming from
+    /// it gives the same final hidden states (every LayerNorm removes the shift).
+    @Test(arguments: ["tiny-gpt2", "tiny-pythia"])
+    func theCenteredResidualLeavesThePassUnchanged(fixture: String) throws {
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory(fixture))
+        #expect(model.spec.centersWritingWeights)
+        let batch = PackedBatch([[3, 1, 4, 1, 5, 9, 2, 6], [5, 3, 5]])
+        var capture = try model.forward(batch, stopAt: Hook(layer: 1, point: .residPost))
+        let centered = capture.activations.centeredRows()
+        for row in 0..<centered.rows { #expect(abs(centered[row: row].reduce(0, +)) < 1e-4) }
+        #expect(ModelFixtures.relativeError(centered.values, capture.activations.values) > 1e-3)
+        let full = try model.forward(batch)
+        capture.activations = centered
+        #expect(ModelFixtures.relativeError(try model.continueForward(from: capture, batch: batch).values, full.values) <= 1e-5)
+        #expect(try !DecoderModel(modelDirectory: ModelFixtures.directory("tiny-gemma2")).spec.centersWritingWeights)
+    }
+}
+
+@Suite struct DecoderHookNameTests {
+    @Test func theTransformerLensNamesParse() throws {
+        #expect(try Hook(parsing: "hook_embed", layerCount: 4) == Hook(layer: 0, point: .embed))
+        #expect(try Hook(parsing: "blocks.3.attn.hook_z", layerCount: 4) == Hook(layer: 3, point: .attnZ))
+        #expect(try Hook(parsing: "blocks.0.ln2.hook_normalized", layerCount: 4) == Hook(layer: 0, point: .ln2Normalized))
+        #expect(Hook(layer: 2, point: .attnZ).description == "blocks.2.attn.hook_z")
+        for bad in ["blocks.1.attn.hook_q", "blocks.1.hook_embed", "blocks.4.attn.hook_z", "embed"] {
+            #expect(throws: InputError.self, "\(bad)") { try Hook(parsing: bad, layerCount: 4) }
+        }
+    }
+
+    @Test func hookEmbedNeedsNoBlock() throws {
+        let model = try DecoderModel(modelDirectory: ModelFixtures.directory("tiny-gpt2"), blockCount: 0)
+        let embed = try model.forward(PackedBatch([[1, 2, 3]]), stopAt: Hook(layer: 0, point: .embed)).activations
+        #expect(embed.rows == 3 && embed.width == model.hiddenSize)
+    }
+}
