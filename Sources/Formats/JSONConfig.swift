@@ -48,6 +48,9 @@ public struct JSONConfig: Sendable {
     /// Whether `key` is present (even if null).
     public func contains(_ key: String) -> Bool { members[key] != nil }
 
+    /// Whether `key` is present and not null.
+    public func has(_ key: String) -> Bool { members[key].map { $0 != .null } ?? false }
+
     /// The raw value of `key`, or nil if absent.
     public func value(_ key: String) -> JSONValue? { members[key] }
 
@@ -89,13 +92,30 @@ public struct JSONConfig: Sendable {
     }
 
     public func stringArray(_ key: String) throws -> [String] {
-        try required(key, optionalArray(key, of: "strings") { if case .string(let string) = $0 { string } else { nil } })
+        try required(key, optionalStringArray(key))
+    }
+
+    /// A positive integer (sizes and counts).
+    public func positiveInt(_ key: String) throws -> Int {
+        try required(key, optionalPositiveInt(key))
     }
 
     // MARK: Optional values: nil when the key is absent or null, an error when it has the wrong type
 
+    /// An integer; integral numbers (`64.0`) and decimal strings (`"9"`, as the seed writes `hook_layer`) are
+    /// accepted.
     public func optionalInt(_ key: String) throws -> Int? {
         try optional(key, "an integer", Self.integer)
+    }
+
+    public func optionalPositiveInt(_ key: String) throws -> Int? {
+        guard let value = try optionalInt(key) else { return nil }
+        guard value > 0 else { throw error(key, "must be a positive integer, found \(value)") }
+        return value
+    }
+
+    public func optionalStringArray(_ key: String) throws -> [String]? {
+        try optionalArray(key, of: "strings") { if case .string(let string) = $0 { string } else { nil } }
     }
 
     public func optionalDouble(_ key: String) throws -> Double? {
@@ -129,6 +149,11 @@ public struct JSONConfig: Sendable {
 
     // MARK: Errors
 
+    /// An `InputError` about this file that no single key explains.
+    public func error(_ message: String) -> InputError {
+        InputError(message, url: url)
+    }
+
     /// An `InputError` about `key` in this file: `key "trainer.lr" <problem>`.
     public func error(_ key: String, _ problem: String) -> InputError {
         InputError("key \"\((keyPath + [key]).joined(separator: "."))\" \(problem)", url: url)
@@ -159,6 +184,7 @@ public struct JSONConfig: Sendable {
         switch value {
         case .int(let int): int
         case .double(let double): Int(exactly: double)   // 64.0 is an integer; 64.5 is not
+        case .string(let text): Int(text.trimmingCharacters(in: .whitespaces))
         default: nil
         }
     }

@@ -149,21 +149,16 @@ public struct DecoderSpec: Equatable, Sendable {
 
     /// Reads and validates `config.json`.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw InputError("cannot read model config (\(error.localizedDescription))", url: url)
-        }
-        try self.init(json: data, path: url.path)
+        try self.init(config: JSONConfig(contentsOf: url))
     }
 
     /// Parses and validates the text of a `config.json`; errors name `path`.
     public init(json data: Data, path: String) throws {
-        guard let document = try? JSONValue(parsing: data), case .object(let fields) = document else {
-            throw InputError("model config is not a JSON object", path: path)
-        }
-        let reader = ConfigReader(fields: fields, path: path)
+        try self.init(config: JSONConfig(parsing: data, url: URL(fileURLWithPath: path)))
+    }
+
+    private init(config reader: JSONConfig) throws {
+        let path = reader.url.path
         let modelType = try reader.string("model_type")
         guard let family = Family(rawValue: modelType) else {
             throw InputError("unsupported model_type \"\(modelType)\"; supported: "
@@ -218,71 +213,11 @@ public struct DecoderSpec: Equatable, Sendable {
     }
 }
 
-/// Typed access to config.json fields, with errors that name the file and the field.
-struct ConfigReader {
-    var fields: [String: JSONValue]
-    var path: String
+/// The families read `config.json` through the one JSON config reader (`Formats.JSONConfig`).
+typealias ConfigReader = JSONConfig
 
-    func string(_ key: String) throws -> String {
-        guard let value = try optionalString(key) else { throw InputError("missing \"\(key)\"", path: path) }
-        return value
-    }
-
-    func optionalString(_ key: String) throws -> String? {
-        guard let value = fields[key], value != .null else { return nil }
-        guard case .string(let string) = value else { throw wrongType(key, value, "a string") }
-        return string
-    }
-
-    func optionalBool(_ key: String) throws -> Bool? {
-        guard let value = fields[key], value != .null else { return nil }
-        guard case .bool(let bool) = value else { throw wrongType(key, value, "true or false") }
-        return bool
-    }
-
-    func positiveInt(_ key: String) throws -> Int {
-        guard let value = try optionalPositiveInt(key) else { throw InputError("missing \"\(key)\"", path: path) }
-        return value
-    }
-
-    func optionalPositiveInt(_ key: String) throws -> Int? {
-        guard let value = fields[key], value != .null else { return nil }
-        guard case .int(let int) = value, int > 0 else { throw wrongType(key, value, "a positive integer") }
-        return int
-    }
-
-    func optionalNumber(_ key: String) throws -> Double? {
-        switch fields[key] {
-        case nil, .null?: return nil
-        case .int(let int)?: return Double(int)
-        case .double(let double)? where double.isFinite: return double
-        case let value?: throw wrongType(key, value, "a finite number")
-        }
-    }
-
-    func optionalStrings(_ key: String) throws -> [String]? {
-        guard let value = fields[key], value != .null else { return nil }
-        guard case .array(let items) = value else { throw wrongType(key, value, "an array of strings") }
-        return try items.map { item in
-            guard case .string(let string) = item else { throw wrongType(key, value, "an array of strings") }
-            return string
-        }
-    }
-
-    /// A nested object, as a reader.
-    func optionalObject(_ key: String) throws -> ConfigReader? {
-        guard let value = fields[key], value != .null else { return nil }
-        guard case .object(let nested) = value else { throw wrongType(key, value, "an object") }
-        return ConfigReader(fields: nested, path: path)
-    }
-
-    func error(_ message: String) -> InputError { InputError(message, path: path) }
-
-    private func wrongType(_ key: String, _ value: JSONValue, _ expected: String) -> InputError {
-        InputError("\"\(key)\" is \(value.summary), expected \(expected)", path: path)
-    }
-
-    // MARK: - Fields several families share
+/// Fields several families share.
+extension JSONConfig {
 
     /// head_dim, or hidden_size / num_attention_heads.
     func headDim(hiddenSize: Int, headCount: Int) throws -> Int {
@@ -298,20 +233,20 @@ struct ConfigReader {
     /// and llama3 or linear scaling; other rope types are errors.
     func rotary(headDim: Int, defaultTheta: Double = 10_000, fallbackFraction: Double? = nil,
                 fallbackTheta: String = "rope_theta", layerType: String? = nil) throws -> DecoderSpec.Positions {
-        var theta = try optionalNumber(fallbackTheta) ?? optionalNumber("rope_theta") ?? defaultTheta
-        var fraction = try optionalNumber("partial_rotary_factor") ?? fallbackFraction ?? 1
+        var theta = try optionalDouble(fallbackTheta) ?? optionalDouble("rope_theta") ?? defaultTheta
+        var fraction = try optionalDouble("partial_rotary_factor") ?? fallbackFraction ?? 1
         var scaling: DecoderSpec.RopeScaling?
         for key in ["rope_scaling", "rope_parameters"] {
             guard var parameters = try optionalObject(key) else { continue }
             if let layerType, let nested = try parameters.optionalObject(layerType) { parameters = nested }
-            if let value = try parameters.optionalNumber("rope_theta") { theta = value }
-            if let value = try parameters.optionalNumber("partial_rotary_factor") { fraction = value }
+            if let value = try parameters.optionalDouble("rope_theta") { theta = value }
+            if let value = try parameters.optionalDouble("partial_rotary_factor") { fraction = value }
             let type = try parameters.optionalString("rope_type") ?? parameters.optionalString("type") ?? "default"
             switch type {
             case "default": break
             case "llama3":
                 func need(_ name: String) throws -> Double {
-                    guard let value = try parameters.optionalNumber(name), value > 0 else {
+                    guard let value = try parameters.optionalDouble(name), value > 0 else {
                         throw error("\(key) of rope_type llama3 needs a positive \"\(name)\"")
                     }
                     return value
@@ -320,7 +255,7 @@ struct ConfigReader {
                                   highFrequencyFactor: try need("high_freq_factor"),
                                   originalContext: try need("original_max_position_embeddings"))
             case "linear":
-                guard let factor = try parameters.optionalNumber("factor"), factor > 0 else {
+                guard let factor = try parameters.optionalDouble("factor"), factor > 0 else {
                     throw error("\(key) of rope_type linear needs a positive \"factor\"")
                 }
                 scaling = .linear(factor: factor)
@@ -335,7 +270,7 @@ struct ConfigReader {
     /// Per-layer windows from `layer_types` ("sliding_attention" / "full_attention") when present, else `fallback`.
     func slidingWindows(window: Int?, layerCount: Int, fallback: (Int) -> Bool) throws -> [Int?] {
         guard let window else { return Array(repeating: nil, count: layerCount) }
-        let types = try optionalStrings("layer_types")
+        let types = try optionalStringArray("layer_types")
         if let types, types.count != layerCount {
             throw error("layer_types has \(types.count) entries for \(layerCount) layers")
         }

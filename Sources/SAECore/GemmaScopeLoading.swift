@@ -39,7 +39,7 @@ extension SparseAutoencoder {
         var model: String?
         var sourceHook: String?
         if FileManager.default.fileExists(atPath: configURL.path) {
-            let config = try ConfigFields(contentsOf: configURL)
+            let config = try JSONConfig(contentsOf: configURL)
             let architecture = try config.optionalString("architecture") ?? "jump_relu"
             guard architecture == "jump_relu" else {
                 throw InputError("architecture \"\(architecture)\" is not supported (Gemma Scope 2 SAEs are jump_relu)", url: configURL)

@@ -13,16 +13,16 @@ extension SparseAutoencoder {
     ///   so we follow the loader most tools (and Neuronpedia) use.
     static func loadLlamaScope(_ location: SAELocation) throws -> SparseAutoencoder {
         let configURL = location.directory.appendingPathComponent("hyperparams.json")
-        let config = try ConfigFields(contentsOf: configURL)
+        let config = try JSONConfig(contentsOf: configURL)
         let d = try config.int("d_model"), m = try config.int("d_sae")
         guard d > 0, m > 0 else { throw InputError("d_model (\(d)) and d_sae (\(m)) must be positive", url: configURL) }
-        guard let hook = try config.optionalString("hook_point_in") else { throw config.fail("hook_point_in", "is missing") }
+        guard let hook = try config.optionalString("hook_point_in") else { throw config.error("hook_point_in", "is missing") }
         if let out = try config.optionalString("hook_point_out"), out != hook {
             throw InputError("transcoders (hook_point_in \(hook), hook_point_out \(out)) are not supported, only SAEs", url: configURL)
         }
         let activation = try config.optionalString("act_fn") ?? "jumprelu"
         guard activation == "jumprelu" else { throw InputError("act_fn \"\(activation)\" is not supported (supported: jumprelu)", url: configURL) }
-        guard let rawThreshold = try config.optionalDouble("jump_relu_threshold") else { throw config.fail("jump_relu_threshold", "is missing") }
+        guard let rawThreshold = try config.optionalDouble("jump_relu_threshold") else { throw config.error("jump_relu_threshold", "is missing") }
         if try config.optionalBool("apply_decoder_bias_to_pre_encoder") == true {
             throw InputError("apply_decoder_bias_to_pre_encoder true is not supported (the Llama Scope releases use false)", url: configURL)
         }

@@ -21,9 +21,9 @@ extension SAEConfig {
     /// (the heads concatenated, which is how the activations arrive). Per-head hooks (`hook_head_index`) and other
     /// architectures are an `InputError` that names the option.
     static func saeLens(contentsOf url: URL) throws -> (SAEConfig, SAELensOptions) {
-        let config = try ConfigFields(contentsOf: url)
+        let config = try JSONConfig(contentsOf: url)
         let metadata = try config.optionalObject("metadata")
-        func field<T>(_ read: (ConfigFields) throws -> T?) throws -> T? {
+        func field<T>(_ read: (JSONConfig) throws -> T?) throws -> T? {
             if let value = try read(config) { return value }
             return try metadata.flatMap(read)
         }
@@ -63,7 +63,7 @@ extension SAEConfig {
             metadata: SAEMetadata(
                 prependBOS: try field({ try $0.optionalBool("prepend_bos") }),
                 contextSize: try field({ try $0.optionalInt("context_size") }),
-                modelFromPretrainedKwargs: try field({ try $0.optionalObject("model_from_pretrained_kwargs")?.fields }),
+                modelFromPretrainedKwargs: try field({ try $0.optionalObject("model_from_pretrained_kwargs")?.members }),
                 datasetPath: try field({ try $0.optionalString("dataset_path") }),
                 neuronpediaID: try field({ try $0.optionalString("neuronpedia_id") })))
         let options = SAELensOptions(
@@ -73,7 +73,7 @@ extension SAEConfig {
         return (sae, options)
     }
 
-    private static func saeLensArchitecture(_ config: ConfigFields, dSae: Int) throws -> (SAEArchitecture, Int?) {
+    private static func saeLensArchitecture(_ config: JSONConfig, dSae: Int) throws -> (SAEArchitecture, Int?) {
         let name: String
         var k = try config.optionalInt("k")
         if let architecture = try config.optionalString("architecture") {
@@ -103,13 +103,13 @@ extension SAEConfig {
         }
     }
 
-    private static func saeLensNormalization(_ config: ConfigFields) throws -> SAENormalization {
+    private static func saeLensNormalization(_ config: JSONConfig) throws -> SAENormalization {
         let value: String
-        switch config.fields["normalize_activations"] {
+        switch config.members["normalize_activations"] {
         case nil, .null?: value = "none"
         case .bool(let on)?: value = on ? "expected_average_only_in" : "none"   // legacy boolean
         case .string(let name)?: value = name
-        case let other?: throw config.fail("normalize_activations", "should be a string, not \(other.summary)")
+        case let other?: throw config.error("normalize_activations", "should be a string, not \(other.summary)")
         }
         guard let normalization = SAENormalization(rawValue: value) else {
             let supported = SAENormalization.allCases.map(\.rawValue).joined(separator: ", ")
@@ -119,11 +119,11 @@ extension SAEConfig {
     }
 
     /// The `expected_average_only_in` factor: `activation_scaler.json` next to `cfg.json`, else `norm_scaling_factor`.
-    private static func saeLensScalingFactor(_ config: ConfigFields) throws -> Double {
+    private static func saeLensScalingFactor(_ config: JSONConfig) throws -> Double {
         let scalerURL = config.url.deletingLastPathComponent().appendingPathComponent("activation_scaler.json")
         var factor: Double?
         if FileManager.default.fileExists(atPath: scalerURL.path) {
-            factor = try ConfigFields(contentsOf: scalerURL).optionalDouble("scaling_factor")
+            factor = try JSONConfig(contentsOf: scalerURL).optionalDouble("scaling_factor")
         }
         if factor == nil { factor = try config.optionalDouble("norm_scaling_factor") }
         guard let factor else {

@@ -8,7 +8,7 @@ extension SAEConfig {
     /// (`use_error_term`, `l1_coefficient`, ...), and missing `top_k*` keys (a plain ReLU SAE). `hook_spec`, when
     /// present, must agree with `hook_layer` and `hook_name`.
     static func seed(contentsOf url: URL) throws -> SAEConfig {
-        let config = try ConfigFields(contentsOf: url)
+        let config = try JSONConfig(contentsOf: url)
         let dIn = try config.int("d_in")
         let dSae = try config.int("d_sae")
         guard dIn > 0, dSae > 0 else {

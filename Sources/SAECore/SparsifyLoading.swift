@@ -11,7 +11,7 @@ extension SparseAutoencoder {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw InputError("missing cfg.json next to sae.safetensors", url: location.directory)
         }
-        let config = try ConfigFields(contentsOf: configURL)
+        let config = try JSONConfig(contentsOf: configURL)
         let d = try config.int("d_in")
         // sparsify writes num_latents (0: d_in · expansion_factor); some sparsify-trained releases write SAELens's d_sae.
         let latents = try config.optionalInt("num_latents") ?? config.optionalInt("d_sae") ?? 0
@@ -36,7 +36,7 @@ extension SparseAutoencoder {
         var model: String?
         let trainingURL = location.directory.deletingLastPathComponent().appendingPathComponent("config.json")
         if FileManager.default.fileExists(atPath: trainingURL.path) {
-            let training = try ConfigFields(contentsOf: trainingURL)
+            let training = try JSONConfig(contentsOf: trainingURL)
             model = try training.optionalString("model")
             metadata.datasetPath = try training.optionalString("dataset")
             metadata.contextSize = try training.optionalInt("ctx_len")

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// The seed's `history.json`: per-epoch curves (`loss`, `recon_loss`, `l1_loss`, `sparsity`, `val_*`, ...).
@@ -11,9 +12,9 @@ public struct TrainingHistory: Equatable, Sendable, Codable {
 
     /// Reads `history.json`; it must be a JSON object. Nulls inside a curve become NaN.
     public init(contentsOf url: URL) throws {
-        let config = try ConfigFields(contentsOf: url)
+        let config = try JSONConfig(contentsOf: url)
         var curves: [String: [Double]] = [:]
-        for (key, value) in config.fields {
+        for (key, value) in config.members {
             guard case .array(let items) = value else { continue }
             var curve: [Double] = []
             for item in items {

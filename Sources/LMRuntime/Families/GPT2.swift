@@ -13,7 +13,7 @@ enum GPT2: CheckpointLayout {
                                intermediateSize: try config.optionalPositiveInt("n_inner") ?? 4 * d,
                                layerCount: try config.positiveInt("n_layer"), headCount: heads, kvHeadCount: heads,
                                headDim: d / heads, normalization: .layer,
-                               normEps: Float(try config.optionalNumber("layer_norm_epsilon") ?? 1e-5),
+                               normEps: Float(try config.optionalDouble("layer_norm_epsilon") ?? 1e-5),
                                activation: try config.activation("activation_function") ?? .geluTanh, gatedMLP: false,
                                positions: .learned(count: try config.positiveInt("n_positions")))
         if try config.optionalBool("scale_attn_weights") == false { spec.attentionScale = 1 }

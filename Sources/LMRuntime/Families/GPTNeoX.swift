@@ -15,10 +15,10 @@ enum GPTNeoX: CheckpointLayout {
                                intermediateSize: try config.positiveInt("intermediate_size"),
                                layerCount: try config.positiveInt("num_hidden_layers"), headCount: headCount,
                                kvHeadCount: headCount, headDim: headDim, normalization: .layer,
-                               normEps: Float(try config.optionalNumber("layer_norm_eps") ?? 1e-5),
+                               normEps: Float(try config.optionalDouble("layer_norm_eps") ?? 1e-5),
                                residual: try config.optionalBool("use_parallel_residual") ?? true ? .parallel : .sequential,
                                activation: try config.activation("hidden_act") ?? .gelu, gatedMLP: false,
-                               positions: try config.rotary(headDim: headDim, fallbackFraction: try config.optionalNumber("rotary_pct"),
+                               positions: try config.rotary(headDim: headDim, fallbackFraction: try config.optionalDouble("rotary_pct"),
                                                             fallbackTheta: "rotary_emb_base"))
         let bias = try config.optionalBool("attention_bias") ?? true
         spec.attentionBias = bias

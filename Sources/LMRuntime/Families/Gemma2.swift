@@ -12,14 +12,14 @@ enum Gemma2: CheckpointLayout {
         var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
                                intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
                                headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-                               headDim: headDim, normEps: Float(try config.optionalNumber("rms_norm_eps") ?? 1e-6),
+                               headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
                                residual: .sandwich,
                                activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
                                positions: try config.rotary(headDim: headDim))
         spec.attentionBias = try config.optionalBool("attention_bias") ?? false
-        spec.attentionScale = Float(1 / (try config.optionalNumber("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())
-        spec.attentionSoftCap = try config.optionalNumber("attn_logit_softcapping").map(Float.init)
-        spec.finalSoftCap = try config.optionalNumber("final_logit_softcapping").map(Float.init)
+        spec.attentionScale = Float(1 / (try config.optionalDouble("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())
+        spec.attentionSoftCap = try config.optionalDouble("attn_logit_softcapping").map(Float.init)
+        spec.finalSoftCap = try config.optionalDouble("final_logit_softcapping").map(Float.init)
         spec.slidingWindows = try config.slidingWindows(window: config.optionalPositiveInt("sliding_window"),
                                                         layerCount: layerCount) { $0 % 2 == 0 }
         // transformers casts √d to the activations' dtype; the forward runs in fp32.

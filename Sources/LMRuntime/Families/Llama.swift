@@ -14,7 +14,7 @@ enum Llama: CheckpointLayout {
         var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
                                intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
                                headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-                               headDim: headDim, normEps: Float(try config.optionalNumber("rms_norm_eps") ?? 1e-6),
+                               headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
                                positions: try config.rotary(headDim: headDim))
         spec.attentionBias = family == .qwen2 ? true : try config.optionalBool("attention_bias") ?? false
         spec.outputBias = family == .llama ? try config.optionalBool("attention_bias") ?? false : false

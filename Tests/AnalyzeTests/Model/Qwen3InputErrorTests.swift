@@ -19,25 +19,25 @@ import Testing
     }
 
     @Test func badConfigsNameTheFileAndTheProblem() throws {
-        func parse(_ text: String) throws -> DecoderSpec { try DecoderSpec(json: Data(text.utf8), path: "cfg.json") }
+        func parse(_ text: String) throws -> DecoderSpec { try DecoderSpec(json: Data(text.utf8), path: "/models/cfg.json") }
         let base = #""vocab_size": 10, "hidden_size": 8, "intermediate_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2"#
         #expect(try parse("{\"model_type\": \"llama\", \(base)}").headDim == 4)
         let cases: [(String, String)] = [
-            ("[1, 2]", "not a JSON object"),
+            ("[1, 2]", "expected a JSON object at the top level"),
             ("{\"model_type\": \"bloom\", \(base)}", "unsupported model_type \"bloom\"; supported: gpt2, gpt_neox, gemma2, gemma3_text, llama"),
-            ("{\"model_type\": \"qwen3\"}", "missing \""),
+            ("{\"model_type\": \"qwen3\"}", "is missing"),
             ("{\"model_type\": \"qwen3\", \(base), \"num_key_value_heads\": 3}", "not a multiple"),
             ("{\"model_type\": \"qwen3\", \(base), \"hidden_act\": \"gelu\"}", "hidden_act"),
             ("{\"model_type\": \"qwen3\", \(base), \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}}", "rope_type"),
             ("{\"model_type\": \"qwen3\", \(base), \"head_dim\": 3}", "must be even"),
-            ("{\"model_type\": \"qwen3\", \(base), \"rms_norm_eps\": \"small\"}", "\"rms_norm_eps\" is \"small\", expected a finite number"),
+            ("{\"model_type\": \"qwen3\", \(base), \"rms_norm_eps\": \"small\"}", "key \"rms_norm_eps\" must be a number, found \"small\""),
         ]
         for (text, problem) in cases {
             #expect {
                 try parse(text)
             } throws: { error in
                 let message = (error as? InputError)?.description ?? ""
-                return message.hasPrefix("cfg.json: ") && message.contains(problem)
+                return message.hasPrefix("/models/cfg.json: ") && message.contains(problem)
             }
         }
     }
