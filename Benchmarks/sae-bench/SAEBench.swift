@@ -53,6 +53,15 @@ enum SAEBench {
             report(name, n, time, extra: String(format: "mean L0 %.1f", Double(codes.nonzeroCount) / Double(n)))
         }
 
+        // The same SAE with a per-token input normalisation (SAELens layer_norm, OpenAI TopK): the cost over "encode
+        // token" and "decode sparse (L0 k)" is the normalisation itself.
+        var layerNormed = sae
+        layerNormed.config.normalization = .layerNorm
+        let layerNormEncoder = try SAEEncoder(sae: layerNormed, topKMode: .token)
+        var layerNormCodes = SparseCodes(featureCount: m)
+        report("encode token, layer_norm input", n, best { layerNormCodes = layerNormEncoder.encode(x, rows: n) })
+        report("decode sparse, layer_norm output (L0 \(k))", n, best { _ = layerNormed.decode(layerNormCodes, denormalizing: x, path: .sparse) })
+
         for l0 in [k / 4, k, 2 * k, 4 * k] where l0 >= 1 && l0 <= m {
             let tokenCodes = try SAEEncoder(sae: SparseAutoencoder(config: { var c = config; c.k = l0; return c }(),
                                                                     encoderWeight: encoder, encoderBias: nil, decoderWeight: decoder,

@@ -34,12 +34,17 @@ extension SparseAutoencoder {
         guard let inputs, inputs.count == output.count else {
             preconditionFailure("decoding a \(normalization.rawValue) SAE needs the \(codes.rowCount) encoded input rows")
         }
-        let d = inputWidth
+        let d = inputWidth, n = codes.rowCount
+        let blockRows = max(1, n / (4 * Parallelism.workerCount))
         inputs.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { out in
-                for row in 0..<codes.rowCount {
-                    let t = normalization.transform(of: x.baseAddress! + row * d, count: d)
-                    for j in 0..<d { out[row * d + j] = out[row * d + j] * t.outputScale + t.shift }
+                let out = out   // each block writes only its own rows
+                Parallelism.forEach((n + blockRows - 1) / blockRows) { block in
+                    for row in (block * blockRows)..<min(n, (block + 1) * blockRows) {
+                        let t = normalization.transform(of: x.baseAddress! + row * d, count: d)
+                        let target = out.baseAddress! + row * d
+                        for j in 0..<d { target[j] = target[j] * t.outputScale + t.shift }
+                    }
                 }
             }
         }

@@ -6,8 +6,9 @@ import Parallelism
 
 /// Encodes activations with an SAE into `SparseCodes` (decoding is `SparseAutoencoder.decode`).
 ///
-/// Encoding is `x − b_dec`, one sgemm `[N, d]·[d, m]` (seeded with `b_enc`), then the architecture's rule per row
-/// (rows in parallel) straight into CSR. Row-independent rules run in chunks of rows so the dense pre-activations
+/// Encoding is the per-token input normalisation (if any) and `x − b_dec` in one pass over a copy of the chunk, one
+/// sgemm `[N, d]·[d, m]` (seeded with `b_enc`), then the architecture's rule per row (rows in parallel) straight into
+/// CSR; every format and architecture (gated too, folded on load) takes this path. Row-independent rules run in chunks of rows so the dense pre-activations
 /// stay small; `batch` mode needs the whole pool's pre-activations at once (`N·m` floats).
 public struct SAEEncoder: Sendable {
     /// The rule that turns a row of pre-activations `pre` into features.
