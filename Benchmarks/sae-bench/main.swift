@@ -10,6 +10,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "formats": FormatsBench.run,
     "features": FeaturesBench.run,
     "ablation": AblationBench.run,
+    "logit-effects": LogitEffectsBench.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

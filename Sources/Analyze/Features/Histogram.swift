@@ -68,13 +68,17 @@ public struct Histogram: Equatable, Sendable {
         edges[n] = upper
         var counts = [Int](repeating: 0, count: n)
         let scale = upper > lower ? Double(n) / (upper - lower) : 0
-        for value in values where value.isFinite {
-            let v = Double(value)
-            guard v >= lower, v <= upper else { continue }
-            var index = min(Int((v - lower) * scale), n - 1)
-            if v < edges[index] { index -= 1 }
-            if index < n - 1 && v >= edges[index + 1] { index += 1 }
-            counts[index] += 1
+        edges.withUnsafeBufferPointer { edges in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for value in values {
+                    let v = Double(value)
+                    guard v >= lower, v <= upper else { continue }  // also skips NaN
+                    var index = min(Int((v - lower) * scale), n - 1)
+                    if v < edges[index] { index -= 1 }
+                    if index < n - 1 && v >= edges[index + 1] { index += 1 }
+                    counts[index] += 1
+                }
+            }
         }
         return Histogram(edges: edges, counts: counts)
     }

@@ -66,8 +66,7 @@ public struct LogitEffects: Sendable {
                                     for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
                                         let f = first + r, row = logits + r * vocabulary
                                         if k > 0 {
-                                            Self.scan(row, count: vocabulary, firstToken: 0, top: top + f * k,
-                                                      bottom: bottom + f * k, k: k)
+                                            Self.scan(row, count: vocabulary, top: top + f * k, bottom: bottom + f * k, k: k)
                                         }
                                         let values = UnsafeBufferPointer(start: row, count: vocabulary)
                                         // The scan's extremes are the row's (ties aside), so the histogram needs one pass.
@@ -88,19 +87,19 @@ public struct LogitEffects: Sendable {
         self.histograms = histograms
     }
 
-    /// Merges one feature's chunk of values (tokens `firstToken...`) into its best-first lists. Tokens arrive in
-    /// increasing id and comparisons are strict, so ties keep the lower id.
-    private static func scan(_ values: UnsafePointer<Float>, count: Int, firstToken: Int,
+    /// Fills one feature's best-first lists from its row. Tokens arrive in increasing id and comparisons are
+    /// strict, so ties keep the lower id.
+    private static func scan(_ values: UnsafePointer<Float>, count: Int,
                              top: UnsafeMutablePointer<Effect>, bottom: UnsafeMutablePointer<Effect>, k: Int) {
         var highest = top[k - 1].value, lowest = bottom[k - 1].value
         for index in 0..<count {
             let value = values[index]
             if value > highest {
-                insert(Effect(tokenID: firstToken + index, value: value), into: top, k: k, before: >)
+                insert(Effect(tokenID: index, value: value), into: top, k: k, before: >)
                 highest = top[k - 1].value
             }
             if value < lowest {
-                insert(Effect(tokenID: firstToken + index, value: value), into: bottom, k: k, before: <)
+                insert(Effect(tokenID: index, value: value), into: bottom, k: k, before: <)
                 lowest = bottom[k - 1].value
             }
         }
