@@ -7,7 +7,7 @@ import SAECore
 
 /// `sae-bench features CSR.npz W_DEC.npy OUT_DIR`: streams the codes into the activation database, then runs the
 /// feature analysis (reports, decoder similarity, co-occurrence, clustering) and the artifact writer, printing
-/// each stage's seconds. `scripts/bench-features.sh` runs the numpy/scipy equivalents of the seed beside it.
+/// each stage's seconds. `scripts/bench/bench-features.sh` runs the numpy/scipy equivalents of the seed beside it.
 enum FeaturesBench {
     static func run(_ arguments: [String]) throws {
         guard arguments.count == 3 else { throw InputError("usage: sae-bench features CSR.npz W_DEC.npy OUT_DIR") }

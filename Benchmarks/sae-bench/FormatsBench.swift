@@ -2,7 +2,7 @@ import Formats
 import Foundation
 
 /// `sae-bench formats FILE.safetensors [REPEATS]`: opens the file and converts each tensor to Float, reporting the
-/// best time over REPEATS runs. `scripts/bench-formats.sh` runs torch's conversion of the same file beside it.
+/// best time over REPEATS runs. `scripts/bench/bench-formats.sh` runs torch's conversion of the same file beside it.
 enum FormatsBench {
     static func run(_ arguments: [String]) throws {
         guard let path = arguments.first else {

@@ -4,7 +4,7 @@ import Glibc
 
 /// Hints to the kernel for the large buffers that tensor loading touches once, front to back. On this kind of
 /// workload page faults, not arithmetic, dominate: converting 64M bf16 values into a fresh array spends ~85% of its
-/// time faulting in 4 KiB pages (see scripts/bench-formats.sh). Both hints are best-effort no-ops elsewhere.
+/// time faulting in 4 KiB pages (see scripts/bench/bench-formats.sh). Both hints are best-effort no-ops elsewhere.
 enum MemoryAdvice {
     /// Buffers smaller than this are left alone.
     static let threshold = 4 << 20

@@ -76,7 +76,7 @@ public enum BLAS {
 
     /// A one-line note when the environment pins OpenBLAS to kernels without AVX-512 (`OPENBLAS_CORETYPE`, e.g.
     /// Haswell) on a CPU that has AVX-512, else nil. The pin is the user's setting and is left alone; without it OpenBLAS picks
-    /// AVX-512 kernels, about 1.8× the matrix-product throughput (scripts/bench-forward.sh measures both).
+    /// AVX-512 kernels, about 1.8× the matrix-product throughput (scripts/bench/bench-forward.sh measures both).
     public static var pinnedKernelsNote: String? {
         guard let pinned = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !pinned.isEmpty,
               let core = coreName, coresWithoutAVX512.contains(core.lowercased()),

@@ -5,7 +5,7 @@ import Parallelism
 
 extension SparseAutoencoder {
     /// Above this fraction of nonzero codes, decoding densifies the codes and runs one sgemm; below it, it adds the
-    /// decoder rows of each token's active features. scripts/bench-sae.sh (d_in 1024, d_sae 4096, 2 cores) measured
+    /// decoder rows of each token's active features. scripts/bench/bench-sae.sh (d_in 1024, d_sae 4096, 2 cores) measured
     /// the sparse path 2–18× faster up to density 0.0625 (L0 256) and the dense one about 10 % faster at 0.125.
     public static let denseDecodeDensity = 0.1
 

@@ -5,7 +5,7 @@ import Testing
 
 /// `tokenize`, `inspect-sae` and `activations` as users run them, checked against references computed outside the
 /// Swift code: Hugging Face `tokenizers` ids, the SAE fixtures' own config/history/weight files, and transformers'
-/// hook activations (scripts/make_pipeline_fixtures.py, make_tokenizer_fixtures.py, make_model_fixtures.py).
+/// hook activations (scripts/fixtures/make_pipeline_fixtures.py, make_tokenizer_fixtures.py, make_model_fixtures.py).
 @Suite struct InspectionCommandTests {
     static let fixtures = CommandRunner.fixtures
 

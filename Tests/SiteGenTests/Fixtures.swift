@@ -4,9 +4,9 @@ import Foundation
 enum Fixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/site")
-    /// A synthetic run in our full layout (scripts/make_site_fixture.py --features 24 --examples 5).
+    /// A synthetic run in our full layout (scripts/fixtures/make_site_fixture.py --features 24 --examples 5).
     static let synthetic = root.appendingPathComponent("synthetic")
-    /// The seed's real run files with 50 of its feature-summary records (scripts/make_site_fixture.py --seed-subset).
+    /// The seed's real run files with 50 of its feature-summary records (scripts/fixtures/make_site_fixture.py --seed-subset).
     static let seed = root.appendingPathComponent("seed")
 
     /// A fresh empty directory under the system temporary directory.

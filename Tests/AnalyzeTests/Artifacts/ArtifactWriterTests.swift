@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Writes a whole analysis directory from the feature fixture. Set `SAE_REPORT_KEEP_ARTIFACTS=DIR` to keep it and
-/// verify it with `python3 scripts/make_feature_fixtures.py --check DIR/analysis`.
+/// verify it with `python3 scripts/fixtures/make_feature_fixtures.py --check DIR/analysis`.
 @Suite struct ArtifactWriterTests {
     let input = FeatureFixtures.input
 

@@ -3,7 +3,7 @@ import Foundation
 @testable import SAECore
 import Testing
 
-/// Feature matching against the numpy (float64) references of `scripts/make_compare_fixtures.py`.
+/// Feature matching against the numpy (float64) references of `scripts/fixtures/make_compare_fixtures.py`.
 @Suite struct FeatureMatchingTests {
     static let fixtures = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 
-/// The synthetic corpus and expected values written by `scripts/make_feature_fixtures.py`.
+/// The synthetic corpus and expected values written by `scripts/fixtures/make_feature_fixtures.py`.
 enum FeatureFixtures {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -2,7 +2,7 @@
 import Foundation
 import Testing
 
-/// Paths and expected values for the fixtures written by `scripts/make_format_fixtures.py`.
+/// Paths and expected values for the fixtures written by `scripts/fixtures/make_format_fixtures.py`.
 enum FormatFixtures {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -198,7 +198,7 @@ import Testing
         #expect(rejected > 100)
     }
 
-    /// With SAE_REPORT_WRITE_ROUNDTRIP=DIR set, writes files for `scripts/make_format_fixtures.py --check DIR`
+    /// With SAE_REPORT_WRITE_ROUNDTRIP=DIR set, writes files for `scripts/fixtures/make_format_fixtures.py --check DIR`
     /// to load with numpy and scipy. Without it this test only checks that the writers succeed.
     @Test func writesRoundTripFilesForPythonCheck() throws {
         let temporary = try TemporaryDirectory()

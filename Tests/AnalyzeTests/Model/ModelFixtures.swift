@@ -2,7 +2,7 @@
 import Foundation
 @testable import LMRuntime
 
-/// The committed fixtures of `scripts/make_model_fixtures.py`.
+/// The committed fixtures of `scripts/fixtures/make_model_fixtures.py`.
 enum ModelFixtures {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// End to end: `AnalysisPipeline` on the tiny Qwen3 of `Tests/Fixtures/pipeline` (written by
-/// `scripts/make_pipeline_fixtures.py`) with the seed-format SAEs, against the numbers the script computed with
+/// `scripts/fixtures/make_pipeline_fixtures.py`) with the seed-format SAEs, against the numbers the script computed with
 /// transformers and numpy. The run's options must match the script's (ctx, batch tokens, ablation on every token,
 /// a calibration sample covering every batch).
 @Suite struct AnalysisPipelineTests {
@@ -31,7 +31,7 @@ import Testing
     }
 
     /// A fresh directory to write into; `PIPELINE_TEST_KEEP=DIR` keeps the analyses under DIR instead (for
-    /// `scripts/make_pipeline_fixtures.py --check`).
+    /// `scripts/fixtures/make_pipeline_fixtures.py --check`).
     static func outputDirectory(_ name: String) -> (url: URL, cleanup: () -> Void) {
         if let keep = ProcessInfo.processInfo.environment["PIPELINE_TEST_KEEP"] {
             let url = URL(fileURLWithPath: keep).appendingPathComponent(name)

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The committed fixtures of `scripts/make_sae_fixtures.py`.
+/// The committed fixtures of `scripts/fixtures/make_sae_fixtures.py`.
 enum SAEFixtures {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -2,7 +2,7 @@ import Foundation
 @testable import Tokenizers
 import ZIPFoundation
 
-/// The committed fixtures of `scripts/make_tokenizer_fixtures.py`: tokenizer files and HF `tokenizers` outputs.
+/// The committed fixtures of `scripts/fixtures/make_tokenizer_fixtures.py`: tokenizer files and HF `tokenizers` outputs.
 enum TokenizerFixtures {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

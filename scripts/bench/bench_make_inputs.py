@@ -1,4 +1,4 @@
-"""Inputs for scripts/bench-analyze.sh: a random seed-format BatchTopK SAE for Qwen3-0.6B's layer 9 and the first N
+"""Inputs for scripts/bench/bench-analyze.sh: a random seed-format BatchTopK SAE for Qwen3-0.6B's layer 9 and the first N
 paragraphs of the physics corpus. Usage: python3 bench_make_inputs.py SAE_DIR CORPUS_IN CORPUS_OUT N [d_sae] [k]"""
 import json, os, sys
 import torch

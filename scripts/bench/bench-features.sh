@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The feature analysis (co-occurrence, decoder similarity, neighbour lists, clustering) of our release build against
 # the seed's numpy/scipy formulation (`A.T @ A` on the binary CSR, dense phi, argsort neighbours, scipy average
-# linkage) on the same synthetic codes, in the same command. Usage: scripts/bench-features.sh [TOKENS] [D_SAE] [L0]
+# linkage) on the same synthetic codes, in the same command. Usage: scripts/bench/bench-features.sh [TOKENS] [D_SAE] [L0]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 tokens=${1:-200000}
 features=${2:-4096}
 l0=${3:-64}

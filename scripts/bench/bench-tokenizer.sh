@@ -2,9 +2,9 @@
 # Tokenizer throughput, side by side on the same texts, one thread each: our Swift Tokenizer.encode
 # (sae-bench tokenizer) against Hugging Face tokenizers (encode in a loop and encode_batch with RAYON_NUM_THREADS=1),
 # with the real Qwen vocabulary from the committed fixture. Prints both rates and swift / HF (HF's faster mode).
-# Usage: scripts/bench-tokenizer.sh [CORPUS_JSON] [repeats=3]   (SCRATCH_PATH=.build by default)
+# Usage: scripts/bench/bench-tokenizer.sh [CORPUS_JSON] [repeats=3]   (SCRATCH_PATH=.build by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 corpus="${1:-${SAE_SHARED:-/work/shared}/corpora/physics_paragraphs.json}"
 repeats="${2:-3}"
 scratch="${SCRATCH_PATH:-.build}"

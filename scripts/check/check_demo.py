@@ -1,6 +1,6 @@
 """Independent check of the shipped demo (`demo/`), written without reusing make_demo.py's code.
 
-Usage: python3 scripts/check_demo.py [demo_dir]
+Usage: python3 scripts/check/check_demo.py [demo_dir]
 
 Loads the model with transformers and the tokenizer with tokenizers, prints the hidden-state shapes, confirms that
 HF `hidden_states[3]` is the output of decoder layer 2 (= `blocks.2.hook_resid_post`), validates the SAE directory
@@ -13,7 +13,7 @@ from tokenizers import Tokenizer
 from transformers import AutoModelForCausalLM
 
 torch.set_num_threads(1)
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "demo")
+root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "demo")
 texts = json.load(open(os.path.join(root, "corpus.json"), encoding="utf-8"))
 tok = Tokenizer.from_file(os.path.join(root, "model", "tokenizer.json"))
 model = AutoModelForCausalLM.from_pretrained(os.path.join(root, "model"), dtype=torch.float32).eval()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Headless-Chromium screenshots of a generated site: the summary, the feature index, a feature page (light and,
-# with the system in dark mode, dark) and a cluster page. Usage: scripts/screenshots.sh [ANALYSIS_DIR] [OUT_DIR]
+# with the system in dark mode, dark) and a cluster page. Usage: scripts/check/screenshots.sh [ANALYSIS_DIR] [OUT_DIR]
 # (default: the committed synthetic fixture, screenshots into .bench/screenshots; env SCRATCH: swift scratch path)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 scratch=${SCRATCH:-.build}
 analysis=${1:-Tests/Fixtures/site/synthetic}
 out=${2:-.bench/screenshots}

@@ -4,15 +4,15 @@
 # sparse) and per-token top-k, on random weights of the analysed SAE's shapes (d_in 1024, d_sae 4096, k 128), in one
 # run on the same machine. Also prints both decode paths at several L0 (where SparseAutoencoder.denseDecodeDensity
 # comes from) and the metric accumulators' throughput.
-# Usage: scripts/bench-sae.sh [tokens=4096]   (needs python3 with torch)
+# Usage: scripts/bench/bench-sae.sh [tokens=4096]   (needs python3 with torch)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 TOKENS=${1:-4096}
 swift build -c release --scratch-path .build-sae --product sae-bench >/dev/null
 echo "load: $(uptime)"
 ours=$(swift run -c release --skip-build --scratch-path .build-sae sae-bench sae "$TOKENS" 1024 4096 128)
 echo "$ours"
-torch=$(python3 scripts/bench_torch_sae.py "$TOKENS" 1024 4096 128 2>/dev/null)
+torch=$(python3 scripts/bench/bench_torch_sae.py "$TOKENS" 1024 4096 128 2>/dev/null)
 echo "$torch"
 echo "load: $(uptime)"
 rate() { grep -F "$1" <<<"$2" | head -1 | sed -E 's/.*: ([0-9]+) tokens\/s.*/\1/'; }

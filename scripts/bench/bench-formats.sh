@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Converting safetensors tensors to float32: our reader (release build) against safetensors + torch `.float()`,
-# on the same freshly written file, in the same command. Usage: scripts/bench-formats.sh [MILLIONS_OF_ELEMENTS]
+# on the same freshly written file, in the same command. Usage: scripts/bench/bench-formats.sh [MILLIONS_OF_ELEMENTS]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 millions=${1:-64}
 scratch=${SCRATCH_PATH:-.build-bench-formats}
 dir=$(mktemp -d)

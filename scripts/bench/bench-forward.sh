@@ -4,12 +4,12 @@
 # Also: the machine's sgemm GFLOP/s on the MLP's shape, the FLOP-weighted fraction of it our forward reaches, peak RSS.
 # OpenBLAS runs as the environment configures it (this machine pins OPENBLAS_CORETYPE=Haswell, AVX2); a second line
 # shows our forward with OPENBLAS_CORETYPE unset (OpenBLAS then picks its kernels for the CPU, AVX-512 here).
-# Usage: scripts/bench-forward.sh   (needs python3 with torch + transformers; the first run makes .bench/qwen3-0.6b-random)
+# Usage: scripts/bench/bench-forward.sh   (needs python3 with torch + transformers; the first run makes .bench/qwen3-0.6b-random)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 BATCH=8 SEQLEN=256 STOP=9
 MODEL=.bench/qwen3-0.6b-random
-TOOLS=${SAE_TOOLS:-/work/shared/tools}
+TOOLS=scripts/bench  # make_qwen3.py, make_qwen_tokenizer.py, bench_torch_forward.py
 if [ ! -f "$MODEL/model.safetensors" ]; then
     mkdir -p .bench
     python3 "$TOOLS/make_qwen3.py" "$MODEL" 0.6b

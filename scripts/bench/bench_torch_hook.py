@@ -1,4 +1,4 @@
-"""PyTorch baseline for scripts/bench-analyze.sh: transformers' fp32 CPU forward to blocks.L.hook_resid_post (decoder
+"""PyTorch baseline for scripts/bench/bench-analyze.sh: transformers' fp32 CPU forward to blocks.L.hook_resid_post (decoder
 layers 0..L only) over the same corpus, tokenized by the same tokenizer.json. Texts are sorted by length and batched
 (right padding, attention mask), the fastest arrangement we found for torch; prints tokens/s over real tokens.
 Usage: python3 bench_torch_hook.py MODEL_DIR CORPUS LAYER [batch=8]"""

@@ -3,7 +3,7 @@
 uninterrupted and a resumed run): every array and number must agree, up to `--rtol` for floats; run-specific keys
 (timestamps, timings, provenance) are ignored. Exit status 1 on any difference.
 
-    python3 scripts/compare_analyses.py A_DIR B_DIR [--rtol 1e-9]
+    python3 scripts/check/compare_analyses.py A_DIR B_DIR [--rtol 1e-9]
 """
 import argparse, glob, json, os, sys
 import numpy as np, scipy.sparse
