@@ -43,7 +43,7 @@ import Testing
         let record = try firstRecord()
         let page = Fixtures.text(site.appendingPathComponent("features/\(record.feature).html"))
         #expect(page.contains("equal-width intervals"))
-        for bin in record.quantileExamples ?? [] where !bin.examples.isEmpty {
+        for bin in record.intervalExamples ?? [] where !bin.examples.isEmpty {
             let share = NumberFormat.percent(try #require(bin.count) / (try #require(record.count)), 1)
             #expect(page.contains("Interval \(NumberFormat.short(bin.range[0])) – \(NumberFormat.short(bin.range[1])) · contains \(share)"))
         }

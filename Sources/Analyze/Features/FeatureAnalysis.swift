@@ -132,8 +132,8 @@ public struct FeatureAnalysis: Sendable {
             for (index, edge) in histogram.edges.enumerated() { edges[f * (bins + 1) + index] = edge }
         }
         var counts = [Int](repeating: 0, count: m * bins)
-        var samples = QuantileSamples(maxima: statistics.maxima, binCount: options.quantileBins,
-                                      perBin: options.quantileExamplesPerBin, seed: options.seed)
+        var samples = IntervalSamples(maxima: statistics.maxima, binCount: options.intervalCount,
+                                      perBin: options.examplesPerInterval, seed: options.seed)
         edges.withUnsafeBufferPointer { allEdges in
             database.forEachRow { row, features, values in
                 for (feature, value) in zip(features, values) {

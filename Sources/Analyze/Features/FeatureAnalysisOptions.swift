@@ -31,8 +31,8 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     /// Log-spaced bins of each feature's activation histogram.
     public var histogramBins = 24
     /// Equal-width activation intervals sampled per feature, and examples kept per interval.
-    public var quantileBins = 10
-    public var quantileExamplesPerBin = 5
+    public var intervalCount = 10
+    public var examplesPerInterval = 5
     /// Seeds every random choice (the interval samples).
     public var seed: UInt64 = 0
     /// Neighbours per feature in `neighbors_<ts>.npz`.

@@ -94,15 +94,15 @@ struct FeaturePages {
         context["examples"] = examples
         context["has_examples"] = !examples.isEmpty
         let active = record.count
-        let quantiles: [[String: Any]] = (record.quantileExamples ?? []).compactMap { bin in
+        let intervals: [[String: Any]] = (record.intervalExamples ?? []).compactMap { bin in
             guard bin.range.count == 2, !bin.examples.isEmpty else { return nil }
             var group: [String: Any] = ["lo": NumberFormat.short(bin.range[0]), "hi": NumberFormat.short(bin.range[1]),
                                         "examples": bin.examples.map { example($0, scale: scale) }]
             if let count = bin.count, let active, active > 0 { group["share"] = NumberFormat.percent(count / active, 1) }
             return group
         }
-        context["quantiles"] = quantiles
-        context["has_quantiles"] = !quantiles.isEmpty
+        context["intervals"] = intervals
+        context["has_intervals"] = !intervals.isEmpty
         if let logits = record.logitEffects {
             func rows(_ values: [FeatureRecord.TokenValue]) -> [[String: Any]] {
                 values.map { ["token": $0.token, "value": NumberFormat.fixed($0.value, 3)] }
@@ -143,7 +143,7 @@ struct FeaturePages {
         let cluster = data.linkableCluster(row?.cluster ?? data.clusterOf[id])
         if let cluster { context["cluster"] = String(cluster) }
         context["has_examples"] = false
-        context["has_quantiles"] = false
+        context["has_intervals"] = false
         addNeighbors(&context, id: id, decoder: nil, cooccurrence: nil)
         context["panels"] = try FeaturePanels.render(nil, page: panelPage(id), renderer: renderer)
         try SiteOutput.write(try renderer.render("feature", context), to: site.appendingPathComponent("features/\(id).html"))

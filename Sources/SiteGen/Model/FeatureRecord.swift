@@ -14,7 +14,7 @@ public struct FeatureRecord: Decodable, Sendable {
     public var moments: Moments?
     /// Equal-width histogram of `W_dec[i]·W_U` over the vocabulary.
     public var logitHistogram: HistogramBins?
-    public var quantileExamples: [QuantileBin]?
+    public var intervalExamples: [IntervalGroup]?
     public var logitEffects: LogitEffects?
     public var neighbors: NeighborLists?
     public var cluster: Int?
@@ -24,7 +24,7 @@ public struct FeatureRecord: Decodable, Sendable {
         case logitHistogram = "logit_histogram"
         case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
         case topExamples = "top_examples", activationCount = "activation_count", maxActivation = "max_activation"
-        case quantileExamples = "quantile_examples", logitEffects = "logit_effects"
+        case intervalExamples = "quantile_examples", logitEffects = "logit_effects"
     }
 
     public init(from decoder: Decoder) throws {
@@ -39,7 +39,7 @@ public struct FeatureRecord: Decodable, Sendable {
         histogram = try c.decodeIfPresent(HistogramBins.self, forKey: .histogram)
         moments = try c.decodeIfPresent(Moments.self, forKey: .moments)
         logitHistogram = try c.decodeIfPresent(HistogramBins.self, forKey: .logitHistogram)
-        quantileExamples = try c.decodeIfPresent([QuantileBin].self, forKey: .quantileExamples)
+        intervalExamples = try c.decodeIfPresent([IntervalGroup].self, forKey: .intervalExamples)
         logitEffects = try c.decodeIfPresent(LogitEffects.self, forKey: .logitEffects)
         neighbors = try c.decodeIfPresent(NeighborLists.self, forKey: .neighbors)
         cluster = try c.decodeIfPresent(Int.self, forKey: .cluster)
@@ -80,7 +80,7 @@ public struct FeatureRecord: Decodable, Sendable {
         }
     }
 
-    public struct QuantileBin: Decodable, Sendable {
+    public struct IntervalGroup: Decodable, Sendable {
         public var range: [Double]
         /// Active tokens whose activation fell in the interval.
         public var count: Double?

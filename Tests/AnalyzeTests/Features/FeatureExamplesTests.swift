@@ -56,10 +56,10 @@ import TestSupport
             #expect(report.histogram.counts == want.histogram.counts, "histogram of \(report.feature)")
             #expect(report.histogram.counts.reduce(0, +) == report.activationCount)
             #expect(zip(report.histogram.edges, want.histogram.edges).allSatisfy { isClose($0, $1, absolute: 0) })
-            #expect(report.intervalExamples.map(\.count) == want.quantiles.map(\.count), "interval counts of \(report.feature)")
-            #expect(report.intervalExamples.map { $0.examples.map(\.row) } == want.quantiles.map(\.rows),
+            #expect(report.intervalExamples.map(\.count) == want.intervals.map(\.count), "interval counts of \(report.feature)")
+            #expect(report.intervalExamples.map { $0.examples.map(\.row) } == want.intervals.map(\.rows),
                     "interval samples of \(report.feature)")
-            for (bin, wantBin) in zip(report.intervalExamples, want.quantiles) {
+            for (bin, wantBin) in zip(report.intervalExamples, want.intervals) {
                 #expect(isClose(bin.lower, wantBin.range[0]) && isClose(bin.upper, wantBin.range[1]))
             }
         }

@@ -55,7 +55,9 @@ enum FeatureFixtures {
     struct Feature: Decodable {
         var top: [Context]
         var histogram: HistogramValues
-        var quantiles: [IntervalBin]
+        var intervals: [IntervalBin]
+        /// The fixture keeps the seed's name for the equal-width intervals.
+        enum CodingKeys: String, CodingKey { case top, histogram, intervals = "quantiles" }
     }
 
     struct Neighbors: Decodable {
@@ -133,8 +135,8 @@ enum FeatureFixtures {
         options.topExamples = p.top_k
         options.contextRadius = p.context
         options.histogramBins = p.histogram_bins
-        options.quantileBins = p.quantile_bins
-        options.quantileExamplesPerBin = p.quantile_per_bin
+        options.intervalCount = p.quantile_bins
+        options.examplesPerInterval = p.quantile_per_bin
         options.seed = p.sampling_seed
         options.neighbors = p.neighbors
         options.clusterFeatures = p.cluster_features

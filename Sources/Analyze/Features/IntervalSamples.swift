@@ -6,7 +6,7 @@ import LMRuntime
 /// Each (feature, interval) keeps a reservoir sample (Vitter's algorithm R) of `perBin` examples, drawing from
 /// one seeded SplitMix64 in row-major scan order, so the sample is reproducible and independent of the corpus
 /// length in memory.
-public struct QuantileSamples: Sendable {
+public struct IntervalSamples: Sendable {
     public let binCount: Int
     public let perBin: Int
     private let maxima: [Float]
