@@ -82,6 +82,16 @@ struct BytePairModel {
     private func initialSymbols(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
         var symbols: [Int32] = []
         symbols.reserveCapacity(word.count)
+        // The common byte-level case first: every byte's character is in the vocabulary.
+        if case .bytes(let byteIDs) = alphabet {
+            for byte in word {
+                let id = byteIDs[Int(byte)]
+                guard id >= 0 else { break }
+                symbols.append(id)
+            }
+            if symbols.count == word.count { return symbols }
+            symbols.removeAll(keepingCapacity: true)
+        }
         var pendingUnknown = false
         // HF holds an unknown back until the next known symbol or the end, and byte-fallback tokens do not flush
         // it, so they can come before it.

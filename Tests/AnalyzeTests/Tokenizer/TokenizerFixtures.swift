@@ -14,8 +14,10 @@ enum TokenizerFixtures {
 
     static let qwen: Tokenizer = try! Tokenizer(contentsOf: qwenFile)
 
-    /// A zipped tokenizer.json, unzipped once into a temporary directory.
+    /// A zipped tokenizer.json, unzipped once into a temporary directory (tests run in parallel: one at a time).
     static func unzipped(_ name: String) -> URL {
+        unzipLock.lock()
+        defer { unzipLock.unlock() }
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sae-report-tokenizer-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
         let file = directory.appendingPathComponent("tokenizer.json")
@@ -25,6 +27,8 @@ enum TokenizerFixtures {
         }
         return file
     }
+
+    private static let unzipLock = NSLock()
 
     /// A fixture tokenizer: `<name>.json`, or a family variant, whose cases name a base file and the top-level
     /// parts (and `model_options`) that replace the base's.
