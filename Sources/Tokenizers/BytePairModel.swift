@@ -41,19 +41,14 @@ struct MergeTable {
     }
 }
 
-/// What a word's first symbols are before any merge.
-enum SymbolAlphabet {
-    /// Byte-level BPE: one symbol per byte, the id of its `ByteLevelAlphabet` character (-1 when the vocabulary
-    /// lacks it).
-    case bytes([Int32])
-    /// Character BPE (SentencePiece style): one symbol per Unicode scalar that is itself a token.
-    case characters([UInt32: Int32])
-}
-
 /// A BPE model: a word starts as the ids of its symbols, then the adjacent pair with the lowest merge rank (the
 /// leftmost among equals) is merged until no pair has a merge, as HF's `Word::merge_all`.
 struct BytePairModel {
-    var alphabet: SymbolAlphabet
+    /// Byte-level BPE: one symbol per byte, the id of its `ByteLevelAlphabet` character (-1 when the vocabulary
+    /// lacks it). Empty for a character BPE.
+    var byteIDs: [Int32]
+    /// Character BPE (SentencePiece style): one symbol per Unicode scalar that is itself a token.
+    var characterIDs: [UInt32: Int32]
     var merges: MergeTable
     /// `ignore_merges` (Llama-3): a word that is itself in the vocabulary is that one token.
     var wholeWords: [[UInt8]: Int32]?
@@ -82,8 +77,9 @@ struct BytePairModel {
     private func initialSymbols(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
         var symbols: [Int32] = []
         symbols.reserveCapacity(word.count)
+        let byteLevel = !byteIDs.isEmpty
         // The common byte-level case first: every byte's character is in the vocabulary.
-        if case .bytes(let byteIDs) = alphabet {
+        if byteLevel {
             for byte in word {
                 let id = byteIDs[Int(byte)]
                 guard id >= 0 else { break }
@@ -112,13 +108,12 @@ struct BytePairModel {
             if pendingUnknown && !fuseUnknown { symbols.append(unknownID) }
             pendingUnknown = true
         }
-        switch alphabet {
-        case .bytes(let byteIDs):
+        if byteLevel {
             for byte in word {
                 let id = byteIDs[Int(byte)]
                 if id >= 0 { add(id) } else { missing(ByteLevelAlphabet.characterUTF8(byte)) }
             }
-        case .characters(let characterIDs):
+        } else {
             var index = 0
             while index < word.count {
                 let (value, length) = decodeScalar(word, at: index)

@@ -51,7 +51,7 @@ struct RawVocabulary {
             skipSpace()
             let start = position
             guard skipValue() else { return nil }
-            entries.append((token, Int64(String(decoding: bytes[start..<position], as: UTF8.self))))
+            entries.append((token, integer(bytes[start..<position])))
         } while expect(UInt8(ascii: ","))
         return expect(UInt8(ascii: "}")) ? entries : nil
     }
@@ -94,6 +94,19 @@ struct RawVocabulary {
             }
         }
         return nil
+    }
+
+    /// A JSON number that is a plain integer (digits, an optional minus), else nil.
+    private func integer(_ text: ArraySlice<UInt8>) -> Int64? {
+        let negative = text.first == UInt8(ascii: "-")
+        let digits = text.dropFirst(negative ? 1 : 0)
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for digit in digits {
+            guard digit >= 0x30 && digit <= 0x39 else { return nil }
+            value = value * 10 + Int64(digit - 0x30)
+        }
+        return negative ? -value : value
     }
 
     private mutating func hex4() -> UInt32? {

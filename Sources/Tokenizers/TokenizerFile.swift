@@ -68,16 +68,15 @@ struct TokenizerFile {
         // The BPE model sees byte-level characters only after a ByteLevel pre-tokenizer; otherwise it works on the
         // text's own characters (SentencePiece style).
         let byteLevel = preTokenizer.steps.contains { if case .byteLevel = $0 { return true } else { return false } }
-        let alphabet: SymbolAlphabet
+        var byteIDs: [Int32] = []
+        var characterIDs: [UInt32: Int32] = [:]
         if byteLevel {
-            alphabet = .bytes((0..<256).map { vocabulary[ByteLevelAlphabet.characterUTF8(UInt8($0))] ?? -1 })
+            byteIDs = (0..<256).map { vocabulary[ByteLevelAlphabet.characterUTF8(UInt8($0))] ?? -1 }
         } else {
-            var characterIDs: [UInt32: Int32] = [:]
             for (token, id) in vocabulary where !token.isEmpty {
                 let scalars = String(decoding: token, as: UTF8.self).unicodeScalars
                 if scalars.count == 1 { characterIDs[scalars.first!.value] = id }
             }
-            alphabet = .characters(characterIDs)
         }
         var unknownID: Int32?
         if let unknown = modelObject["unk_token"] as? String {
@@ -97,7 +96,7 @@ struct TokenizerFile {
         if (modelObject["byte_fallback"] as? Bool) == true {
             byteFallback = (0..<256).map { vocabulary[Array("<0x\(Self.hex($0))>".utf8)] ?? -1 }
         }
-        model = BytePairModel(alphabet: alphabet, merges: try Self.mergeTable(modelObject["merges"], vocabulary, fail),
+        model = BytePairModel(byteIDs: byteIDs, characterIDs: characterIDs, merges: try Self.mergeTable(modelObject["merges"], vocabulary, fail),
                               wholeWords: wholeWords, unknownID: unknownID,
                               fuseUnknown: (modelObject["fuse_unk"] as? Bool) ?? false, byteFallback: byteFallback)
 
