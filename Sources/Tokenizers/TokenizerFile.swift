@@ -37,6 +37,14 @@ struct TokenizerFile {
         func fail(_ message: String) -> InputError { InputError(message, url: url) }
 
         guard let modelObject = root["model"] as? [String: Any] else { throw fail("no \"model\" object") }
+        // HF's encode would cut or pad the ids by these; ignoring them would give other ids.
+        if let truncation = root["truncation"], !(truncation is NSNull) {
+            throw fail("unsupported truncation settings (encode would cut the ids; set \"truncation\": null)")
+        }
+        if let padding = root["padding"] as? [String: Any],
+           padding["strategy"] is [String: Any] || padding["pad_to_multiple_of"] is NSNumber {
+            throw fail("unsupported fixed-length padding (encode would pad the ids; set \"padding\": null)")
+        }
         let type = modelObject["type"] as? String ?? (modelObject["merges"] != nil ? "BPE" : "unknown")
         guard type == "BPE" else {
             throw fail("unsupported tokenizer model type \"\(type)\" (only byte-level BPE is supported)")

@@ -68,6 +68,10 @@ import Testing
         expectInputError(try gpt2 { $0["decoder"] = ["type": "Strip", "content": "ab", "start": 1, "stop": 0] },
                          mentioning: "decoder Strip content is not a single character")
         expectInputError(try gpt2 { $0["post_processor"] = ["type": "Mystery"] }, mentioning: "unsupported post_processor type")
+        expectInputError(try gpt2 { $0["truncation"] = ["max_length": 8, "strategy": "LongestFirst", "stride": 0] },
+                         mentioning: "unsupported truncation")
+        expectInputError(try gpt2 { $0["padding"] = ["strategy": ["Fixed": 16], "pad_id": 0, "pad_token": "a"] },
+                         mentioning: "unsupported fixed-length padding")
         let template: [String: Any] = ["type": "TemplateProcessing", "single": [["Sequence": ["id": "A", "type_id": 0]],
                                                                                  ["SpecialToken": ["id": "x", "type_id": 0]]],
                                        "special_tokens": ["x": ["id": "x", "ids": [1], "tokens": ["x"]]]]
