@@ -47,7 +47,7 @@ struct TokenizerFile {
         }
         let type = modelObject["type"] as? String ?? (modelObject["merges"] != nil ? "BPE" : "unknown")
         guard type == "BPE" else {
-            throw fail("unsupported tokenizer model type \"\(type)\" (only byte-level BPE is supported)")
+            throw fail("unsupported tokenizer model type \"\(type)\" (only BPE models are supported)")
         }
         guard let vocabObject = modelObject["vocab"] as? [String: Any] else { throw fail("model.vocab is not an object") }
         guard let entries = RawVocabulary.entries(in: data), entries.count >= vocabObject.count else {
