@@ -20,12 +20,14 @@ struct AddedTokenMatcher {
 
     /// Patterns by first byte, longest first.
     private var byFirstByte: [[Pattern]] = Array(repeating: [], count: 256)
-    var isEmpty: Bool { byFirstByte.allSatisfy(\.isEmpty) }
+    /// Stored: it is asked once per text.
+    private(set) var isEmpty = true
 
     /// `patterns`: each token with the text to look for (its content, normalized when the token is).
     init(_ patterns: [(text: [UInt8], token: AddedToken)]) {
         for (text, token) in patterns where !text.isEmpty {
             byFirstByte[Int(text[0])].append(Pattern(bytes: text, token: token))
+            isEmpty = false
         }
         for index in byFirstByte.indices { byFirstByte[index].sort { $0.bytes.count > $1.bytes.count } }
     }

@@ -30,6 +30,9 @@ enum ByteLevelAlphabet {
         return result
     }
 
+    /// The UTF-8 of a byte's character.
+    static func characterUTF8(_ byte: UInt8) -> [UInt8] { Array(String(characters[Int(byte)]).utf8) }
+
     static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var string = String.UnicodeScalarView()
         for byte in bytes { string.append(characters[Int(byte)]) }

@@ -41,41 +41,88 @@ struct MergeTable {
     }
 }
 
-/// A byte-level BPE model: a word's bytes start as the ids of their byte characters, then the adjacent pair with
-/// the lowest merge rank (the leftmost among equals) is merged until no pair has a merge, as HF's `Word::merge_all`.
+/// A BPE model: a word starts as the ids of its symbols, then the adjacent pair with the lowest merge rank (the
+/// leftmost among equals) is merged until no pair has a merge, as HF's `Word::merge_all`.
 struct BytePairModel {
-    /// Id of each byte's character in the vocabulary, or -1 when the vocabulary lacks it.
+    /// Byte-level BPE: one symbol per byte, the id of its `ByteLevelAlphabet` character (-1 when the vocabulary
+    /// lacks it). Empty for a character BPE.
     var byteIDs: [Int32]
+    /// Character BPE (SentencePiece style): one symbol per Unicode scalar that is itself a token.
+    var characterIDs: [UInt32: Int32]
     var merges: MergeTable
     /// `ignore_merges` (Llama-3): a word that is itself in the vocabulary is that one token.
     var wholeWords: [[UInt8]: Int32]?
     var unknownID: Int32?
     var fuseUnknown: Bool
+    /// `byte_fallback`: the ids of the `<0xNN>` tokens (-1 where missing), which spell a symbol the vocabulary
+    /// lacks byte by byte.
+    var byteFallback: [Int32]?
 
     func encode(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
         if let wholeWords, let id = wholeWords[Array(word)] {
             ids.append(id)
             return
         }
-        var symbols: [Int32] = []
-        symbols.reserveCapacity(word.count)
-        var previousUnknown = false
-        for byte in word {
-            let id = byteIDs[Int(byte)]
-            if id >= 0 {
-                symbols.append(id)
-                previousUnknown = false
-            } else if let unknownID {
-                if !(fuseUnknown && previousUnknown) { symbols.append(unknownID) }
-                previousUnknown = true
-            }
-        }
+        var symbols = initialSymbols(word)
         if symbols.count > Self.longWord {
             mergeLong(&symbols)
         } else if symbols.count > 1 {
             mergeShort(&symbols)
         }
         ids.append(contentsOf: symbols)
+    }
+
+    /// HF's `BPE::merge_word` before merging: known symbols, else their byte-fallback tokens when all exist, else
+    /// the unknown token (runs of them fused into one with `fuse_unk`), else nothing.
+    private func initialSymbols(_ word: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        var symbols: [Int32] = []
+        symbols.reserveCapacity(word.count)
+        let byteLevel = !byteIDs.isEmpty
+        // The common byte-level case first: every byte's character is in the vocabulary.
+        if byteLevel {
+            for byte in word {
+                let id = byteIDs[Int(byte)]
+                guard id >= 0 else { break }
+                symbols.append(id)
+            }
+            if symbols.count == word.count { return symbols }
+            symbols.removeAll(keepingCapacity: true)
+        }
+        var pendingUnknown = false
+        // HF holds an unknown back until the next known symbol or the end, and byte-fallback tokens do not flush
+        // it, so they can come before it.
+        func add(_ id: Int32) {
+            if pendingUnknown, let unknownID { symbols.append(unknownID) }
+            pendingUnknown = false
+            symbols.append(id)
+        }
+        func missing(_ bytes: some Collection<UInt8>) {
+            if let byteFallback {
+                let fallback = bytes.map { byteFallback[Int($0)] }
+                if !fallback.contains(-1) {
+                    symbols += fallback
+                    return
+                }
+            }
+            guard let unknownID else { return }
+            if pendingUnknown && !fuseUnknown { symbols.append(unknownID) }
+            pendingUnknown = true
+        }
+        if byteLevel {
+            for byte in word {
+                let id = byteIDs[Int(byte)]
+                if id >= 0 { add(id) } else { missing(ByteLevelAlphabet.characterUTF8(byte)) }
+            }
+        } else {
+            var index = 0
+            while index < word.count {
+                let (value, length) = decodeScalar(word, at: index)
+                if let id = characterIDs[value] { add(id) } else { missing(word[index..<index + length]) }
+                index += length
+            }
+        }
+        if pendingUnknown, let unknownID { symbols.append(unknownID) }
+        return symbols
     }
 
     /// Above this many symbols a word is merged through a priority queue, in O(n log n) rather than O(n²).

@@ -10,48 +10,78 @@ enum PreTokenizerStep {
     /// The ByteLevel pre-tokenizer: optionally prefix a space, optionally split with the GPT-2 pattern. Its byte to
     /// character mapping is implicit: the BPE model works on the UTF-8 bytes directly.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
+    /// SentencePiece's spaces: every " " becomes the replacement (U+2581 "▁"), which is prepended as the scheme
+    /// says, and with `split` each piece starts at a replacement.
+    case metaspace(replacement: [UInt8], prepend: PrependScheme, split: Bool)
+}
+
+/// When `Metaspace` puts its replacement in front of a piece that does not start with it.
+enum PrependScheme: String {
+    case always, never
+    /// Only before the piece at the very start of the text (not after an added token).
+    case first
 }
 
 /// The pre-tokenizer chain: cuts a normalized text into the words that BPE encodes one by one.
 struct PreTokenizer {
     var steps: [PreTokenizerStep]
 
-    /// Calls `body` with each non-empty word of `text`, in order.
-    func forEachWord(in text: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        apply(step: 0, to: text, body)
+    /// Calls `body` with each non-empty word of `text`, in order. `atStart`: the text begins the whole input
+    /// (HF: its original offset is 0), which Metaspace's `first` scheme asks.
+    func forEachWord(in text: UnsafeBufferPointer<UInt8>, atStart: Bool = true,
+                     _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        apply(step: 0, to: text, atStart: atStart, body)
     }
 
-    private func apply(step index: Int, to piece: UnsafeBufferPointer<UInt8>,
+    private func apply(step index: Int, to piece: UnsafeBufferPointer<UInt8>, atStart: Bool,
                        _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         guard index < steps.count else {
             if !piece.isEmpty { body(piece) }
             return
         }
+        // Pieces after the first no longer begin the input.
+        func splitThen(_ text: UnsafeBufferPointer<UInt8>, _ pattern: SplitPattern, _ behavior: SplitBehavior, invert: Bool) {
+            split(text, pattern, behavior, invert: invert) { range in
+                apply(step: index + 1, to: UnsafeBufferPointer(rebasing: text[range]), atStart: atStart && range.lowerBound == 0, body)
+            }
+        }
         switch steps[index] {
         case .split(let pattern, let behavior, let invert):
-            split(piece, pattern, behavior, invert: invert) { apply(step: index + 1, to: $0, body) }
+            splitThen(piece, pattern, behavior, invert: invert)
         case .byteLevel(let addPrefixSpace, let useRegex):
-            func next(_ piece: UnsafeBufferPointer<UInt8>) {
+            func cut(_ text: UnsafeBufferPointer<UInt8>) {
                 if useRegex {
-                    split(piece, .gpt2, .isolated, invert: false) { apply(step: index + 1, to: $0, body) }
+                    splitThen(text, .gpt2, .isolated, invert: false)
                 } else {
-                    apply(step: index + 1, to: piece, body)
+                    apply(step: index + 1, to: text, atStart: atStart, body)
                 }
             }
             if addPrefixSpace && piece.first != 0x20 {
-                ([0x20] + Array(piece)).withUnsafeBufferPointer(next)
+                ([0x20] + Array(piece)).withUnsafeBufferPointer(cut)
             } else {
-                next(piece)
+                cut(piece)
+            }
+        case .metaspace(let replacement, let prepend, let splits):
+            var text = Normalizer.replacing([0x20], with: replacement, in: piece) ?? Array(piece)
+            if prepend == .always || (prepend == .first && atStart), !text.starts(with: replacement) {
+                text = replacement + text
+            }
+            text.withUnsafeBufferPointer { text in
+                if splits {
+                    splitThen(text, .literal(replacement), .mergedWithNext, invert: false)
+                } else {
+                    apply(step: index + 1, to: text, atStart: atStart, body)
+                }
             }
         }
     }
 
     /// HF `NormalizedString::split`: the text is cut into matches and the gaps between them, which the behavior
-    /// then keeps, drops or merges; empty pieces vanish.
+    /// then keeps, drops or merges; empty pieces vanish. `body` gets each kept piece's range in `text`.
     private func split(_ text: UnsafeBufferPointer<UInt8>, _ pattern: SplitPattern, _ behavior: SplitBehavior,
-                       invert: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+                       invert: Bool, _ body: (Range<Int>) -> Void) {
         func emit(_ range: Range<Int>) {
-            if !range.isEmpty { body(UnsafeBufferPointer(rebasing: text[range])) }
+            if !range.isEmpty { body(range) }
         }
         if behavior == .isolated && pattern.coversEverything {
             pattern.forEachMatch(in: text, emit)

@@ -1,10 +1,12 @@
 import Foundation
 
-/// A Hugging Face `tokenizer.json` with a byte-level BPE model (Qwen2/Qwen3, GPT-2, Llama-3 style), producing the
-/// same ids as the `tokenizers` library's `encode(text).ids`.
+/// A Hugging Face `tokenizer.json` with a BPE model, byte-level (Qwen2/Qwen3, GPT-2, Pythia, Llama-3 style) or
+/// SentencePiece-style with byte fallback (Gemma, Llama 2, Mistral), producing the same ids as the `tokenizers`
+/// library's `encode(text).ids` and the same text as its `decode(ids)`.
 ///
-/// Encoding runs: added tokens are cut out of the raw text; the rest is normalized (NFC, …), cut again at
-/// normalized added tokens, split into words by the pre-tokenizer, and each word's UTF-8 bytes are merged by BPE.
+/// Encoding runs: added tokens are cut out of the raw text; the rest is normalized (NFC, "▁" for spaces, …), cut
+/// again at normalized added tokens, split into words by the pre-tokenizer, each word is merged by BPE, and the
+/// post-processor adds its special tokens.
 /// Thread-safe: any number of threads may encode at once (they share a locked word cache).
 public final class Tokenizer: Sendable {
     private let normalizers: [Normalizer]
@@ -13,20 +15,27 @@ public final class Tokenizer: Sendable {
     private let preTokenizer: PreTokenizer
     private let model: BytePairModel
     private let postProcessor: PostProcessor
-    private let vocabulary: [String: Int32]
-    /// The bytes each id decodes to: `tokenBytes[tokenByteStarts[id]..<tokenByteStarts[id + 1]]`.
+    private let postProcessorAddsTokens: Bool
+    private let decoder: Decoder
+    private let vocabulary: [[UInt8]: Int32]
+    /// Each id's token string (nil for an id without one), what the decoder starts from.
+    private let tokenStrings: [String?]
+    /// With a lone ByteLevel decoder, decoding is concatenating bytes: those each id decodes to are
+    /// `tokenBytes[tokenByteStarts[id]..<tokenByteStarts[id + 1]]` (else both are empty).
     private let tokenBytes: [UInt8]
     private let tokenByteStarts: [Int]
     private let cache = WordCache()
 
-    /// Loads a tokenizer.json file. Throws `InputError` when it is missing, malformed, or not a byte-level BPE
-    /// tokenizer (the message names the unsupported part).
+    /// Loads a tokenizer.json file. Throws `InputError` when it is missing, malformed, or uses a part this
+    /// implementation lacks (the message names the file and the part).
     public init(contentsOf url: URL) throws {
         let file = try TokenizerFile(contentsOf: url)
         normalizers = file.normalizers
         preTokenizer = file.preTokenizer
         model = file.model
         postProcessor = file.postProcessor
+        postProcessorAddsTokens = !file.postProcessor.isIdentity
+        decoder = file.decoder
         vocabulary = file.vocabulary
         // A normalized added token is looked for, and shown (as HF does), by its normalized content.
         let shownContents = file.addedTokens.map { token in
@@ -37,21 +46,25 @@ public final class Tokenizer: Sendable {
         rawAddedTokens = AddedTokenMatcher(zip(shownContents, file.addedTokens).filter { !$1.normalized }.map { ($0, $1) })
         normalizedAddedTokens = AddedTokenMatcher(zip(shownContents, file.addedTokens).filter { $1.normalized }.map { ($0, $1) })
 
-        // Every id's bytes: vocabulary entries and added tokens alike go back through the byte-level alphabet when
-        // they can (HF's ByteLevel decoder), else they are their UTF-8.
-        // Added tokens count too: two with the same content leave only one id in the vocabulary.
+        // Every id's bytes: vocabulary entries and added tokens alike (two added tokens with the same content leave
+        // only one id in the vocabulary, so the largest id may be an added token's).
         let largestID = max(file.vocabulary.values.max() ?? -1, file.addedTokens.map(\.id).max() ?? -1)
         var strings: [String?] = Array(repeating: nil, count: Int(largestID) + 1)
-        for (token, id) in file.vocabulary { strings[Int(id)] = token }
+        for (token, id) in file.vocabulary { strings[Int(id)] = String(decoding: token, as: UTF8.self) }
         for (content, token) in zip(shownContents, file.addedTokens) {
             strings[Int(token.id)] = String(decoding: content, as: UTF8.self)
         }
+        tokenStrings = strings
+        // HF's ByteLevel decoder: a token goes back through the byte-level alphabet when it can, else it is its UTF-8.
         var bytes: [UInt8] = []
-        var starts = [0]
-        starts.reserveCapacity(strings.count + 1)
-        for string in strings {
-            if let string { bytes += ByteLevelAlphabet.decode(string) ?? Array(string.utf8) }
-            starts.append(bytes.count)
+        var starts: [Int] = []
+        if file.decoder.steps == [.byteLevel] {
+            starts = [0]
+            starts.reserveCapacity(strings.count + 1)
+            for string in strings {
+                if let string { bytes += ByteLevelAlphabet.decode(string) ?? Array(string.utf8) }
+                starts.append(bytes.count)
+            }
         }
         tokenBytes = bytes
         tokenByteStarts = starts
@@ -66,83 +79,60 @@ public final class Tokenizer: Sendable {
     public var vocabularySize: Int { vocabulary.count }
 
     /// The id of a token as the vocabulary spells it (byte-level characters, e.g. "Ġthe") or of an added token.
-    public func id(of token: String) -> Int32? { vocabulary[token] }
+    public func id(of token: String) -> Int32? { vocabulary[Array(token.utf8)] }
 
     /// The ids of `text`, as HF `tokenizer.encode(text).ids` (post-processor tokens included).
-    public func encode(_ text: String) -> [Int32] {
-        var ids = postProcessor.prefix
-        ids.reserveCapacity(text.utf8.count / 3 + postProcessor.prefix.count + postProcessor.suffix.count)
-        var text = text
-        text.withUTF8 { bytes in
-            rawAddedTokens.split(bytes) { segment in
-                switch segment {
-                case .token(let id): ids.append(id)
-                case .text(let range): encodeRaw(UnsafeBufferPointer(rebasing: bytes[range]), into: &ids)
-                }
-            }
-        }
-        ids += postProcessor.suffix
-        return ids
+    public func encode(_ text: String) -> [Int32] { encode(text, addSpecialTokens: true) }
+
+    /// The ids of `text`, as HF `tokenizer.encode(text, add_special_tokens=...).ids`.
+    public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
+        let ids = encodeSequence(text)
+        return addSpecialTokens && postProcessorAddsTokens ? postProcessor.apply(ids, nil) : ids
     }
 
-    /// The text of `ids`: their bytes concatenated and read as UTF-8, each invalid sequence shown as U+FFFD, as
-    /// HF `decode(ids, skip_special_tokens=False)` with a ByteLevel decoder. Unknown ids are skipped.
+    /// The ids of a pair of texts, as HF `tokenizer.encode(text, pair, add_special_tokens=...).ids`.
+    public func encode(_ text: String, pair: String, addSpecialTokens: Bool = true) -> [Int32] {
+        let first = encodeSequence(text), second = encodeSequence(pair)
+        return addSpecialTokens ? postProcessor.apply(first, second) : first + second
+    }
+
+    /// The text of `ids`, as HF `decode(ids, skip_special_tokens=False)`: the decoder chain on their token strings
+    /// (for byte-level tokenizers their bytes read as UTF-8, each invalid sequence shown as U+FFFD). Unknown ids
+    /// are skipped.
     public func decode(_ ids: [Int32]) -> String {
-        var bytes: [UInt8] = []
-        for id in ids { bytes += pieceBytes(id) }
-        return String(decoding: bytes, as: UTF8.self)
+        guard tokenByteStarts.isEmpty else {
+            var bytes: [UInt8] = []
+            for id in ids { bytes += pieceBytes(id) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: decoder.decode(ids.map(tokenString)).scalars)
+        return String(text)
     }
 
     /// Tokens shown side by side (a context window), one string each, joining to `decode(ids)`: a character whose
     /// bytes are split across tokens goes whole to the token holding its last byte (the others show less, or ""),
     /// where decoding each token alone shows U+FFFD pieces. Bytes that complete no character (cut by the window's
-    /// edges, or invalid) become one U+FFFD per maximal subpart, as in `decode`.
+    /// edges, or invalid) become one U+FFFD per maximal subpart, as in `decode`. With other decoders each character
+    /// of the decoded text goes to the token it came from (what the decoder drops, such as a leading "▁", shows
+    /// nowhere).
     public func displayPieces(_ ids: [Int32]) -> [String] {
-        var bytes: [UInt8] = []
-        var tokenOfByte: [Int] = []
-        for (index, id) in ids.enumerated() {
-            let piece = pieceBytes(id)
-            bytes += piece
-            tokenOfByte += repeatElement(index, count: piece.count)
-        }
         var pieces = [String](repeating: "", count: ids.count)
-        var start = 0
-        while start < bytes.count {
-            let (length, isCharacter) = Self.utf8Sequence(bytes, at: start)
-            let owner = tokenOfByte[start + length - 1]
-            if isCharacter {
-                pieces[owner] += String(decoding: bytes[start..<(start + length)], as: UTF8.self)
-            } else {
-                pieces[owner].unicodeScalars.append("\u{FFFD}")
+        let chunk: Decoder.Chunk
+        if tokenByteStarts.isEmpty {
+            chunk = decoder.decode(ids.map(tokenString))
+        } else {
+            var bytes: [UInt8] = []
+            var tokenOfByte: [Int] = []
+            for (index, id) in ids.enumerated() {
+                let piece = pieceBytes(id)
+                bytes += piece
+                tokenOfByte += repeatElement(index, count: piece.count)
             }
-            start += length
+            chunk = Decoder.utf8Lossy(bytes, tokenOfByte)
         }
+        for (scalar, owner) in zip(chunk.scalars, chunk.owners) { pieces[owner].unicodeScalars.append(scalar) }
         return pieces
-    }
-
-    /// The UTF-8 sequence at `start`: a whole character, or else its maximal well-formed prefix (at least one byte),
-    /// which decoders replace by one U+FFFD (Unicode's "maximal subpart" practice, which Swift's decoder follows).
-    private static func utf8Sequence(_ bytes: [UInt8], at start: Int) -> (length: Int, isCharacter: Bool) {
-        let lead = bytes[start]
-        let length: Int
-        var second: ClosedRange<UInt8> = 0x80...0xBF  // RFC 3629's table
-        switch lead {
-        case 0x00...0x7F: return (1, true)
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; second = 0xA0...0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; second = 0x80...0x9F
-        case 0xF0: length = 4; second = 0x90...0xBF
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; second = 0x80...0x8F
-        default: return (1, false)
-        }
-        var valid = 1
-        while valid < length, start + valid < bytes.count,
-              (valid == 1 ? second : 0x80...0xBF).contains(bytes[start + valid]) {
-            valid += 1
-        }
-        return (valid, valid == length)
     }
 
     private func pieceBytes(_ id: Int32) -> ArraySlice<UInt8> {
@@ -150,24 +140,47 @@ public final class Tokenizer: Sendable {
         return tokenBytes[tokenByteStarts[Int(id)]..<tokenByteStarts[Int(id) + 1]]
     }
 
-    private func encodeRaw(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
+    private func tokenString(_ id: Int32) -> String? {
+        id >= 0 && Int(id) < tokenStrings.count ? tokenStrings[Int(id)] : nil
+    }
+
+    private func encodeSequence(_ text: String) -> [Int32] {
+        var ids: [Int32] = []
+        ids.reserveCapacity(text.utf8.count / 3 + 4)
+        var text = text
+        text.withUTF8 { bytes in
+            rawAddedTokens.split(bytes) { segment in
+                switch segment {
+                case .token(let id): ids.append(id)
+                case .text(let range):
+                    encodeRaw(UnsafeBufferPointer(rebasing: bytes[range]), atStart: range.lowerBound == 0, into: &ids)
+                }
+            }
+        }
+        return ids
+    }
+
+    /// `atStart`: the text begins the input (no added token before it).
+    private func encodeRaw(_ text: UnsafeBufferPointer<UInt8>, atStart: Bool, into ids: inout [Int32]) {
         if let normalized = Normalizer.apply(normalizers, to: text) {
-            normalized.withUnsafeBufferPointer { encodeNormalized($0, into: &ids) }
+            normalized.withUnsafeBufferPointer { encodeNormalized($0, atStart: atStart, into: &ids) }
         } else {
-            encodeNormalized(text, into: &ids)
+            encodeNormalized(text, atStart: atStart, into: &ids)
         }
     }
 
-    private func encodeNormalized(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
+    private func encodeNormalized(_ text: UnsafeBufferPointer<UInt8>, atStart: Bool, into ids: inout [Int32]) {
         if normalizedAddedTokens.isEmpty {
-            preTokenizer.forEachWord(in: text) { encodeWord($0, into: &ids) }
+            preTokenizer.forEachWord(in: text, atStart: atStart) { encodeWord($0, into: &ids) }
             return
         }
         normalizedAddedTokens.split(text) { segment in
             switch segment {
             case .token(let id): ids.append(id)
             case .text(let range):
-                preTokenizer.forEachWord(in: UnsafeBufferPointer(rebasing: text[range])) { encodeWord($0, into: &ids) }
+                preTokenizer.forEachWord(in: UnsafeBufferPointer(rebasing: text[range]), atStart: atStart && range.lowerBound == 0) {
+                    encodeWord($0, into: &ids)
+                }
             }
         }
     }

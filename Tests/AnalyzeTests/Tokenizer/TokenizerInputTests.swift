@@ -54,12 +54,29 @@ import Testing
     }
 
     @Test func unsupportedPipelineParts() throws {
-        expectInputError(try gpt2 { $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁"] },
-                         mentioning: "unsupported pre_tokenizer type \"Metaspace\"")
-        expectInputError(try gpt2 { $0["pre_tokenizer"] = NSNull() }, mentioning: "no ByteLevel pre-tokenizer")
-        expectInputError(try gpt2 { $0["normalizer"] = ["type": "Replace", "pattern": ["String": "a"], "content": "b"] },
-                         mentioning: "unsupported normalizer type \"Replace\"")
+        expectInputError(try gpt2 { $0["pre_tokenizer"] = ["type": "BertPreTokenizer"] },
+                         mentioning: "unsupported pre_tokenizer type \"BertPreTokenizer\"")
+        expectInputError(try gpt2 { $0["pre_tokenizer"] = ["type": "Metaspace", "replacement": "▁", "prepend_scheme": "sometimes"] },
+                         mentioning: "unsupported Metaspace prepend_scheme \"sometimes\"")
+        expectInputError(try gpt2 { $0["normalizer"] = ["type": "Precompiled", "precompiled_charsmap": "AAAA"] },
+                         mentioning: "unsupported normalizer type \"Precompiled\"")
+        expectInputError(try gpt2 { $0["normalizer"] = ["type": "Replace", "pattern": ["Regex": " {2,}"], "content": " "] },
+                         mentioning: "unsupported normalizer Replace with a regex pattern")
+        expectInputError(try gpt2 { $0["decoder"] = ["type": "WordPiece", "prefix": "##"] }, mentioning: "unsupported decoder type \"WordPiece\"")
+        expectInputError(try gpt2 { $0["decoder"] = ["type": "Sequence", "decoders": [["type": "Fuse"], ["type": "CTC"]]] },
+                         mentioning: "unsupported decoder type \"CTC\"")
+        expectInputError(try gpt2 { $0["decoder"] = ["type": "Strip", "content": "ab", "start": 1, "stop": 0] },
+                         mentioning: "decoder Strip content is not a single character")
         expectInputError(try gpt2 { $0["post_processor"] = ["type": "Mystery"] }, mentioning: "unsupported post_processor type")
+        expectInputError(try gpt2 { $0["truncation"] = ["max_length": 8, "strategy": "LongestFirst", "stride": 0] },
+                         mentioning: "unsupported truncation")
+        expectInputError(try gpt2 { $0["padding"] = ["strategy": ["Fixed": 16], "pad_id": 0, "pad_token": "a"] },
+                         mentioning: "unsupported fixed-length padding")
+        let template: [String: Any] = ["type": "TemplateProcessing", "single": [["Sequence": ["id": "A", "type_id": 0]],
+                                                                                 ["SpecialToken": ["id": "x", "type_id": 0]]],
+                                       "special_tokens": ["x": ["id": "x", "ids": [1], "tokens": ["x"]]]]
+        expectInputError(try gpt2 { $0["post_processor"] = ["type": "Sequence", "processors": [template, template]] },
+                         mentioning: "more than one processor that adds tokens")
         expectInputError(try gpt2 { json in
             var model = json["model"] as! [String: Any]
             model["continuing_subword_prefix"] = "##"

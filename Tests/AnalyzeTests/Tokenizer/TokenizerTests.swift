@@ -3,10 +3,11 @@ import Foundation
 import Testing
 @testable import Tokenizers
 
-/// Our tokenizer against HF `tokenizers` on the committed cases: the real Qwen vocabulary and three tiny trained
-/// vocabularies wired as GPT-2, Llama-3 and a generic-regex tokenizer.
+/// Our tokenizer against HF `tokenizers` on the committed cases: the real Qwen and GPT-2 vocabularies, three tiny
+/// trained vocabularies wired as GPT-2, Llama-3 and a generic-regex tokenizer, and the family variants
+/// (`TokenizerFamilyTests.names`: Pythia-, Llama-3-, Gemma-, Llama-2- and Mistral-style pipelines).
 @Suite struct TokenizerTests {
-    static let names = ["qwen", "tiny-gpt2", "tiny-llama3", "tiny-generic"]
+    static let names = ["qwen", "tiny-gpt2", "tiny-llama3", "tiny-generic"] + TokenizerFamilyTests.names
 
     @Test(arguments: names)
     func encodesExactlyAsHuggingFace(_ name: String) throws {
