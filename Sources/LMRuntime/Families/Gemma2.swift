@@ -17,6 +17,7 @@ enum Gemma2: CheckpointLayout {
                                activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
                                positions: try config.rotary(headDim: headDim))
         spec.attentionBias = try config.optionalBool("attention_bias") ?? false
+        spec.outputBias = spec.attentionBias
         spec.attentionScale = Float(1 / (try config.optionalNumber("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())
         spec.attentionSoftCap = try config.optionalNumber("attn_logit_softcapping").map(Float.init)
         spec.finalSoftCap = try config.optionalNumber("final_logit_softcapping").map(Float.init)

@@ -16,9 +16,11 @@ enum Llama: CheckpointLayout {
                                headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
                                headDim: headDim, normEps: Float(try config.optionalNumber("rms_norm_eps") ?? 1e-6),
                                positions: try config.rotary(headDim: headDim))
-        spec.attentionBias = family == .qwen2 ? true : try config.optionalBool("attention_bias") ?? false
-        spec.outputBias = family == .llama ? try config.optionalBool("attention_bias") ?? false : false
-        spec.mlpBias = try config.optionalBool("mlp_bias") ?? false
+        // attention_bias puts biases on q/k/v and o (Llama, Qwen3); Qwen2 always has them on q/k/v only; Mistral never.
+        let attentionBias = try family != .mistral && config.optionalBool("attention_bias") ?? false
+        spec.attentionBias = family == .qwen2 || attentionBias
+        spec.outputBias = family != .qwen2 && attentionBias
+        spec.mlpBias = try family == .llama && config.optionalBool("mlp_bias") ?? false
         spec.qkNorm = family == .qwen3
         spec.tieWordEmbeddings = try config.optionalBool("tie_word_embeddings") ?? false
         let window = try config.optionalPositiveInt("sliding_window")
