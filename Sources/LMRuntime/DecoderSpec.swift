@@ -213,9 +213,6 @@ public struct DecoderSpec: Equatable, Sendable {
     }
 }
 
-/// The families read `config.json` through the one JSON config reader (`Formats.JSONConfig`).
-typealias ConfigReader = JSONConfig
-
 /// Fields several families share.
 extension JSONConfig {
 

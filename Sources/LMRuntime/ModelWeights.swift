@@ -81,7 +81,7 @@ public final class ModelWeights: Sendable {
 
 /// How one family's checkpoint stores the weights, and how its `config.json` reads as a spec.
 protocol CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec
     /// The token embedding `[vocab, d]` and, for learned positions, the position table.
     static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?)
     static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block

@@ -105,7 +105,10 @@ struct RunRecord {
         let analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
             decoder: FloatTensor(shape: [sae.featureCount, sae.inputWidth], values: sae.decoderWeight),
-            unembedding: weights.isComplete ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
+            // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
+            // per-head attn.hook_z features (those would go through W_O first).
+            unembedding: weights.isComplete && inputs.hook.point != .attnZ
+                ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
             finalNormWeight: weights.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
         return (database, analysis)

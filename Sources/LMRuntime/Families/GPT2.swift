@@ -3,7 +3,7 @@ import Formats
 /// GPT-2: LayerNorm with bias, learned absolute positions, biased attention and GELU-tanh MLP, tied head.
 /// Conv1D weights are stored `[in, out]` (transposed here) and `c_attn` fuses q | k | v along its output.
 enum GPT2: CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
         let d = try config.positiveInt("n_embd"), heads = try config.positiveInt("n_head")
         guard d % heads == 0 else { throw config.error("n_embd \(d) is not a multiple of n_head \(heads)") }
         if try config.optionalBool("scale_attn_by_inverse_layer_idx") == true || config.optionalBool("reorder_and_upcast_attn") == true {

@@ -4,7 +4,7 @@ import Formats
 /// (`rotary_pct`), biased projections, GELU MLP, untied `embed_out`. The fused `query_key_value` is laid out per head
 /// (`[heads, 3, head_dim]` along its output) and regrouped here into q heads | k heads | v heads.
 enum GPTNeoX: CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
         let hiddenSize = try config.positiveInt("hidden_size")
         let headCount = try config.positiveInt("num_attention_heads")
         guard hiddenSize % headCount == 0 else {

@@ -4,7 +4,7 @@ import Formats
 /// weights stored as offsets from 1, GELU-tanh GeGLU, embedding × √d, `query_pre_attn_scalar`, attention and final
 /// logit soft-caps, and sliding windows on alternate layers.
 enum Gemma2: CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
         let hiddenSize = try config.positiveInt("hidden_size")
         let headCount = try config.positiveInt("num_attention_heads")
         let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
@@ -17,6 +17,7 @@ enum Gemma2: CheckpointLayout {
                                activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
                                positions: try config.rotary(headDim: headDim))
         spec.attentionBias = try config.optionalBool("attention_bias") ?? false
+        spec.outputBias = spec.attentionBias
         spec.attentionScale = Float(1 / (try config.optionalDouble("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())
         spec.attentionSoftCap = try config.optionalDouble("attn_logit_softcapping").map(Float.init)
         spec.finalSoftCap = try config.optionalDouble("final_logit_softcapping").map(Float.init)

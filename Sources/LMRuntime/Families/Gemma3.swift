@@ -4,7 +4,7 @@ import Formats
 /// (Gemma RMSNorms), five sliding-window layers per global one, and separate rotary settings for the two layer
 /// types (local base 10k; global base 1M, linearly scaled on the larger models).
 enum Gemma3: CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
         var spec = try Gemma2.spec(config, family)
         spec.qkNorm = true
         let pattern = try config.optionalPositiveInt("sliding_window_pattern") ?? config.optionalPositiveInt("_sliding_window_pattern") ?? 6

@@ -3,7 +3,7 @@ import Formats
 /// Llama 2/3.x (with `rope_type: llama3`), Mistral (sliding window on every layer), Qwen2 (q/k/v biases) and
 /// Qwen3 (per-head q/k RMSNorm): pre-norm RMSNorm blocks, rotary GQA attention, SwiGLU MLP, HF `model.layers.N` names.
 enum Llama: CheckpointLayout {
-    static func spec(_ config: ConfigReader, _ family: DecoderSpec.Family) throws -> DecoderSpec {
+    static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
         if try config.activation("hidden_act") ?? .silu != .silu {
             throw config.error("unsupported hidden_act \"\(try config.string("hidden_act"))\"; this family is implemented with silu")
         }
@@ -16,9 +16,11 @@ enum Llama: CheckpointLayout {
                                headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
                                headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
                                positions: try config.rotary(headDim: headDim))
-        spec.attentionBias = family == .qwen2 ? true : try config.optionalBool("attention_bias") ?? false
-        spec.outputBias = family == .llama ? try config.optionalBool("attention_bias") ?? false : false
-        spec.mlpBias = try config.optionalBool("mlp_bias") ?? false
+        // attention_bias puts biases on q/k/v and o (Llama, Qwen3); Qwen2 always has them on q/k/v only; Mistral never.
+        let attentionBias = try family != .mistral && config.optionalBool("attention_bias") ?? false
+        spec.attentionBias = family == .qwen2 || attentionBias
+        spec.outputBias = family != .qwen2 && attentionBias
+        spec.mlpBias = try family == .llama && config.optionalBool("mlp_bias") ?? false
         spec.qkNorm = family == .qwen3
         spec.tieWordEmbeddings = try config.optionalBool("tie_word_embeddings") ?? false
         let window = try config.optionalPositiveInt("sliding_window")

@@ -6,7 +6,7 @@ import Testing
 /// Each family's tiny random checkpoint (scripts/fixtures/make_family_fixtures.py) against transformers in fp32:
 /// every hook with TransformerLens semantics, the final hidden states, the logits and the per-token loss.
 @Suite struct DecoderFamilyParityTests {
-    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia", "tiny-llama3", "tiny-mistral"]
+    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia", "tiny-llama3", "tiny-llama-bias", "tiny-mistral"]
 
     @Test(arguments: fixtures)
     func everyHookLogitAndLossMatchesTransformers(fixture: String) throws {
@@ -78,6 +78,8 @@ import Testing
         #expect(llama.positions == .rotary(dimensions: 16, theta: 500_000, scaling: .llama3(factor: 8, lowFrequencyFactor: 1,
                                                                                               highFrequencyFactor: 4, originalContext: 64)))
         #expect(try spec("tiny-mistral").slidingWindows == [8, 8])
+        let biased = try spec("tiny-llama-bias")
+        #expect(biased.attentionBias && biased.outputBias && biased.mlpBias && biased.tieWordEmbeddings)
         let gemma3 = try spec("tiny-gemma3")
         #expect(gemma3.qkNorm && gemma3.slidingWindows == [8, nil, 8, nil] && gemma3.attentionSoftCap == nil
                 && gemma3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: .linear(factor: 8))

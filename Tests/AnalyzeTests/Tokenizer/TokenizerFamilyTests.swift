@@ -84,7 +84,7 @@ import Testing
         if full { #expect(total == cases.corpusTotalIDs) }
     }
 
-    /// scripts/fixtures/common.py `corpus_hash`: FNV-1a 64 of the id count and ids (int32 little-endian), then
+    /// scripts/fixtures/tokenizer_common.py `corpus_hash`: FNV-1a 64 of the id count and ids (int32 little-endian), then
     /// of the decoded UTF-8.
     static func corpusHash(_ ids: [Int32], _ decoded: String) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
