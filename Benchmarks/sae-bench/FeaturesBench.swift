@@ -23,12 +23,12 @@ enum FeaturesBench {
             print("swift \(stage) s=\(String(format: "%.3f", Date().timeIntervalSince(start)))")
             start = Date()
         }
-        var collector = try ActivationCollector(directory: out.appendingPathComponent("db"), featureCount: m)
+        var collector = try ActivationCollector(directory: out.appendingPathComponent("db"), dSae: m)
         let batch = 4096
         for first in stride(from: 0, to: n, by: batch) {
             let rows = first..<min(first + batch, n)
             let base = Int(csr.indptr[rows.lowerBound]), end = Int(csr.indptr[rows.upperBound])
-            let codes = SparseCodes(featureCount: m, rowStarts: csr.indptr[rows.lowerBound...rows.upperBound].map { Int($0) - base },
+            let codes = SparseCodes(dSae: m, rowStarts: csr.indptr[rows.lowerBound...rows.upperBound].map { Int($0) - base },
                                     features: Array(csr.indices[base..<end]), values: Array(csr.data[base..<end]))
             try collector.add(codes, tokens: rows.map { TokenRecord(tokenID: Int32($0 % 50_000), textIndex: Int32($0 / 64), position: Int32($0 % 64)) })
         }

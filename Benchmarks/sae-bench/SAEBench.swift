@@ -35,12 +35,12 @@ enum SAEBench {
         print("SAE d_in \(d), d_sae \(m), k \(k), \(n) tokens, \(BLAS.threadCount) BLAS threads; threshold \(threshold)")
 
         let pool = 1024   // about the seed's pool (16 texts × 63.6 tokens)
-        var codes = SparseCodes(featureCount: m)
+        var codes = SparseCodes(dSae: m)
         for (mode, name) in [(TopKMode.threshold, "encode threshold"), (.token, "encode token"), (.batch, "encode batch (pools of \(pool))")] {
             let encoder = try SAEEncoder(sae: sae, topKMode: mode, threshold: threshold)
             let time = best {
                 if mode == .batch {
-                    var all = SparseCodes(featureCount: m)
+                    var all = SparseCodes(dSae: m)
                     for start in stride(from: 0, to: n, by: pool) {
                         let rows = min(pool, n - start)
                         all.append(contentsOf: encoder.encode(Array(x[(start * d)..<((start + rows) * d)]), rows: rows))
@@ -58,7 +58,7 @@ enum SAEBench {
         var layerNormed = sae
         layerNormed.config.normalization = .layerNorm
         let layerNormEncoder = try SAEEncoder(sae: layerNormed, topKMode: .token)
-        var layerNormCodes = SparseCodes(featureCount: m)
+        var layerNormCodes = SparseCodes(dSae: m)
         report("encode token, layer_norm input", n, best { layerNormCodes = layerNormEncoder.encode(x, rows: n) })
         report("decode sparse, layer_norm output (L0 \(k))", n, best { _ = layerNormed.decode(layerNormCodes, denormalizing: x, path: .sparse) })
 
@@ -74,7 +74,7 @@ enum SAEBench {
         let reconstruction = sae.decode(codes)
         let isFirst = (0..<n).map { $0 % 64 == 0 }
         report("sparsity + reconstruction accumulators", n, best {
-            var sparsity = SparsityAccumulator(featureCount: m)
+            var sparsity = SparsityAccumulator(dSae: m)
             var recon = ReconstructionAccumulator(dimension: d)
             sparsity.add(codes, isFirst: isFirst)
             recon.add(original: x, reconstruction: reconstruction, isFirst: isFirst)

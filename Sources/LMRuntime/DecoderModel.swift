@@ -235,7 +235,7 @@ public final class DecoderModel: LanguageModel {
             if done < .attnZ { attentionHeads(block, layer: layer, batch) }
             if let result = capture(.attnZ, layer) { return .captured(result) }
             if done < .attnOut {
-                project(workspace.attention.pointer, rows: n, inputWidth: spec.queryWidth, block.output, block.outputBias,
+                project(workspace.attention.pointer, rows: n, dIn: spec.queryWidth, block.output, block.outputBias,
                         into: workspace.projection.pointer)
                 if let norm = block.postAttentionNorm { normRows(workspace.projection.pointer, norm, into: workspace.projection.pointer, rows: n) }
             }
@@ -266,7 +266,7 @@ public final class DecoderModel: LanguageModel {
         let qkv = workspace.qkv.pointer, normed = workspace.normed.pointer
         normRows(workspace.residual.pointer, block.attentionNorm, into: normed, rows: n)
         block.qkv.withUnsafeBufferPointer { weight in
-            linear(normed, rows: n, inputWidth: d, weight: weight.baseAddress!, outputWidth: qkvWidth, into: qkv)
+            linear(normed, rows: n, dIn: d, weight: weight.baseAddress!, outputWidth: qkvWidth, into: qkv)
         }
         let eps = spec.normEps
         let rotatedHeads = spec.headCount + spec.kvHeadCount
@@ -295,7 +295,7 @@ public final class DecoderModel: LanguageModel {
         let d = hiddenSize, inner = spec.intermediateSize, width = (spec.gatedMLP ? 2 : 1) * inner
         let hidden = workspace.mlp.pointer, activation = spec.activation, gated = spec.gatedMLP
         block.mlpIn.withUnsafeBufferPointer { weight in
-            linear(workspace.normed.pointer, rows: n, inputWidth: d, weight: weight.baseAddress!, outputWidth: width, into: hidden)
+            linear(workspace.normed.pointer, rows: n, dIn: d, weight: weight.baseAddress!, outputWidth: width, into: hidden)
         }
         Parallelism.forEachRange(n) { rows in
             for row in rows {
@@ -308,18 +308,18 @@ public final class DecoderModel: LanguageModel {
                 }
             }
         }
-        project(hidden, rows: n, inputWidth: inner, inputStride: width, block.down, block.downBias, into: workspace.mlpOutput.pointer)
+        project(hidden, rows: n, dIn: inner, inputStride: width, block.down, block.downBias, into: workspace.mlpOutput.pointer)
         if let norm = block.postMLPNorm { normRows(workspace.mlpOutput.pointer, norm, into: workspace.mlpOutput.pointer, rows: n) }
     }
 
     // MARK: - Builders
 
     /// output = input · weightᵀ (+ bias), `[n, d]`.
-    private func project(_ input: UnsafePointer<Float>, rows n: Int, inputWidth: Int, inputStride: Int? = nil,
+    private func project(_ input: UnsafePointer<Float>, rows n: Int, dIn: Int, inputStride: Int? = nil,
                          _ weight: [Float], _ bias: [Float]?, into output: UnsafeMutablePointer<Float>) {
         let d = hiddenSize
         weight.withUnsafeBufferPointer { weight in
-            linear(input, rows: n, inputWidth: inputWidth, inputStride: inputStride, weight: weight.baseAddress!,
+            linear(input, rows: n, dIn: dIn, inputStride: inputStride, weight: weight.baseAddress!,
                    outputWidth: d, into: output)
         }
         guard let bias else { return }

@@ -3,7 +3,7 @@ import COpenBLAS
 /// output[m, n] = input[m, k] · weightᵀ (+ output when `accumulate`), where `weight` is `[n, k]` row-major,
 /// a PyTorch `Linear` weight. `inputStride`/`outputStride` are the row strides (default: dense rows).
 @inline(__always)
-func linear(_ input: UnsafePointer<Float>, rows m: Int, inputWidth k: Int, inputStride: Int? = nil,
+func linear(_ input: UnsafePointer<Float>, rows m: Int, dIn k: Int, inputStride: Int? = nil,
             weight: UnsafePointer<Float>, outputWidth n: Int,
             into output: UnsafeMutablePointer<Float>, outputStride: Int? = nil) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),

@@ -26,7 +26,7 @@ extension DecoderModel {
         guard !rows.isEmpty else { return }
         hidden.values.withUnsafeBufferPointer { input in
             weights.head.withUnsafeBufferPointer { head in
-                linear(input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, inputWidth: hidden.width,
+                linear(input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, dIn: hidden.width,
                        weight: head.baseAddress!, outputWidth: spec.vocabSize, into: output.baseAddress!)
             }
         }
@@ -96,7 +96,7 @@ extension DecoderModel {
             weights.head.withUnsafeBufferPointer { head in
                 for first in stride(from: 0, to: vocabulary, by: tile) {
                     let width = min(tile, vocabulary - first)
-                    linear(input.baseAddress!, rows: rowCount, inputWidth: d, weight: head.baseAddress! + first * d,
+                    linear(input.baseAddress!, rows: rowCount, dIn: d, weight: head.baseAddress! + first * d,
                            outputWidth: width, into: logits)
                     if let cap = spec.finalSoftCap { softCapRows(logits, count: rowCount * width, cap: cap) }
                     state.fold(logits, columns: first..<(first + width), targets: targets,

@@ -18,6 +18,6 @@ public enum RunDecoder {
             }
         }
         let sae = try SparseAutoencoder(directory: directory)
-        return FloatTensor(shape: [sae.featureCount, sae.inputWidth], values: sae.decoderWeight)
+        return FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight)
     }
 }

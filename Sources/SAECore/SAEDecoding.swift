@@ -22,7 +22,7 @@ extension SparseAutoencoder {
     /// `x̂ = f · W_dec + b_dec` for every row of `codes`, row-major `[codes.rowCount, d_in]`, mapped back through the
     /// per-token input normalisation when the SAE has one: then `inputs` must be the activations that were encoded.
     public func decode(_ codes: SparseCodes, denormalizing inputs: [Float]? = nil, path: DecodePath = .automatic) -> [Float] {
-        precondition(codes.featureCount == featureCount, "codes have \(codes.featureCount) features, the SAE \(featureCount)")
+        precondition(codes.dSae == dSae, "codes have \(codes.dSae) features, the SAE \(dSae)")
         var output: [Float]
         switch path {
         case .automatic: output = codes.density > Self.denseDecodeDensity ? decodeDense(codes) : decodeSparse(codes)
@@ -34,7 +34,7 @@ extension SparseAutoencoder {
         guard let inputs, inputs.count == output.count else {
             preconditionFailure("decoding a \(normalization.rawValue) SAE needs the \(codes.rowCount) encoded input rows")
         }
-        let d = inputWidth, n = codes.rowCount
+        let d = dIn, n = codes.rowCount
         let blockRows = max(1, n / (4 * Parallelism.workerCount))
         inputs.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { out in
@@ -53,7 +53,7 @@ extension SparseAutoencoder {
 
     /// Densify, then one sgemm seeded with `b_dec`.
     func decodeDense(_ codes: SparseCodes) -> [Float] {
-        let n = codes.rowCount, d = inputWidth, m = featureCount
+        let n = codes.rowCount, d = dIn, m = dSae
         var output = [Float](repeating: 0, count: n * d)
         guard n > 0 else { return output }
         let dense = codes.dense()
@@ -67,7 +67,7 @@ extension SparseAutoencoder {
 
     /// Row by row: `b_dec` plus `v · W_dec[i]` for each active feature `i`; rows in parallel blocks.
     func decodeSparse(_ codes: SparseCodes) -> [Float] {
-        let n = codes.rowCount, d = inputWidth
+        let n = codes.rowCount, d = dIn
         var output = [Float](repeating: 0, count: n * d)
         let blockRows = max(1, n / (4 * Parallelism.workerCount))
         let blocks = (n + blockRows - 1) / blockRows

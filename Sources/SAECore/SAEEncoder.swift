@@ -50,13 +50,13 @@ public struct SAEEncoder: Sendable {
     }
 
     /// Rows per chunk for row-independent rules: about 4M floats of pre-activations.
-    private var chunkRows: Int { max(16, (1 << 22) / max(1, sae.featureCount)) }
+    private var chunkRows: Int { max(16, (1 << 22) / max(1, sae.dSae)) }
 
     /// Encodes `rows` activations (row-major `[rows, d_in]`).
     public func encode(_ x: [Float], rows: Int) -> SparseCodes {
-        precondition(x.count == rows * sae.inputWidth, "expected \(rows) × \(sae.inputWidth) values, got \(x.count)")
+        precondition(x.count == rows * sae.dIn, "expected \(rows) × \(sae.dIn) values, got \(x.count)")
         if case .poolTopK(let k) = rule { return encodePool(x, rows: rows, k: k) }
-        var codes = SparseCodes(featureCount: sae.featureCount)
+        var codes = SparseCodes(dSae: sae.dSae)
         var start = 0
         while start < rows {
             let end = min(rows, start + chunkRows)
@@ -69,10 +69,10 @@ public struct SAEEncoder: Sendable {
 
     /// Applies a row-independent rule to `rows` rows of pre-activations, rows in parallel blocks.
     private func selectRows(_ pre: [Float], rows: Int) -> SparseCodes {
-        let m = sae.featureCount
+        let m = sae.dSae
         let blockRows = max(1, rows / (4 * Parallelism.workerCount))
         let blocks = (rows + blockRows - 1) / blockRows
-        var pieces = [SparseCodes](repeating: SparseCodes(featureCount: m), count: blocks)
+        var pieces = [SparseCodes](repeating: SparseCodes(dSae: m), count: blocks)
         pre.withUnsafeBufferPointer { p in
             pieces.withUnsafeMutableBufferPointer { out in
                 let out = out   // captured by value into the concurrent closure; each block writes its own slot
@@ -82,14 +82,14 @@ public struct SAEEncoder: Sendable {
                 }
             }
         }
-        var codes = SparseCodes(featureCount: m)
+        var codes = SparseCodes(dSae: m)
         for piece in pieces { codes.append(contentsOf: piece) }
         return codes
     }
 
     private func selectBlock(_ pre: UnsafePointer<Float>, rows: Range<Int>) -> SparseCodes {
-        let m = sae.featureCount
-        var codes = SparseCodes(featureCount: m)
+        let m = sae.dSae
+        var codes = SparseCodes(dSae: m)
         var scratch = [Float](repeating: 0, count: m)
         for row in rows {
             let values = pre + row * m
@@ -129,7 +129,7 @@ public struct SAEEncoder: Sendable {
     /// The seed's BatchTopK over one pool: keep the `rows·k` largest positive values of `ReLU(pre)`; ties at the
     /// boundary go to the earlier (row-major) entries.
     private func encodePool(_ x: [Float], rows: Int, k: Int) -> SparseCodes {
-        let m = sae.featureCount
+        let m = sae.dSae
         let pre = sae.preActivations(x, rows: 0..<rows)
         let budget = min(rows * k, rows * m)
         var positives = pre.filter { $0 > 0 }
@@ -140,7 +140,7 @@ public struct SAEEncoder: Sendable {
             ties = budget - pre.reduce(0) { $0 + ($1 > cutoff ? 1 : 0) }
         }
         positives = []
-        var codes = SparseCodes(featureCount: m)
+        var codes = SparseCodes(dSae: m)
         for row in 0..<rows {
             for i in 0..<m {
                 let value = pre[row * m + i]
@@ -168,7 +168,7 @@ extension SparseAutoencoder {
     /// `pre = (normalize(x) − b_dec·[apply]) · W_enc + b_enc·[uses b_enc]` for `rows` of `x`, row-major
     /// `[rows.count, d_sae]`. For the seed's BatchTopK this is before the ReLU, without `b_enc`.
     public func preActivations(_ x: [Float], rows: Range<Int>) -> [Float] {
-        let d = inputWidth, m = featureCount, n = rows.count
+        let d = dIn, m = dSae, n = rows.count
         var centered = Array(x[(rows.lowerBound * d)..<(rows.upperBound * d)])
         let normalization = config.normalization, subtractsBias = config.appliesDecoderBiasToInput
         if normalization.isPerToken || subtractsBias {

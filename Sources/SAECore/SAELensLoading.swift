@@ -37,7 +37,7 @@ extension SparseAutoencoder {
             decoderWeight: tensors.required("W_dec", shape: [m, d]).values,
             decoderBias: tensors.required("b_dec", shape: [d]).values,
             threshold: threshold, directory: directory, source: weights.path)
-        sae.logFeatureDensity = try readSparsity(directory.appendingPathComponent("sparsity.safetensors"), featureCount: m)
+        sae.logFeatureDensity = try readSparsity(directory.appendingPathComponent("sparsity.safetensors"), dSae: m)
 
         if let featureScale, featureScale.values.contains(where: { $0 != 1 }) {
             sae.foldFeatureScaling(featureScale.values)
@@ -58,7 +58,7 @@ extension SparseAutoencoder {
     }
 
     /// SAELens's optional `sparsity.safetensors`: tensor `sparsity`, log10 feature density, `[d_sae]`.
-    private static func readSparsity(_ url: URL, featureCount m: Int) throws -> [Float]? {
+    private static func readSparsity(_ url: URL, dSae m: Int) throws -> [Float]? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let tensors = NamedTensors(safetensors: try SafetensorsFile(contentsOf: url), aliases: ["log_feature_sparsity": "sparsity"])
         let values = try tensors.required("sparsity", shape: [m]).values

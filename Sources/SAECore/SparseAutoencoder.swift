@@ -68,9 +68,9 @@ public struct SparseAutoencoder: Sendable {
     }
 
     /// `d_in`.
-    public var inputWidth: Int { config.dIn }
+    public var dIn: Int { config.dIn }
     /// `d_sae`.
-    public var featureCount: Int { config.dSae }
+    public var dSae: Int { config.dSae }
 
     /// The L2 norm of each decoder row, `[d_sae]`.
     public var decoderNorms: [Float] {

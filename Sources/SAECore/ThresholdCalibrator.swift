@@ -24,9 +24,9 @@ public struct ThresholdCalibrator: Sendable {
 
     /// Adds `rows` tokens' activations (row-major `[rows, d_in]`).
     public mutating func add(_ x: [Float], rows: Int) {
-        precondition(x.count == rows * sae.inputWidth)
+        precondition(x.count == rows * sae.dIn)
         var start = 0
-        let chunk = max(16, (1 << 22) / sae.featureCount)
+        let chunk = max(16, (1 << 22) / sae.dSae)
         while start < rows {
             let end = min(rows, start + chunk)
             positives.append(contentsOf: sae.preActivations(x, rows: start..<end).lazy.filter { $0 > 0 })

@@ -33,7 +33,7 @@ import Testing
         let n = 300
         let url = directory.appendingPathComponent("m.npy")
         try NPY.write((0..<(n * n)).map { Self.value($0 / n, $0 % n) }, shape: [n, n], to: url)
-        let matrix = try SquareMatrix(url: url, nFeatures: n)
+        let matrix = try SquareMatrix(url: url, dSae: n)
         #expect(matrix.n == n)
 
         let ids = [7, 0, 299, 150, 7]   // any order, repeats allowed
@@ -53,16 +53,16 @@ import Testing
         bytes.replaceSubrange(6..<10, with: [2, 0, UInt8((headerLength + 2) & 0xFF), UInt8((headerLength + 2) >> 8), 0, 0])
         bytes.insert(contentsOf: [0x20, 0x20], at: 12 + headerLength - 1)   // two more spaces before the newline
         try bytes.write(to: v2)
-        #expect(try SquareMatrix(url: v2, nFeatures: n).submatrix(ids) == expected)
+        #expect(try SquareMatrix(url: v2, dSae: n).submatrix(ids) == expected)
     }
 
     @Test func badMatricesAreInputErrorsNamingTheFile() throws {
         let directory = Fixtures.scratch()
-        func refused(_ name: String, nFeatures: Int = 2, _ write: (URL) throws -> Void) throws -> String {
+        func refused(_ name: String, dSae: Int = 2, _ write: (URL) throws -> Void) throws -> String {
             let url = directory.appendingPathComponent(name)
             try write(url)
             do {
-                _ = try SquareMatrix(url: url, nFeatures: nFeatures)
+                _ = try SquareMatrix(url: url, dSae: dSae)
                 Issue.record("\(name) was accepted")
                 return ""
             } catch let error as InputError {
@@ -74,7 +74,7 @@ import Testing
         let four = Self.floats([1, 2, 3, 4])
         #expect(try refused("wrong-shape.npy") { try NPY.write([Float](repeating: 0, count: 6), shape: [2, 3], to: $0) }
                 == "expected a float32 [2, 2] matrix, found <f4 [2, 3]")
-        #expect(try refused("wrong-n.npy", nFeatures: 3) { try NPY.write([Float](repeating: 0, count: 4), shape: [2, 2], to: $0) }
+        #expect(try refused("wrong-n.npy", dSae: 3) { try NPY.write([Float](repeating: 0, count: 4), shape: [2, 2], to: $0) }
                 == "expected a float32 [3, 3] matrix, found <f4 [2, 2]")
         #expect(try refused("float64.npy") { try NPY.write([Double](repeating: 0, count: 4), shape: [2, 2], to: $0) }
                 == "expected a float32 [2, 2] matrix, found <f8 [2, 2]")
@@ -95,6 +95,6 @@ import Testing
         // The well-formed 2 × 2 file is read, as a check that the hand-written header above is right.
         let good = directory.appendingPathComponent("good.npy")
         try Self.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", payload: four, to: good)
-        #expect(try SquareMatrix(url: good, nFeatures: 2).submatrix([1, 0]) == [4, 3, 2, 1])
+        #expect(try SquareMatrix(url: good, dSae: 2).submatrix([1, 0]) == [4, 3, 2, 1])
     }
 }

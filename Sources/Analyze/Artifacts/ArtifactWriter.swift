@@ -22,10 +22,10 @@ public enum ArtifactWriter {
         try write(featureTable(analysis).pretty, to: staged.url(layout.featureTable))
         try write(clusters(analysis, tokenTexts: tokenTexts).pretty, to: staged.url(layout.clusters))
         try NPZ.write(arrays: [
-            ("decoder_indices", NPYArray(analysis.decoderNeighbors.indices, shape: [analysis.statistics.featureCount, analysis.decoderNeighbors.k])),
-            ("decoder_values", NPYArray(analysis.decoderNeighbors.values, shape: [analysis.statistics.featureCount, analysis.decoderNeighbors.k])),
-            ("cooccurrence_indices", NPYArray(analysis.cooccurrenceNeighbors.indices, shape: [analysis.statistics.featureCount, analysis.cooccurrenceNeighbors.k])),
-            ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.featureCount, analysis.cooccurrenceNeighbors.k])),
+            ("decoder_indices", NPYArray(analysis.decoderNeighbors.indices, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
+            ("decoder_values", NPYArray(analysis.decoderNeighbors.values, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
+            ("cooccurrence_indices", NPYArray(analysis.cooccurrenceNeighbors.indices, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
+            ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
         ], to: staged.url(layout.neighbors), compressed: true)
         if let png = trainingHistoryPNG { try png.write(to: staged.url(layout.trainingHistoryPlot)) }
 
@@ -78,7 +78,7 @@ public enum ArtifactWriter {
 
     static func featureTable(_ analysis: FeatureAnalysis) -> OrderedJSON {
         let s = analysis.statistics
-        let m = s.featureCount
+        let m = s.dSae
         return .object([
             ("n_features", .int(m)),
             ("activation_count", .array(s.counts.map(OrderedJSON.int))),
@@ -138,7 +138,7 @@ public enum ArtifactWriter {
 
     /// Quarter-decade bins of log10(frequency) over the features that fired, from the lowest one up to 0.
     static func log10FrequencyHistogram(_ s: FeatureStatistics) -> OrderedJSON {
-        let logs = (0..<s.featureCount).filter { s.counts[$0] > 0 }.map { log10(s.frequency($0)) }
+        let logs = (0..<s.dSae).filter { s.counts[$0] > 0 }.map { log10(s.frequency($0)) }
         let never = s.counts.filter { $0 == 0 }.count
         guard let lowest = logs.min() else {
             return .object([("edges", .array([])), ("counts", .array([])), ("n_never_fired", .int(never))])
@@ -165,7 +165,7 @@ public enum ArtifactWriter {
             ("hook_name", .string(run.hookName)),
             ("dataset_size", .int(run.datasetSize)),
             ("n_tokens_processed", .int(s.tokenCount)),
-            ("n_features", .int(s.featureCount)),
+            ("n_features", .int(s.dSae)),
             ("sparsity", .object([("l0_mean", .number(sparsity.l0Mean)), ("l0_std", .number(sparsity.l0Std)),
                                   ("l1_mean", .number(sparsity.l1Mean)), ("l1_std", .number(sparsity.l1Std))])),
             ("dead_features", .object([("n_dead", .int(results.deadFeatureIDs.count)),

@@ -10,22 +10,22 @@ public struct ActivationCollector {
     public private(set) var topExamples: TopExamples
 
     /// Creates the database column files under `directory` (which must not exist yet).
-    public init(directory: URL, featureCount: Int, topExamples k: Int = FeatureAnalysisOptions().topExamples) throws {
-        writer = try ActivationDatabaseWriter(directory: directory, featureCount: featureCount)
-        statistics = FeatureStatistics(featureCount: featureCount)
-        topExamples = TopExamples(featureCount: featureCount, k: k)
+    public init(directory: URL, dSae: Int, topExamples k: Int = FeatureAnalysisOptions().topExamples) throws {
+        writer = try ActivationDatabaseWriter(directory: directory, dSae: dSae)
+        statistics = FeatureStatistics(dSae: dSae)
+        topExamples = TopExamples(dSae: dSae, k: k)
     }
 
     /// Continues a database from a checkpoint: cuts its columns back to `rows` rows and `nonzeros` activations,
     /// and rebuilds the statistics and top examples by reading those rows again (in order, so the result is what an
     /// uninterrupted run holds at that point).
-    public init(resuming directory: URL, featureCount: Int, rows: Int, nonzeros: Int,
+    public init(resuming directory: URL, dSae: Int, rows: Int, nonzeros: Int,
                 topExamples k: Int = FeatureAnalysisOptions().topExamples) throws {
-        writer = try ActivationDatabaseWriter(resuming: directory, featureCount: featureCount, rows: rows, nonzeros: nonzeros)
+        writer = try ActivationDatabaseWriter(resuming: directory, dSae: dSae, rows: rows, nonzeros: nonzeros)
         try writer.synchronize()
-        statistics = FeatureStatistics(featureCount: featureCount)
-        topExamples = TopExamples(featureCount: featureCount, k: k)
-        let existing = try ActivationDatabase(directory: directory, featureCount: featureCount)
+        statistics = FeatureStatistics(dSae: dSae)
+        topExamples = TopExamples(dSae: dSae, k: k)
+        let existing = try ActivationDatabase(directory: directory, dSae: dSae)
         existing.forEachRow { row, features, values in
             statistics.add(features: features, values: values)
             topExamples.add(row: row, features: features, values: values)
@@ -34,8 +34,8 @@ public struct ActivationCollector {
 
     /// Appends every row of `database` (one shard of a run), as if its batches had been added here.
     public mutating func append(_ database: ActivationDatabase) throws {
-        guard database.featureCount == writer.featureCount else {
-            throw InputError("the shard's database has \(database.featureCount) features, expected \(writer.featureCount)",
+        guard database.dSae == writer.dSae else {
+            throw InputError("the shard's database has \(database.dSae) features, expected \(writer.dSae)",
                              url: database.directory)
         }
         try database.forEachRow { row, features, values in
@@ -49,8 +49,8 @@ public struct ActivationCollector {
     /// Appends a batch: `tokens[t]` describes row `t` of `codes`.
     public mutating func add(_ codes: SparseCodes, tokens: [TokenRecord]) throws {
         precondition(codes.rowCount == tokens.count, "\(codes.rowCount) code rows for \(tokens.count) tokens")
-        guard codes.featureCount == writer.featureCount else {
-            throw InputError("codes have \(codes.featureCount) features, the database \(writer.featureCount)")
+        guard codes.dSae == writer.dSae else {
+            throw InputError("codes have \(codes.dSae) features, the database \(writer.dSae)")
         }
         try codes.features.withUnsafeBufferPointer { features in
             try codes.values.withUnsafeBufferPointer { values in

@@ -18,7 +18,7 @@ public final class ActivationDatabase: @unchecked Sendable {
     }
 
     public let directory: URL
-    public let featureCount: Int
+    public let dSae: Int
     /// The number of rows (tokens).
     public let rowCount: Int
     private let data: MappedFile<Float>
@@ -31,9 +31,9 @@ public final class ActivationDatabase: @unchecked Sendable {
     private let textRunStarts: [Int]
 
     /// Opens the column files in `directory` (as an `ActivationDatabaseWriter` left them).
-    public init(directory: URL, featureCount: Int) throws {
+    public init(directory: URL, dSae: Int) throws {
         self.directory = directory
-        self.featureCount = featureCount
+        self.dSae = dSae
         data = try MappedFile(url: directory.appendingPathComponent(Column.data))
         indices = try MappedFile(url: directory.appendingPathComponent(Column.indices))
         indptr = try MappedFile(url: directory.appendingPathComponent(Column.indptr))
@@ -115,7 +115,7 @@ public final class ActivationDatabase: @unchecked Sendable {
             .init(name: "indptr", descr: "<i8", shape: [rowCount + 1], source: .file(indptr.url)),
             .init(name: "format", descr: "|S3", shape: [], source: .bytes(Data("csr".utf8))),
             .init(name: "shape", descr: "<i8", shape: [2],
-                  source: .bytes([Int64(rowCount), Int64(featureCount)].withUnsafeBytes { Data($0) })),
+                  source: .bytes([Int64(rowCount), Int64(dSae)].withUnsafeBytes { Data($0) })),
             .init(name: "data", descr: "<f4", shape: [nonzeroCount], source: .file(data.url)),
         ]
         try NPZStreamWriter.write(csr, to: url)

@@ -11,7 +11,7 @@ import Foundation
 public final class ActivationDatabaseWriter {
     /// The directory holding the column files (created by `init`, owned by the resulting database).
     public let directory: URL
-    public let featureCount: Int
+    public let dSae: Int
     private let data: ColumnFileWriter<Float>
     private let indices: ColumnFileWriter<Int32>
     private let indptr: ColumnFileWriter<Int64>
@@ -22,12 +22,12 @@ public final class ActivationDatabaseWriter {
     private var nonzeroCount: Int64 = 0
     private var scratch: [(Int32, Float)] = []
 
-    /// Creates `directory` (which must not exist yet) for a database with `featureCount` columns.
-    public init(directory: URL, featureCount: Int) throws {
-        precondition(featureCount > 0 && featureCount <= Int(Int32.max))
+    /// Creates `directory` (which must not exist yet) for a database with `dSae` columns.
+    public init(directory: URL, dSae: Int) throws {
+        precondition(dSae > 0 && dSae <= Int(Int32.max))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
-        self.featureCount = featureCount
+        self.dSae = dSae
         data = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.data))
         indices = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.indices))
         indptr = try ColumnFileWriter(url: directory.appendingPathComponent(ActivationDatabase.Column.indptr))
@@ -39,12 +39,12 @@ public final class ActivationDatabaseWriter {
 
     /// Reopens the columns in `directory` to append after their first `rows` rows holding `nonzeros` activations
     /// (what a checkpoint recorded; anything written after it is cut off).
-    public init(resuming directory: URL, featureCount: Int, rows: Int, nonzeros: Int) throws {
+    public init(resuming directory: URL, dSae: Int, rows: Int, nonzeros: Int) throws {
         func column<T>(_ name: String, _ count: Int) throws -> ColumnFileWriter<T> {
             try ColumnFileWriter(appendingTo: directory.appendingPathComponent(name), keeping: count)
         }
         self.directory = directory
-        self.featureCount = featureCount
+        self.dSae = dSae
         data = try column(ActivationDatabase.Column.data, nonzeros)
         indices = try column(ActivationDatabase.Column.indices, nonzeros)
         indptr = try column(ActivationDatabase.Column.indptr, rows + 1)
@@ -73,8 +73,8 @@ public final class ActivationDatabaseWriter {
                 throw InputError("row \(rowCount) has a non-finite activation \(value) for feature \(feature)")
             }
             guard value > 0 else { continue }
-            guard feature >= 0, Int(feature) < featureCount else {
-                throw InputError("row \(rowCount) has feature id \(feature) outside 0..<\(featureCount)")
+            guard feature >= 0, Int(feature) < dSae else {
+                throw InputError("row \(rowCount) has feature id \(feature) outside 0..<\(dSae)")
             }
             if feature <= previous { sorted = false }
             previous = feature
@@ -109,6 +109,6 @@ public final class ActivationDatabaseWriter {
         for column in [data.close, indices.close, indptr.close, tokenIDs.close, textIndices.close, positions.close] {
             try column()
         }
-        return try ActivationDatabase(directory: directory, featureCount: featureCount)
+        return try ActivationDatabase(directory: directory, dSae: dSae)
     }
 }

@@ -8,10 +8,10 @@ import Parallelism
 /// Counting a block of rows needs `rows.count × m` UInt32s; `FeatureGeometry` picks the block size from a memory
 /// budget and makes one pass over the database per block (one pass in total for `m` up to ~16k).
 public struct CooccurrenceCounts: Sendable {
-    public let featureCount: Int
+    public let dSae: Int
     /// The matrix rows held.
     public let rows: Range<Int>
-    /// `rows.count × featureCount` counts, row-major.
+    /// `rows.count × dSae` counts, row-major.
     public private(set) var counts: [UInt32]
 
     /// Counts the rows `rows` over every token of `database`, on `threads` threads (default: every core). Thread
@@ -19,9 +19,9 @@ public struct CooccurrenceCounts: Sendable {
     /// reads the whole (memory-mapped) database, which costs little next to the scattered increments.
     public init(database: ActivationDatabase, rows: Range<Int>, threads: Int = Parallelism.workerCount) {
         precondition(database.rowCount < Int(UInt32.max), "more tokens than a UInt32 count can hold")
-        featureCount = database.featureCount
+        dSae = database.dSae
         self.rows = rows
-        let m = featureCount
+        let m = dSae
         let whole = rows == 0..<m
         let threadCount = max(1, min(threads, rows.count, 64))
         var counts = [UInt32](repeating: 0, count: rows.count * m)
@@ -54,12 +54,12 @@ public struct CooccurrenceCounts: Sendable {
     }
 
     /// The number of tokens on which features `i` (a row held here) and `j` both fired.
-    public func joint(_ i: Int, _ j: Int) -> UInt32 { counts[(i - rows.lowerBound) * featureCount + j] }
+    public func joint(_ i: Int, _ j: Int) -> UInt32 { counts[(i - rows.lowerBound) * dSae + j] }
 
     /// The pairwise counts among `features` only (`n × n`, in the given order), in one pass over `database`.
     public static func among(_ features: [Int], in database: ActivationDatabase) -> [UInt32] {
         let n = features.count
-        var local = [Int](repeating: -1, count: database.featureCount)
+        var local = [Int](repeating: -1, count: database.dSae)
         for (index, feature) in features.enumerated() { local[feature] = index }
         var counts = [UInt32](repeating: 0, count: n * n)
         var present: [Int] = []

@@ -17,7 +17,7 @@ public struct DecoderSimilarity: Sendable {
     }
 
     public let metric: Metric
-    public let featureCount: Int
+    public let dSae: Int
     public let dimension: Int
     /// The rows the products use: normalised for cosine, as given otherwise.
     private let rows: [Float]
@@ -27,11 +27,11 @@ public struct DecoderSimilarity: Sendable {
     public init(decoder: FloatTensor, metric: Metric = .cosine) {
         precondition(decoder.shape.count == 2, "W_dec must be 2-D")
         self.metric = metric
-        featureCount = decoder.shape[0]
+        dSae = decoder.shape[0]
         dimension = decoder.shape[1]
         var rows = decoder.values
-        var squaredNorms = [Double](repeating: 0, count: featureCount)
-        for f in 0..<featureCount {
+        var squaredNorms = [Double](repeating: 0, count: dSae)
+        for f in 0..<dSae {
             var sum = 0.0
             for x in 0..<dimension { sum += Double(rows[f * dimension + x]) * Double(rows[f * dimension + x]) }
             squaredNorms[f] = sum
@@ -44,24 +44,24 @@ public struct DecoderSimilarity: Sendable {
         self.squaredNorms = squaredNorms
     }
 
-    /// Calls `body` with consecutive row blocks of the similarity matrix (`range.count × featureCount`, row-major).
+    /// Calls `body` with consecutive row blocks of the similarity matrix (`range.count × dSae`, row-major).
     public func forEachBlock(rowsPerBlock: Int = 512, _ body: (Range<Int>, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
-        var block = [Float](repeating: 0, count: min(rowsPerBlock, featureCount) * featureCount)
-        for start in stride(from: 0, to: featureCount, by: rowsPerBlock) {
-            let range = start..<min(start + rowsPerBlock, featureCount)
-            let count = range.count * featureCount
+        var block = [Float](repeating: 0, count: min(rowsPerBlock, dSae) * dSae)
+        for start in stride(from: 0, to: dSae, by: rowsPerBlock) {
+            let range = start..<min(start + rowsPerBlock, dSae)
+            let count = range.count * dSae
             rows.withUnsafeBufferPointer { all in
                 block.withUnsafeMutableBufferPointer { out in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(featureCount),
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(dSae),
                                 Int32(dimension), 1, all.baseAddress! + start * dimension, Int32(dimension),
-                                all.baseAddress!, Int32(dimension), 0, out.baseAddress!, Int32(featureCount))
+                                all.baseAddress!, Int32(dimension), 0, out.baseAddress!, Int32(dSae))
                 }
             }
             if metric == .euclidean {
                 for (offset, i) in range.enumerated() {
-                    for j in 0..<featureCount {
-                        let squared = squaredNorms[i] + squaredNorms[j] - 2 * Double(block[offset * featureCount + j])
-                        block[offset * featureCount + j] = i == j ? 0 : Float(-max(squared, 0).squareRoot())
+                    for j in 0..<dSae {
+                        let squared = squaredNorms[i] + squaredNorms[j] - 2 * Double(block[offset * dSae + j])
+                        block[offset * dSae + j] = i == j ? 0 : Float(-max(squared, 0).squareRoot())
                     }
                 }
             }

@@ -31,11 +31,11 @@ public struct FeatureAnalysis: Sendable {
                 decoder: FloatTensor, unembedding: FloatTensor? = nil, finalNormWeight: [Float]? = nil,
                 options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
                 similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil) throws {
-        let m = database.featureCount
+        let m = database.dSae
         guard decoder.shape.count == 2, decoder.shape[0] == m else {
             throw InputError("W_dec has shape \(decoder.shape), expected [\(m), d_in]")
         }
-        precondition(statistics.featureCount == m && topExamples.featureCount == m)
+        precondition(statistics.dSae == m && topExamples.dSae == m)
         precondition(statistics.tokenCount == database.rowCount, "statistics saw a different number of tokens")
         self.statistics = statistics
         self.options = options
@@ -48,9 +48,9 @@ public struct FeatureAnalysis: Sendable {
         reports = Self.reports(database: database, statistics: statistics, topExamples: topExamples, options: options)
 
         timings.append(lap("feature_reports"))
-        let writesDense = options.denseMatrices.writes(featureCount: m)
+        let writesDense = options.denseMatrices.writes(dSae: m)
         let similarity = DecoderSimilarity(decoder: decoder, metric: options.similarityMetric)
-        var decoderNeighbors = NeighborTable(featureCount: m, k: options.neighbors)
+        var decoderNeighbors = NeighborTable(dSae: m, k: options.neighbors)
         let similarityFile = try writesDense ? similarityMatrix.map { try NPYStreamWriter(url: $0, rows: m, columns: m) } : nil
         try similarity.forEachBlock { rows, block in
             decoderNeighbors.fill(rows: rows, block: block)
@@ -62,7 +62,7 @@ public struct FeatureAnalysis: Sendable {
 
         let cooccurrenceFile = try writesDense ? cooccurrenceMatrix.map { try NPYStreamWriter(url: $0, rows: m, columns: m) } : nil
         var phiVariance = [Double](repeating: 0, count: m)
-        var cooccurrenceNeighbors = NeighborTable(featureCount: m, k: options.neighbors)
+        var cooccurrenceNeighbors = NeighborTable(dSae: m, k: options.neighbors)
         let blockRows = max(1, min(m, options.cooccurrenceBlockBytes / (4 * m)))
         let tokens = Double(max(database.rowCount, 1))  // an empty corpus gives 0, not NaN
         var values = [Float](repeating: 0, count: blockRows * m)
@@ -108,7 +108,7 @@ public struct FeatureAnalysis: Sendable {
         let cosine = DecoderSimilarity(decoder: decoder, metric: .cosine)
         let reportedExamples = Dictionary(uniqueKeysWithValues: reports.map { ($0.feature, $0.topExamples) })
         clustering = FeatureClustering(
-            features: chosen, cooccurrence: phiAmong, featureCount: m, cut: options.clusterCut,
+            features: chosen, cooccurrence: phiAmong, dSae: m, cut: options.clusterCut,
             minimumSize: options.minimumClusterSize, decoderSimilarity: cosine.value,
             topTokens: { feature in reportedExamples[feature, default: []].map(\.token.tokenID) })
 
@@ -122,7 +122,7 @@ public struct FeatureAnalysis: Sendable {
 
     private static func reports(database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
                                 options: FeatureAnalysisOptions) -> [FeatureReport] {
-        let m = database.featureCount
+        let m = database.dSae
         let bins = options.histogramBins
         var edges = [Double](repeating: 0, count: m * (bins + 1))
         var edgeCounts = [Int](repeating: 0, count: m)

@@ -7,9 +7,9 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
         case always
         case never
 
-        public func writes(featureCount: Int) -> Bool {
+        public func writes(dSae: Int) -> Bool {
             switch self {
-            case .automatic: featureCount <= 16384
+            case .automatic: dSae <= 16384
             case .always: true
             case .never: false
             }

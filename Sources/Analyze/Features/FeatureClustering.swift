@@ -29,7 +29,7 @@ public struct FeatureClustering: Equatable, Sendable {
     public var assignment: [Int?]
 
     /// Clusters `features` given their co-occurrence matrix `cooccurrence` (`n × n`, in the order of `features`).
-    public init(features: [Int], cooccurrence: [Float], featureCount: Int, cut: FeatureAnalysisOptions.ClusterCut,
+    public init(features: [Int], cooccurrence: [Float], dSae: Int, cut: FeatureAnalysisOptions.ClusterCut,
                 minimumSize: Int, decoderSimilarity: (Int, Int) -> Double, topTokens: (Int) -> [Int32]) {
         let n = features.count
         var distances = [Double](repeating: 0, count: n * n)
@@ -47,7 +47,7 @@ public struct FeatureClustering: Equatable, Sendable {
         case .count(let count): groups = linkage.clusters(count: count)
         }
         var clusters: [Cluster] = []
-        var assignment = [Int?](repeating: nil, count: featureCount)
+        var assignment = [Int?](repeating: nil, count: dSae)
         for group in groups where group.count >= max(1, minimumSize) {
             let id = clusters.count
             var cooc = 0.0, cosine = 0.0, pairs = 0

@@ -2,7 +2,7 @@
 /// activations (for the mean over active tokens, the seed's `mean_activation`), the sums of their squares, cubes
 /// and fourth powers (for the zero-centred moments over all tokens), and its smallest and largest value.
 public struct FeatureStatistics: Sendable {
-    public let featureCount: Int
+    public let dSae: Int
     /// Tokens seen so far.
     public private(set) var tokenCount = 0
     /// Tokens on which each feature fired (activation ≠ 0).
@@ -19,15 +19,15 @@ public struct FeatureStatistics: Sendable {
     /// Smallest nonzero activation per feature (0 when it never fired).
     public private(set) var minima: [Float]
 
-    public init(featureCount: Int) {
-        self.featureCount = featureCount
-        counts = Array(repeating: 0, count: featureCount)
-        sums = Array(repeating: 0, count: featureCount)
-        squareSums = Array(repeating: 0, count: featureCount)
-        cubeSums = Array(repeating: 0, count: featureCount)
-        fourthPowerSums = Array(repeating: 0, count: featureCount)
-        maxima = Array(repeating: 0, count: featureCount)
-        minima = Array(repeating: .infinity, count: featureCount)
+    public init(dSae: Int) {
+        self.dSae = dSae
+        counts = Array(repeating: 0, count: dSae)
+        sums = Array(repeating: 0, count: dSae)
+        squareSums = Array(repeating: 0, count: dSae)
+        cubeSums = Array(repeating: 0, count: dSae)
+        fourthPowerSums = Array(repeating: 0, count: dSae)
+        maxima = Array(repeating: 0, count: dSae)
+        minima = Array(repeating: .infinity, count: dSae)
     }
 
     /// Adds one token's positive activations.
@@ -72,6 +72,6 @@ public struct FeatureStatistics: Sendable {
 
     /// The `n` features that fired most often, most first (ties by id).
     public func mostActive(_ n: Int) -> [Int] {
-        Array((0..<featureCount).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(n))
+        Array((0..<dSae).sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : $0 < $1 }.prefix(n))
     }
 }

@@ -13,11 +13,11 @@ public struct LogitEffects: Sendable {
         public var value: Float
     }
 
-    public let featureCount: Int
+    public let dSae: Int
     public let k: Int
-    /// `featureCount × k`, best first per feature.
+    /// `dSae × k`, best first per feature.
     public let promoted: [Effect]
-    /// `featureCount × k`, most negative first per feature.
+    /// `dSae × k`, most negative first per feature.
     public let suppressed: [Effect]
     /// Per feature, `histogramBins` equal-width bins of its row over the vocabulary (numpy's `histogram` edges).
     public let histograms: [Histogram]
@@ -34,7 +34,7 @@ public struct LogitEffects: Sendable {
         if let gamma = finalNormWeight, gamma.count != d {
             throw InputError("final norm weight has \(gamma.count) entries, expected \(d)")
         }
-        featureCount = m
+        dSae = m
         self.k = min(k, vocabulary)
         let k = self.k
         var top = [Effect](repeating: Effect(tokenID: -1, value: -.infinity), count: m * k)

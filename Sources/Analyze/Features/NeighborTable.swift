@@ -2,18 +2,18 @@
 /// id, a feature is never its own neighbour, and rows with fewer than `k` candidates are padded with index -1
 /// and value 0.
 public struct NeighborTable: Equatable, Sendable {
-    public let featureCount: Int
+    public let dSae: Int
     public let k: Int
-    /// `featureCount × k` neighbour ids, row-major.
+    /// `dSae × k` neighbour ids, row-major.
     public private(set) var indices: [Int32]
-    /// `featureCount × k` similarity values, row-major.
+    /// `dSae × k` similarity values, row-major.
     public private(set) var values: [Float]
 
-    public init(featureCount: Int, k: Int = 32) {
-        self.featureCount = featureCount
+    public init(dSae: Int, k: Int = 32) {
+        self.dSae = dSae
         self.k = k
-        indices = Array(repeating: -1, count: featureCount * k)
-        values = Array(repeating: 0, count: featureCount * k)
+        indices = Array(repeating: -1, count: dSae * k)
+        values = Array(repeating: 0, count: dSae * k)
     }
 
     /// The neighbours of `feature` (padding left out).
@@ -24,17 +24,17 @@ public struct NeighborTable: Equatable, Sendable {
         }
     }
 
-    /// Fills the rows `rows` from a dense block of similarities (`rows.count × featureCount`, row-major).
+    /// Fills the rows `rows` from a dense block of similarities (`rows.count × dSae`, row-major).
     /// `isCandidate(i, j)` can exclude pairs (e.g. features that never fired together).
     public mutating func fill(rows: Range<Int>, block: UnsafeBufferPointer<Float>,
                               isCandidate: (Int, Int) -> Bool = { _, _ in true }) {
-        precondition(block.count == rows.count * featureCount)
+        precondition(block.count == rows.count * dSae)
         var bestIndex = [Int32](repeating: -1, count: k)
         var bestValue = [Float](repeating: 0, count: k)
         for (offset, i) in rows.enumerated() {
             var size = 0
-            let row = block.baseAddress! + offset * featureCount
-            for j in 0..<featureCount where j != i {
+            let row = block.baseAddress! + offset * dSae
+            for j in 0..<dSae where j != i {
                 let value = row[j]
                 // Candidates arrive in increasing j, so an equal value never displaces an earlier one.
                 if size == k && !(value > bestValue[k - 1]) { continue }

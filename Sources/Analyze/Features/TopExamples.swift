@@ -16,20 +16,20 @@ public struct ActivationExample: Equatable, Sendable {
 }
 
 /// The `k` highest activations of every feature, kept while rows stream past in one bounded min-heap per
-/// feature (memory `featureCount × k`, independent of the corpus length).
+/// feature (memory `dSae × k`, independent of the corpus length).
 public struct TopExamples: Sendable {
-    public let featureCount: Int
+    public let dSae: Int
     public let k: Int
-    /// `featureCount` heaps of up to `k` examples each; the root (index 0) is the weakest kept example.
+    /// `dSae` heaps of up to `k` examples each; the root (index 0) is the weakest kept example.
     private var heaps: [ActivationExample]
     private var sizes: [Int]
 
-    public init(featureCount: Int, k: Int) {
+    public init(dSae: Int, k: Int) {
         precondition(k > 0)
-        self.featureCount = featureCount
+        self.dSae = dSae
         self.k = k
-        heaps = Array(repeating: ActivationExample(row: 0, value: 0), count: featureCount * k)
-        sizes = Array(repeating: 0, count: featureCount)
+        heaps = Array(repeating: ActivationExample(row: 0, value: 0), count: dSae * k)
+        sizes = Array(repeating: 0, count: dSae)
     }
 
     /// Offers one token's positive activations; rows must arrive in increasing order for ties to keep corpus order.

@@ -3,22 +3,22 @@ import SAECore
 /// features). Float64 sums; `merged(with:)` gives exactly what one accumulator over all the data gives.
 public struct SparsityAccumulator: Codable, Sendable {
     /// `d_sae`.
-    public let featureCount: Int
+    public let dSae: Int
     /// The SAE's training-time `ever_fired` buffer (the seed's "training" view of dead features), when it has one.
     public let trainingEverFired: [Bool]?
     private var stats: ByFirstToken<SparsityStats>
 
-    public init(featureCount: Int, trainingEverFired: [Bool]? = nil) {
-        precondition(trainingEverFired == nil || trainingEverFired!.count == featureCount)
-        self.featureCount = featureCount
+    public init(dSae: Int, trainingEverFired: [Bool]? = nil) {
+        precondition(trainingEverFired == nil || trainingEverFired!.count == dSae)
+        self.dSae = dSae
         self.trainingEverFired = trainingEverFired
-        let empty = SparsityStats(featureCount: featureCount)
+        let empty = SparsityStats(dSae: dSae)
         stats = ByFirstToken(allTokens: empty, withoutFirstToken: empty)
     }
 
     /// Adds a batch of codes; `isFirst[t]` marks the first token of a text or window.
     public mutating func add(_ codes: SparseCodes, isFirst: [Bool]) {
-        precondition(codes.featureCount == featureCount && isFirst.count == codes.rowCount)
+        precondition(codes.dSae == dSae && isFirst.count == codes.rowCount)
         for row in 0..<codes.rowCount {
             let range = codes.range(ofRow: row)
             var l1 = 0.0
@@ -30,7 +30,7 @@ public struct SparsityAccumulator: Codable, Sendable {
 
     /// The statistics of this accumulator's data and `other`'s together.
     public func merged(with other: SparsityAccumulator) -> SparsityAccumulator {
-        precondition(other.featureCount == featureCount)
+        precondition(other.dSae == dSae)
         var result = self
         result.stats.allTokens.merge(other.stats.allTokens)
         result.stats.withoutFirstToken.merge(other.stats.withoutFirstToken)
@@ -95,9 +95,9 @@ struct SparsityStats: Codable, Sendable {
     var counts: [Int]
     var l0Distribution: [Int]
 
-    init(featureCount: Int) {
-        counts = [Int](repeating: 0, count: featureCount)
-        l0Distribution = [Int](repeating: 0, count: featureCount + 1)
+    init(dSae: Int) {
+        counts = [Int](repeating: 0, count: dSae)
+        l0Distribution = [Int](repeating: 0, count: dSae + 1)
     }
 
     mutating func add(features: ArraySlice<Int32>, l0: Int, l1: Double) {

@@ -55,12 +55,12 @@ public final class AnalysisMerge {
         try? FileManager.default.removeItem(at: staged.scratch)
         var collector = try ActivationCollector(
             directory: staged.scratch.appendingPathComponent(PassCheckpoint.columnsDirectory),
-            featureCount: inputs.sae.featureCount, topExamples: options.features.topExamples)
+            dSae: inputs.sae.dSae, topExamples: options.features.topExamples)
         var state: PassState?
         var warnings: [String] = []
         for (shard, (directory, checkpoint)) in checkpoints.enumerated() {
             let database = try ActivationDatabase(directory: directory.appendingPathComponent(PassCheckpoint.columnsDirectory),
-                                                  featureCount: inputs.sae.featureCount)
+                                                  dSae: inputs.sae.dSae)
             guard database.rowCount == checkpoint.state.rows, database.nonzeroCount == checkpoint.state.nonzeros else {
                 throw InputError("the shard's database holds \(database.rowCount) rows and its checkpoint records "
                                  + "\(checkpoint.state.rows): the shard directory is damaged", url: directory)

@@ -75,8 +75,8 @@ public final class AnalysisPipeline {
         // range are kept and reused by the pass.
         var captured: [Int: HookCapture] = [:]
         var state = resumed?.state ?? PassState(
-            featureCount: inputs.sae.featureCount, trainingEverFired: inputs.sae.everFired,
-            inputWidth: inputs.sae.inputWidth, vocabularySize: inputs.spec.vocabSize)
+            dSae: inputs.sae.dSae, trainingEverFired: inputs.sae.everFired,
+            dIn: inputs.sae.dIn, vocabularySize: inputs.spec.vocabSize)
         var calibration = resumed?.calibration ?? .none
         if resumed == nil, Calibration.isNeeded(options: options, topKMode: inputs.topKMode) {
             let start = Date()
@@ -98,11 +98,11 @@ public final class AnalysisPipeline {
         let collector = try passDirectory.map { directory -> ActivationCollector in
             let columns = directory.appendingPathComponent(PassCheckpoint.columnsDirectory)
             if resumed != nil {
-                return try ActivationCollector(resuming: columns, featureCount: inputs.sae.featureCount, rows: state.rows,
+                return try ActivationCollector(resuming: columns, dSae: inputs.sae.dSae, rows: state.rows,
                                                nonzeros: state.nonzeros, topExamples: options.features.topExamples)
             }
             try? FileManager.default.removeItem(at: columns)
-            return try ActivationCollector(directory: columns, featureCount: inputs.sae.featureCount,
+            return try ActivationCollector(directory: columns, dSae: inputs.sae.dSae,
                                            topExamples: options.features.topExamples)
         }
         let pass = try CorpusPass(inputs: inputs, batches: corpusBatches, options: options, calibration: calibration,

@@ -9,7 +9,7 @@ import SAECore
 public struct AnalysisResults: Sendable {
     /// The token variant of the headline numbers (the seed's blocks, SUMMARY).
     public var primary: TokenVariant
-    public var featureCount: Int
+    public var dSae: Int
     public var sparsity: SparsityResult
     public var reconstruction: ByFirstToken<ReconstructionMetrics>
     /// nil when the run had no ablation study.
@@ -66,11 +66,11 @@ public struct AnalysisResults: Sendable {
         }
     }
 
-    public init(primary: TokenVariant, featureCount: Int, sparsity: SparsityResult,
+    public init(primary: TokenVariant, dSae: Int, sparsity: SparsityResult,
                 reconstruction: ByFirstToken<ReconstructionMetrics>, downstream: DownstreamResult?,
                 warnings: [String], run: RunFacts) {
         self.primary = primary
-        self.featureCount = featureCount
+        self.dSae = dSae
         self.sparsity = sparsity
         self.reconstruction = reconstruction
         self.downstream = downstream
@@ -87,7 +87,7 @@ public struct AnalysisResults: Sendable {
 
     /// Features that never fired on this corpus (over the primary variant's tokens): the one list every report uses.
     public var deadFeatureIDs: [Int] { headlineSparsity.deadFeatureIds }
-    public var deadPercent: Double { 100 * Double(deadFeatureIDs.count) / Double(max(1, featureCount)) }
+    public var deadPercent: Double { 100 * Double(deadFeatureIDs.count) / Double(max(1, dSae)) }
 
     /// The metric table's rows of the primary variant.
     public var headlineRows: [MetricRow] { metricTable.filter { $0.variant == primary } }
@@ -103,7 +103,7 @@ extension AnalysisResults {
             ("sparsity", .object([
                 ("l0_mean", .number(s.l0Mean)), ("l0_std", .number(s.l0Std)),
                 ("l1_mean", .number(s.l1Mean)), ("l1_std", .number(s.l1Std)),
-                ("n_features", .int(featureCount)), ("n_tokens", .int(s.nTokens)),
+                ("n_features", .int(dSae)), ("n_tokens", .int(s.nTokens)),
             ])),
             ("dead_features", .object([
                 ("n_dead", .int(deadFeatureIDs.count)), ("pct_dead", .double(deadPercent)),
@@ -175,11 +175,11 @@ extension AnalysisResults {
 
     /// The warnings every run's sparsity and corpus imply.
     static func warnings(sparsity: SparsityResult, downstream: DownstreamResult?, skipped: [Corpus.Skipped],
-                         featureCount: Int) -> [String] {
+                         dSae: Int) -> [String] {
         let s = sparsity.metrics.allTokens
         var warnings: [String] = downstream?.notes ?? []
         if !s.deadFeatureIds.isEmpty {
-            warnings.append("\(s.deadFeatureIds.count) of \(featureCount) features never fired on this corpus")
+            warnings.append("\(s.deadFeatureIds.count) of \(dSae) features never fired on this corpus")
         }
         if !s.denseAbove10Percent.isEmpty {
             warnings.append("\(s.denseAbove10Percent.count) features fire on more than 10% of tokens (dense features)")

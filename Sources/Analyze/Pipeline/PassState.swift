@@ -14,9 +14,9 @@ struct PassState: Codable {
     var forwardSeconds = 0.0
     var ablationSeconds = 0.0
 
-    init(featureCount: Int, trainingEverFired: [Bool]?, inputWidth: Int, vocabularySize: Int) {
-        sparsity = SparsityAccumulator(featureCount: featureCount, trainingEverFired: trainingEverFired)
-        reconstruction = ReconstructionAccumulator(dimension: inputWidth)
+    init(dSae: Int, trainingEverFired: [Bool]?, dIn: Int, vocabularySize: Int) {
+        sparsity = SparsityAccumulator(dSae: dSae, trainingEverFired: trainingEverFired)
+        reconstruction = ReconstructionAccumulator(dimension: dIn)
         downstream = DownstreamAccumulator(vocabularySize: vocabularySize)
     }
 

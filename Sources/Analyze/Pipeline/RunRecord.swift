@@ -21,10 +21,10 @@ struct RunRecord {
     func results() -> AnalysisResults {
         let sparsity = state.sparsity.result, reconstruction = state.reconstruction.result
         let downstream = options.pass.ablation != .none ? state.downstream.result : nil
-        let featureCount = inputs.sae.featureCount
+        let dSae = inputs.sae.dSae
         let primary: TokenVariant = options.pass.excludeFirstToken ? .withoutFirstToken : .allTokens
         var warnings = AnalysisResults.warnings(sparsity: sparsity, downstream: downstream,
-                                                skipped: checkpoint.corpus.skipped, featureCount: featureCount)
+                                                skipped: checkpoint.corpus.skipped, dSae: dSae)
         if let ablationTokens = options.pass.ablationTokens, let downstream, state.ablatedTokens < state.rows {
             let m = downstream.metrics[primary]
             func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {
@@ -46,7 +46,7 @@ struct RunRecord {
             skipped: corpus.skipped, timings: timings, passSeconds: state.passSeconds,
             forwardSeconds: state.forwardSeconds, ablationSeconds: state.ablationSeconds,
             topKMode: inputs.topKMode, topKThreshold: checkpoint.calibration.threshold, provenance: provenance)
-        return AnalysisResults(primary: primary, featureCount: featureCount, sparsity: sparsity,
+        return AnalysisResults(primary: primary, dSae: dSae, sparsity: sparsity,
                                reconstruction: reconstruction, downstream: downstream,
                                warnings: warnings + extraWarnings, run: run)
     }
@@ -67,8 +67,8 @@ struct RunRecord {
             ("sae_format", .string(sae.config.format.rawValue)),
             ("architecture", .string(sae.config.architecture.rawValue)),
             ("hook", .string(hook.description)),
-            ("d_in", .int(sae.inputWidth)),
-            ("d_sae", .int(sae.featureCount)),
+            ("d_in", .int(sae.dIn)),
+            ("d_sae", .int(sae.dSae)),
             ("k", sae.config.k.map(OrderedJSON.int) ?? .null),
             ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
             ("ctx", .int(options.pass.context)),
@@ -104,7 +104,7 @@ struct RunRecord {
         let database = try collector.finish()
         let analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
-            decoder: FloatTensor(shape: [sae.featureCount, sae.inputWidth], values: sae.decoderWeight),
+            decoder: FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight),
             // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
             // per-head attn.hook_z features (those would go through W_O first).
             unembedding: weights.isComplete && inputs.hook.point != .attnZ

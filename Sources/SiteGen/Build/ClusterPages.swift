@@ -9,7 +9,7 @@ enum ClusterPages {
     static let globalLimit = 256
 
     static func write(data: SiteData, renderer: PageRenderer, site: URL) throws -> Int {
-        let n = data.nFeatures
+        let n = data.dSae
         var context: [String: Any] = ["title": "Clusters", "root": "", "site": data.siteContext]
         guard let set = data.clusters, !set.clusters.isEmpty else {
             try SiteOutput.write(try renderer.render("clusters", context), to: site.appendingPathComponent("clusters.html"))
@@ -27,12 +27,12 @@ enum ClusterPages {
         var similarity: [Int: [Float]] = [:], cooccurrence: [Int: [Float]] = [:]
         var globalSimilarity: [Float]?, globalCooccurrence: [Float]?
         if let url = data.directory.similarityURL {
-            let matrix = try SquareMatrix(url: url, nFeatures: n)
+            let matrix = try SquareMatrix(url: url, dSae: n)
             for cluster in clusters where !cluster.members.isEmpty { similarity[cluster.id] = matrix.submatrix(cluster.members) }
             if !globalIDs.isEmpty { globalSimilarity = matrix.submatrix(globalIDs) }
         }
         if let url = data.directory.cooccurrenceURL {
-            let matrix = try SquareMatrix(url: url, nFeatures: n)
+            let matrix = try SquareMatrix(url: url, dSae: n)
             for cluster in clusters where !cluster.members.isEmpty { cooccurrence[cluster.id] = matrix.submatrix(cluster.members) }
             if !globalIDs.isEmpty { globalCooccurrence = matrix.submatrix(globalIDs) }
         }

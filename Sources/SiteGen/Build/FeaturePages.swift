@@ -33,7 +33,7 @@ struct FeaturePages {
 
     /// Writes every feature page; returns the index entries (by feature id) and the number of pages with a record.
     func writeAll() throws -> (entries: [IndexEntry], recorded: Int) {
-        let n = data.nFeatures
+        let n = data.dSae
         var entries = [IndexEntry?](repeating: nil, count: n)
         var recorded = 0
         if let url = data.directory.summariesURL {
@@ -155,7 +155,7 @@ struct FeaturePages {
     private func base(_ id: Int) -> [String: Any] {
         var context: [String: Any] = ["title": "Feature \(id)", "root": "../", "site": data.siteContext, "id": String(id)]
         if id > 0 { context["prev"] = String(id - 1) }
-        if id + 1 < data.nFeatures { context["next"] = String(id + 1) }
+        if id + 1 < data.dSae { context["next"] = String(id + 1) }
         if let label = data.labels[id] {
             context["label"] = label.label ?? ""
             if let description = label.description { context["description"] = description }
@@ -176,7 +176,7 @@ struct FeaturePages {
                               cooccurrence: [FeatureRecord.Neighbor]?) {
         for (key, listed, isCooccurrence) in [("decoder", decoder, false), ("cooccurrence", cooccurrence, true)] {
             let list = listed ?? data.neighbors?.neighbors(of: id, cooccurrence: isCooccurrence) ?? []
-            let rows: [[String: Any]] = list.filter { $0.feature >= 0 && $0.feature < data.nFeatures }.prefix(10).map { n in
+            let rows: [[String: Any]] = list.filter { $0.feature >= 0 && $0.feature < data.dSae }.prefix(10).map { n in
                 var row: [String: Any] = ["id": String(n.feature), "value": NumberFormat.fixed(n.value, 3)]
                 if let label = data.label(n.feature) { row["label"] = label }
                 return row

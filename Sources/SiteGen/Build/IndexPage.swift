@@ -15,7 +15,7 @@ enum IndexPage {
         try SiteOutput.write(js, to: site.appendingPathComponent("data/features.js"))
         let context: [String: Any] = [
             "title": "Features", "root": "", "site": data.siteContext,
-            "nFeatures": NumberFormat.grouped(entries.count), "nPages": NumberFormat.grouped(recorded),
+            "dSae": NumberFormat.grouped(entries.count), "nPages": NumberFormat.grouped(recorded),
             "firstPage": String(entries.firstIndex(where: \.hasExamples) ?? 0),
             "columns": IndexColumn.headers, "initialSort": IndexColumn.initialSort,
         ]

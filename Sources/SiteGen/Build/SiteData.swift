@@ -17,7 +17,7 @@ struct SiteData: Sendable {
     /// The values for the header and footer partials.
     let siteContext: [String: String]
 
-    var nFeatures: Int { run.nFeatures }
+    var dSae: Int { run.dSae }
 
     init(directory: AnalysisDirectory) throws {
         self.directory = directory
@@ -25,8 +25,8 @@ struct SiteData: Sendable {
         labels = try directory.labelsURL.map(FeatureLabel.load) ?? [:]
         table = try directory.featureTableURL.map { try JSONFile.decode(FeatureTable.self, from: $0) }
         clusters = try directory.clustersURL.map { try JSONFile.decode(ClusterSet.self, from: $0) }
-        let nFeatures = run.nFeatures
-        neighbors = try directory.neighborsURL.flatMap { try FeatureNeighbors.load($0, nFeatures: nFeatures) }
+        let dSae = run.dSae
+        neighbors = try directory.neighborsURL.flatMap { try FeatureNeighbors.load($0, dSae: dSae) }
         var clusterOf: [Int: Int] = [:]
         if let table {
             for (feature, cluster) in table.cluster.enumerated() { if let cluster { clusterOf[feature] = cluster } }

@@ -8,7 +8,7 @@ enum SummaryPage {
     static func write(data: SiteData, renderer: PageRenderer, site: URL) throws {
         let run = data.run
         var context: [String: Any] = ["title": "Run summary", "root": "", "site": data.siteContext]
-        context["nFeatures"] = NumberFormat.grouped(run.nFeatures)
+        context["dSae"] = NumberFormat.grouped(run.dSae)
         context["nTokens"] = run.nTokens.map(NumberFormat.grouped) ?? "an unknown number of"
         context["warnings"] = run.warnings
         context["has_warnings"] = !run.warnings.isEmpty
@@ -53,7 +53,7 @@ enum SummaryPage {
         }
         func ids(_ list: [Int]?, limit: Int = 200) -> [String: Any]? {
             guard let list else { return nil }
-            let shown = list.filter { $0 >= 0 && $0 < run.nFeatures }.prefix(limit)
+            let shown = list.filter { $0 >= 0 && $0 < run.dSae }.prefix(limit)
             return ["ids": shown.map { ["id": String($0), "href": "features/\($0).html"] },
                     "more": list.count > limit ? "… and \(NumberFormat.grouped(list.count - limit)) more" : ""]
         }

@@ -70,7 +70,7 @@ enum CompareOverviewPage {
                 return cell
             },
             field("d_in → d_sae") { _, run in
-                ["text": "\(run.config?.member("d_in")?.integer.map(NumberFormat.grouped) ?? "?") → \(NumberFormat.grouped(run.nFeatures))"]
+                ["text": "\(run.config?.member("d_in")?.integer.map(NumberFormat.grouped) ?? "?") → \(NumberFormat.grouped(run.dSae))"]
             },
             field("Architecture") { _, run in
                 var text = run.config?.member("architecture")?.text ?? "–"
@@ -152,7 +152,7 @@ enum CompareOverviewPage {
 
     private static func frequencyChart(_ site: CompareSite) throws -> [String: Any]? {
         let runs = site.runs
-        guard let overlay = HistogramOverlay(runs.map(\.run.frequencyHistogram), totals: runs.map { Double($0.nFeatures) }) else {
+        guard let overlay = HistogramOverlay(runs.map(\.run.frequencyHistogram), totals: runs.map { Double($0.dSae) }) else {
             return nil
         }
         let series = runs.indices.compactMap { i -> (run: Int, values: [Double], note: String)? in

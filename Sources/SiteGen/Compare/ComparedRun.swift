@@ -19,7 +19,7 @@ struct ComparedRun: Sendable {
     let neverFired: Set<Int>
 
     var run: RunSummary { data.run }
-    var nFeatures: Int { data.nFeatures }
+    var dSae: Int { data.dSae }
     var directory: AnalysisDirectory { data.directory }
 
     /// The directory's name, with its parent when it is the generic `analysis` of `sae-report run`.

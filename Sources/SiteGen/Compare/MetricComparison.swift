@@ -44,7 +44,7 @@ struct MetricComparison: Sendable {
             Row(group: "features", name: name, detail: detail, values: runs.map { value($0).map { .number(Double($0)) } })
         }
         counts = [
-            count("features", "d_sae", { $0.nFeatures }),
+            count("features", "d_sae", { $0.dSae }),
             count("never fired", "on this run's corpus", { $0.deadFeatureIDs?.count ?? $0.neverFired }),
             count("dead in training", "the SAE's ever_fired buffer", { $0.trainingDeadFeatureIDs?.count }),
             count("dense > 10%", "fire on more than 10% of tokens", { $0.denseAbove10pct?.count }),

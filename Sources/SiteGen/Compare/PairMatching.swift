@@ -34,8 +34,8 @@ struct PairMatching: Sendable {
                 do {
                     guard let load else { throw InputError("no decoder loader was given") }
                     let tensor = try load(directory, run.saeHashes)
-                    result = tensor.shape.first == run.nFeatures ? .success(tensor)
-                        : .failure(.featureCountMismatch(sae: tensor.shape.first ?? 0, run: run.nFeatures))
+                    result = tensor.shape.first == run.dSae ? .success(tensor)
+                        : .failure(.featureCountMismatch(sae: tensor.shape.first ?? 0, run: run.dSae))
                 } catch let error as InputError {
                     result = .failure(.unloadable(error.description))
                 }

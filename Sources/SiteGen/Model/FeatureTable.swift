@@ -1,6 +1,6 @@
 /// `feature_table_<ts>.json`: per-feature columns for every feature of the SAE.
 public struct FeatureTable: Decodable, Sendable {
-    public var nFeatures: Int
+    public var dSae: Int
     public var activationCount: [Double?]
     public var frequency: [Double?]
     public var meanActivation: [Double?]
@@ -8,13 +8,13 @@ public struct FeatureTable: Decodable, Sendable {
     public var cluster: [Int?]
 
     enum CodingKeys: String, CodingKey {
-        case nFeatures = "n_features", activationCount = "activation_count", frequency
+        case dSae = "n_features", activationCount = "activation_count", frequency
         case meanActivation = "mean_activation", maxActivation = "max_activation", cluster
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        nFeatures = try c.decode(Int.self, forKey: .nFeatures)
+        dSae = try c.decode(Int.self, forKey: .dSae)
         activationCount = try c.decodeIfPresent([Double?].self, forKey: .activationCount) ?? []
         frequency = try c.decodeIfPresent([Double?].self, forKey: .frequency) ?? []
         meanActivation = try c.decodeIfPresent([Double?].self, forKey: .meanActivation) ?? []
@@ -22,7 +22,7 @@ public struct FeatureTable: Decodable, Sendable {
         cluster = try c.decodeIfPresent([Int?].self, forKey: .cluster) ?? []
     }
 
-    /// The column values of `feature`, nil where a column is missing or shorter than `nFeatures`.
+    /// The column values of `feature`, nil where a column is missing or shorter than `dSae`.
     public func row(_ feature: Int) -> (count: Double?, frequency: Double?, mean: Double?, max: Double?, cluster: Int?) {
         func at<T>(_ column: [T?]) -> T? { feature < column.count ? column[feature] : nil }
         return (at(activationCount), at(frequency), at(meanActivation), at(maxActivation), at(cluster))

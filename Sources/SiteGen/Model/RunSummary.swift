@@ -5,7 +5,7 @@ import Foundation
 /// The run-level facts the summary page shows, merged from SUMMARY, config and analysis_results.
 public struct RunSummary: Sendable {
     public var timestamp: String
-    public var nFeatures: Int
+    public var dSae: Int
     public var nTokens: Int?
     public var topFeatures: [Int]
     /// The four seed blocks (`sparsity`, `dead_features`, `reconstruction`, `ablation`), results over SUMMARY.
@@ -53,7 +53,7 @@ public struct RunSummary: Sendable {
             ?? config?.member("d_sae")?.integer, features > 0, features <= 1 << 24 else {
             throw InputError("missing or invalid n_features", url: directory.summaryURL)
         }
-        nFeatures = features
+        dSae = features
         nTokens = summary.member("n_tokens_processed")?.integer ?? results?.member("sparsity")?.member("n_tokens")?.integer
         topFeatures = (summary.member("top_features")?.items ?? []).compactMap(\.integer).filter { $0 >= 0 && $0 < features }
 

@@ -8,13 +8,13 @@ struct SquareMatrix {
     let n: Int
     private let array: NPYMappedArray
 
-    /// Maps `url`; throws `InputError` unless it is a float32 `[n, n]` array with `n == nFeatures`.
-    init(url: URL, nFeatures: Int) throws {
+    /// Maps `url`; throws `InputError` unless it is a float32 `[n, n]` array with `n == dSae`.
+    init(url: URL, dSae: Int) throws {
         array = try NPYMappedArray(url: url)
-        guard array.dtype == .float32, array.shape == [nFeatures, nFeatures] else {
-            throw InputError("expected a float32 [\(nFeatures), \(nFeatures)] matrix, found \(array.dtype.descr) \(array.shape)", url: url)
+        guard array.dtype == .float32, array.shape == [dSae, dSae] else {
+            throw InputError("expected a float32 [\(dSae), \(dSae)] matrix, found \(array.dtype.descr) \(array.shape)", url: url)
         }
-        n = nFeatures
+        n = dSae
     }
 
     /// The rows and columns `ids` (each in 0..<n), row-major. The pages read are released afterwards, so a pass

@@ -65,7 +65,7 @@ import TestSupport
 
     @Test func sortsRowsAndKeepsOnlyPositiveValues() throws {
         let scratch = try ScratchDirectory()
-        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), featureCount: 8)
+        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), dSae: 8)
         let token = TokenRecord(tokenID: 1, textIndex: 0, position: 0)
         try writer.append(token: token, features: [5, 2, 7, 1], values: [0.5, 2, 0, -3])
         try writer.append(token: token, features: [Int32](), values: [Float]())
@@ -77,7 +77,7 @@ import TestSupport
 
     @Test func rejectsBadRows() throws {
         let scratch = try ScratchDirectory()
-        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), featureCount: 8)
+        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), dSae: 8)
         let token = TokenRecord(tokenID: 1, textIndex: 0, position: 0)
         #expect(throws: InputError.self) { try writer.append(token: token, features: [8], values: [1]) }
         #expect(throws: InputError.self) { try writer.append(token: token, features: [-1], values: [1]) }
@@ -87,14 +87,14 @@ import TestSupport
 
     @Test func refusesColumnsOfInconsistentLength() throws {
         let scratch = try ScratchDirectory()
-        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), featureCount: 8)
+        let writer = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), dSae: 8)
         try writer.append(token: TokenRecord(tokenID: 1, textIndex: 0, position: 0), features: [1], values: [1])
         let database = try writer.finish()
         let handle = try FileHandle(forWritingTo: database.directory.appendingPathComponent("data.f32"))
         try handle.truncate(atOffset: 0)
         try handle.close()
         #expect(throws: InputError.self) {
-            _ = try ActivationDatabase(directory: database.directory, featureCount: 8)
+            _ = try ActivationDatabase(directory: database.directory, dSae: 8)
         }
     }
 }
@@ -104,13 +104,13 @@ import TestSupport
         let input = FeatureFixtures.input
         let scratch = try ScratchDirectory()
         var collector = try ActivationCollector(directory: scratch.url.appendingPathComponent("c"),
-                                                featureCount: input.n_features, topExamples: 25)
+                                                dSae: input.n_features, topExamples: 25)
         // Uneven batches of the fixture's rows.
         var start = 0
         for size in [1, 37, 200, 262] {
             let rows = start..<start + size
             let base = input.indptr[rows.lowerBound]
-            let codes = SparseCodes(featureCount: input.n_features,
+            let codes = SparseCodes(dSae: input.n_features,
                                     rowStarts: input.indptr[rows.lowerBound...rows.upperBound].map { $0 - base },
                                     features: Array(input.indices[base..<input.indptr[rows.upperBound]]),
                                     values: Array(input.data[base..<input.indptr[rows.upperBound]]))
@@ -123,7 +123,7 @@ import TestSupport
         #expect(collector.statistics.counts == statistics.counts && collector.statistics.maxima == statistics.maxima)
         for f in 0..<input.n_features { #expect(collector.topExamples.examples(of: f) == top.examples(of: f)) }
         #expect(throws: InputError.self) {
-            try collector.add(SparseCodes(featureCount: 3), tokens: [])
+            try collector.add(SparseCodes(dSae: 3), tokens: [])
         }
     }
 }

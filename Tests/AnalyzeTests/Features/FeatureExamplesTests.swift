@@ -77,7 +77,7 @@ import TestSupport
     }
 
     @Test func topExamplesKeepTheBestAcrossManyRows() {
-        var top = TopExamples(featureCount: 1, k: 3)
+        var top = TopExamples(dSae: 1, k: 3)
         let values: [Float] = [1, 7, 3, 7, 2, 9, 7]
         for (row, value) in values.enumerated() {
             [Int32(0)].withUnsafeBufferPointer { f in [value].withUnsafeBufferPointer { v in top.add(row: row, features: f, values: v) } }

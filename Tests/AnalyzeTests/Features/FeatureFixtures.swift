@@ -148,9 +148,9 @@ enum FeatureFixtures {
     /// Writes the fixture's codes into a new database under `directory`, also feeding the streaming accumulators.
     static func database(in directory: URL) throws -> (ActivationDatabase, FeatureStatistics, TopExamples) {
         let writer = try ActivationDatabaseWriter(directory: directory.appendingPathComponent("db"),
-                                                  featureCount: input.n_features)
-        var statistics = FeatureStatistics(featureCount: input.n_features)
-        var top = TopExamples(featureCount: input.n_features, k: expected.parameters.top_k)
+                                                  dSae: input.n_features)
+        var statistics = FeatureStatistics(dSae: input.n_features)
+        var top = TopExamples(dSae: input.n_features, k: expected.parameters.top_k)
         for row in 0..<input.n_tokens {
             let range = input.indptr[row]..<input.indptr[row + 1]
             let features = Array(input.indices[range]), values = Array(input.data[range])

@@ -31,7 +31,7 @@ import TestSupport
 
     @Test func decoderNeighborsMatchNumpy() {
         let similarity = DecoderSimilarity(decoder: input.decoder)
-        var table = NeighborTable(featureCount: m, k: 32)
+        var table = NeighborTable(dSae: m, k: 32)
         similarity.forEachBlock(rowsPerBlock: 10) { rows, block in table.fill(rows: rows, block: block) }
         for i in 0..<m {
             let want = expected.decoder_neighbors
@@ -159,8 +159,8 @@ import TestSupport
 
     @Test func handlesAnEmptyCorpusAndRejectsAMismatchedDecoder() throws {
         let scratch = try ScratchDirectory()
-        let database = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), featureCount: m).finish()
-        let statistics = FeatureStatistics(featureCount: m), top = TopExamples(featureCount: m, k: 5)
+        let database = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), dSae: m).finish()
+        let statistics = FeatureStatistics(dSae: m), top = TopExamples(dSae: m, k: 5)
         let coURL = scratch.url.appendingPathComponent("co.npy")
         let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
                                            decoder: input.decoder, cooccurrenceMatrix: coURL)

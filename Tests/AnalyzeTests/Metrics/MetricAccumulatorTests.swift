@@ -11,12 +11,12 @@ struct MetricAccumulatorTests {
         -> (SparsityAccumulator, ReconstructionAccumulator) {
         let (x, _) = try SAEFixtures.activations()
         let tokens = try SAEFixtures.tokens()
-        let d = encoded.sae.inputWidth
-        var sparsity = SparsityAccumulator(featureCount: encoded.sae.featureCount, trainingEverFired: encoded.sae.everFired)
+        let d = encoded.sae.dIn
+        var sparsity = SparsityAccumulator(dSae: encoded.sae.dSae, trainingEverFired: encoded.sae.everFired)
         var reconstruction = ReconstructionAccumulator(dimension: d)
         for pool in pools ?? tokens.pools {
             let codes = encoded.codes
-            var poolCodes = SparseCodes(featureCount: codes.featureCount)
+            var poolCodes = SparseCodes(dSae: codes.dSae)
             for row in pool {
                 let range = codes.range(ofRow: row)
                 poolCodes.features += codes.features[range]
@@ -100,7 +100,7 @@ struct MetricAccumulatorTests {
             for (x, y) in pairs { #expect(isClose(x, y!, relative: 1e-12, absolute: 1e-12)) }
         }
         // Merging with an empty accumulator changes nothing.
-        #expect(allSparsity.merged(with: SparsityAccumulator(featureCount: 256, trainingEverFired: encoded.sae.everFired)).result
+        #expect(allSparsity.merged(with: SparsityAccumulator(dSae: 256, trainingEverFired: encoded.sae.everFired)).result
                 == singleSparsity)
         #expect(allReconstruction.merged(with: ReconstructionAccumulator(dimension: 64)).result == single)
     }
@@ -117,8 +117,8 @@ struct MetricAccumulatorTests {
         #expect(isClose(m.cosineSimilarity, 0.967354) && isClose(m.l2Ratio, 0.898615))
         #expect(isClose(m.relativeReconstructionBias, 0.883333))
 
-        let codes = SparseCodes(dense: [0, 1.5, 0, 0, 2, 0, 0, 0, 0, 0.5, 3, 0, 0, 0, 0, 0, 1, 0, 0, 1], rows: 4, featureCount: 5)
-        var sparsity = SparsityAccumulator(featureCount: 5)
+        let codes = SparseCodes(dense: [0, 1.5, 0, 0, 2, 0, 0, 0, 0, 0.5, 3, 0, 0, 0, 0, 0, 1, 0, 0, 1], rows: 4, dSae: 5)
+        var sparsity = SparsityAccumulator(dSae: 5)
         sparsity.add(codes, isFirst: [true, false, false, false])
         let s = sparsity.result.metrics
         #expect(s.allTokens.l0Mean == 1.5 && s.allTokens.l1Mean == 2.25)
@@ -146,7 +146,7 @@ struct MetricAccumulatorTests {
     func empty() throws {
         let r = ReconstructionAccumulator(dimension: 4).result.allTokens
         #expect(r.nTokens == 0 && r.explainedVariance == nil && r.msePerToken == nil)
-        let s = SparsityAccumulator(featureCount: 3).result.metrics.allTokens
+        let s = SparsityAccumulator(dSae: 3).result.metrics.allTokens
         #expect(s.l0Mean == nil && s.deadFeatureIds == [0, 1, 2])
         let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
         #expect(!json.contains("nan"))

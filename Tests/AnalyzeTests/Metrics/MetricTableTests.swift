@@ -40,8 +40,8 @@ struct MetricTableTests {
 
     @Test("only the requested variants, and only the groups given")
     func subsets() {
-        var sparsity = SparsityAccumulator(featureCount: 2)
-        sparsity.add(SparseCodes(dense: [1, 0], rows: 1, featureCount: 2), isFirst: [false])
+        var sparsity = SparsityAccumulator(dSae: 2)
+        sparsity.add(SparseCodes(dense: [1, 0], rows: 1, dSae: 2), isFirst: [false])
         let rows = MetricTable.rows(sparsity: sparsity.result, variants: [.withoutFirstToken])
         #expect(rows.allSatisfy { $0.variant == .withoutFirstToken })
         #expect(Set(rows.map(\.group)) == ["sparsity", "dead"])

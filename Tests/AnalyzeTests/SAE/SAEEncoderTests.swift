@@ -10,7 +10,7 @@ struct SAEEncoderTests {
     func matchesReference(name: String) throws {
         let golden = try #require((try SAEFixtures.golden()["cases"] as? [String: Any])?[name] as? [String: Any])
         let encoded = try EncodedCase(name)
-        let codes = encoded.codes, m = encoded.sae.featureCount, d = encoded.sae.inputWidth
+        let codes = encoded.codes, m = encoded.sae.dSae, d = encoded.sae.dIn
         #expect(codes.rowCount == 300)
 
         let expectedL0 = golden["l0"] as! [Int]
@@ -46,7 +46,7 @@ struct SAEEncoderTests {
         let encoded = try EncodedCase("seed-sae-relu-l2")
         let sparse = encoded.sae.decode(encoded.codes, path: .sparse), dense = encoded.sae.decode(encoded.codes, path: .dense)
         expectClose(sparse.map(Double.init), dense.map(Double.init), relative: 1e-5, absolute: 1e-5, "decode")
-        #expect(encoded.sae.decode(SparseCodes(featureCount: encoded.sae.featureCount)).isEmpty)
+        #expect(encoded.sae.decode(SparseCodes(dSae: encoded.sae.dSae)).isEmpty)
     }
 
     @Test("token and threshold modes do not depend on the other rows of the call; batch mode does")
@@ -57,7 +57,7 @@ struct SAEEncoderTests {
         let threshold = try SAEEncoder(sae: sae, topKMode: .threshold, threshold: 1.5)
         for encoder in [token, threshold] {
             let all = encoder.encode(x, rows: n)
-            var pieces = SparseCodes(featureCount: sae.featureCount)
+            var pieces = SparseCodes(dSae: sae.dSae)
             for start in stride(from: 0, to: n, by: 7) {
                 let range = start..<min(n, start + 7)
                 pieces.append(contentsOf: encoder.encode(rows(x, range, width: 64), rows: range.count))
@@ -112,7 +112,7 @@ struct SAEEncoderTests {
     @Test("SparseCodes: dense round trip and appending")
     func sparseCodes() {
         let dense: [Float] = [0, 1.5, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0.5]
-        let codes = SparseCodes(dense: dense, rows: 3, featureCount: 4)
+        let codes = SparseCodes(dense: dense, rows: 3, dSae: 4)
         #expect(codes.rowStarts == [0, 2, 2, 4])
         #expect(codes.features == [1, 3, 0, 3])
         #expect(codes.dense() == dense)

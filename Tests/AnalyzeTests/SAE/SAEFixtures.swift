@@ -72,9 +72,9 @@ struct EncodedCase {
         self.threshold = threshold
         let encoder = try SAEEncoder(sae: sae, topKMode: mode, threshold: threshold)
         if mode == .batch {
-            var codes = SparseCodes(featureCount: sae.featureCount)
+            var codes = SparseCodes(dSae: sae.dSae)
             for pool in try SAEFixtures.tokens().pools {
-                codes.append(contentsOf: encoder.encode(rows(x, pool, width: sae.inputWidth), rows: pool.count))
+                codes.append(contentsOf: encoder.encode(rows(x, pool, width: sae.dIn), rows: pool.count))
             }
             self.codes = codes
         } else {

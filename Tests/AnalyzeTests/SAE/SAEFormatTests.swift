@@ -34,13 +34,13 @@ struct SAEFormatTests {
         let x = try arrays["x"]!.floatValues(), n = arrays["x"]!.shape[0]
         let expectedCodes = try arrays["codes"]!.floatValues(), expectedL0 = try arrays["l0"]!.int64Values().map(Int.init)
         let expectedReconstruction = try arrays["reconstruction"]!.floatValues()
-        #expect(arrays["codes"]!.shape == [n, sae.featureCount] && arrays["x"]!.shape == [n, sae.inputWidth])
+        #expect(arrays["codes"]!.shape == [n, sae.dSae] && arrays["x"]!.shape == [n, sae.dIn])
 
         let codes = try SAEEncoder(sae: sae).encode(x, rows: n)
         #expect((0..<n).map { codes.range(ofRow: $0).count } == expectedL0, "per-token L0")
-        expectRowsClose(codes.dense(), expectedCodes, width: sae.featureCount, "codes")
+        expectRowsClose(codes.dense(), expectedCodes, width: sae.dSae, "codes")
         for path in [SparseAutoencoder.DecodePath.sparse, .dense] {
-            expectRowsClose(sae.decode(codes, denormalizing: x, path: path), expectedReconstruction, width: sae.inputWidth, "x̂ (\(path))")
+            expectRowsClose(sae.decode(codes, denormalizing: x, path: path), expectedReconstruction, width: sae.dIn, "x̂ (\(path))")
         }
     }
 
