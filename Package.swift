@@ -17,14 +17,18 @@ let package = Package(
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libpng-dev, libcmark-dev).
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
-                       providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CGzip", path: "Sources/CGzip", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CCmark", path: "Sources/CCmark", pkgConfig: "libcmark",
-                       providers: [.apt(["libcmark-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CGzip", path: "Sources/CGzip", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCmark", path: "Sources/CCmark", pkgConfig: "libcmark",
+            providers: [.apt(["libcmark-dev"])]),
 
         // templates/ and assets/ (top-level symlinks into Sources/SiteResources) are copied into a resource bundle
         // that `swift run`, the built binary and a binary copied with its bundle all find through Bundle.module.
@@ -35,48 +39,63 @@ let package = Package(
         // One module per layer; each imports only the layers below it, so the compiler enforces the layering
         // (docs/architecture.md). Parallelism and Formats are the base: no BLAS, no model.
         .target(name: "Parallelism"),
-        .target(name: "Formats", dependencies: [
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "Formats",
+            dependencies: [
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "Tokenizers", dependencies: ["Formats", "Parallelism"]),
         // The language-model runtime and its kernels. Every module keeps Swift's bounds and overflow checks:
         // -Ounchecked on this one measured no faster (the forward's time is in OpenBLAS; docs/architecture.md).
         .target(name: "LMRuntime", dependencies: ["COpenBLAS", "Formats", "Parallelism"]),
         .target(name: "SAECore", dependencies: ["COpenBLAS", "Formats", "LMRuntime", "Parallelism"]),
         .target(name: "Charts", dependencies: ["CPNG"]),
-        .target(name: "Analyze", dependencies: [
-            "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS", "CGzip",
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "SiteGen", dependencies: [
-            "Formats", "Charts", "SAECore", "Parallelism", "CCmark", "SiteResources",
-            .product(name: "Mustache", package: "swift-mustache"),
-        ]),
-        .executableTarget(name: "sae-report", dependencies: [
-            "Analyze", "SiteGen", "DemoData", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "Analyze",
+            dependencies: [
+                "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS", "CGzip",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "SiteGen",
+            dependencies: [
+                "Formats", "Charts", "SAECore", "Parallelism", "CCmark", "SiteResources",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]),
+        .executableTarget(
+            name: "sae-report",
+            dependencies: [
+                "Analyze", "SiteGen", "DemoData", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
-        .executableTarget(name: "sae-bench", dependencies: [
-            "Analyze", "SiteGen", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS",
-            "TestSupport",
-        ], path: "Benchmarks/sae-bench"),
+        .executableTarget(
+            name: "sae-bench",
+            dependencies: [
+                "Analyze", "SiteGen", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS",
+                "TestSupport",
+            ], path: "Benchmarks/sae-bench"),
 
         // Fixture roots, tolerances, reference formulas and scratch directories shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Analyze", "SAECore"], path: "Tests/TestSupport"),
-        .testTarget(name: "AnalyzeTests", dependencies: [
-            "TestSupport", "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ], path: "Tests/AnalyzeTests"),
-        .testTarget(name: "SiteGenTests", dependencies: [
-            "TestSupport", "SiteGen", "Analyze", "Formats", "SAECore", "Charts", "Parallelism", "CPNG",
-        ], path: "Tests/SiteGenTests"),
+        .testTarget(
+            name: "AnalyzeTests",
+            dependencies: [
+                "TestSupport", "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], path: "Tests/AnalyzeTests"),
+        .testTarget(
+            name: "SiteGenTests",
+            dependencies: [
+                "TestSupport", "SiteGen", "Analyze", "Formats", "SAECore", "Charts", "Parallelism", "CPNG",
+            ], path: "Tests/SiteGenTests"),
         // Runs the built `sae-report` binary (the dependency makes `swift test` build it first): one process per run,
         // as users run it, so signals, exit codes and run-to-run determinism are tested for real.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "sae-report", "Analyze", "Formats", "SAECore"],
-                    path: "Tests/CLITests"),
+        .testTarget(
+            name: "CLITests", dependencies: ["TestSupport", "sae-report", "Analyze", "Formats", "SAECore"],
+            path: "Tests/CLITests"),
     ],
     // Swift 5 language mode: the numeric kernels share raw buffers across Parallelism.forEach
     // iterations by design, which Swift 6's strict Sendable checking cannot express without noise.

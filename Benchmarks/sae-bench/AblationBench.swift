@@ -30,8 +30,9 @@ enum AblationBench {
         let texts = try JSONDecoder().decode([String].self, from: Data(contentsOf: URL(fileURLWithPath: arguments[1])))
         let batch = PackedBatch.pack(texts.map(tokenizer.encode), context: 1024, maxTokens: maxTokens)[0]
         let n = batch.tokenCount, d = model.spec.hiddenSize, vocabulary = model.spec.vocabSize
-        print("load \(String(format: "%.1f", seconds(since: clock))) s; batch \(n) tokens in \(batch.sequences.count) sequences; "
-              + "BLAS \(BLAS.coreName ?? "?") × \(BLAS.threadCount) threads")
+        print(
+            "load \(String(format: "%.1f", seconds(since: clock))) s; batch \(n) tokens in \(batch.sequences.count) sequences; "
+                + "BLAS \(BLAS.coreName ?? "?") × \(BLAS.threadCount) threads")
         if let note = BLAS.pinnedKernelsNote { print("note: \(note)") }
         let hook = Hook(layer: 9, point: .residPost)
 
@@ -41,8 +42,9 @@ enum AblationBench {
                 clock = .now; try old(); bestOld = min(bestOld, seconds(since: clock))
                 clock = .now; try new(); bestNew = min(bestNew, seconds(since: clock))
             }
-            print("\(stage): old \(String(format: "%.3f", bestOld)) s / new \(String(format: "%.3f", bestNew)) s = "
-                  + "\(String(format: "%.2f", bestOld / bestNew))x")
+            print(
+                "\(stage): old \(String(format: "%.3f", bestOld)) s / new \(String(format: "%.3f", bestNew)) s = "
+                    + "\(String(format: "%.2f", bestOld / bestNew))x")
         }
 
         var capture = try model.forward(batch, stopAt: hook)
@@ -65,12 +67,15 @@ enum AblationBench {
         var splicedHidden = clean
         var stacked = clean
         if stages.contains("suffix") || stages.contains("head") {
-            try compare("suffix clean + spliced (\(n) rows each)", old: {
-                clean = try model.continueForward(from: capture, batch: batch)
-                splicedHidden = try model.continueForward(from: splicedCapture, batch: batch)
-            }, new: {
-                stacked = try model.continueForward(from: capture, replacements: [nil, splicedCapture.activations], batch: batch)
-            })
+            try compare(
+                "suffix clean + spliced (\(n) rows each)",
+                old: {
+                    clean = try model.continueForward(from: capture, batch: batch)
+                    splicedHidden = try model.continueForward(from: splicedCapture, batch: batch)
+                },
+                new: {
+                    stacked = try model.continueForward(from: capture, replacements: [nil, splicedCapture.activations], batch: batch)
+                })
             let difference = zip(stacked.values, clean.values + splicedHidden.values).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
             print("  stacked vs separate suffix: max |difference| \(difference)")
         }
@@ -82,15 +87,18 @@ enum AblationBench {
             let chunkRows = max(8, min(256, (64 << 20) / (vocabulary * 4)))
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunkRows * vocabulary)
             defer { buffer.deallocate() }
-            try compare("LM head: 110-row logit chunks (products only) vs fused head + CE/KL", old: {
-                for hidden in [clean, splicedHidden] {
-                    for start in stride(from: 0, to: n, by: chunkRows) {
-                        model.logits(hidden, rows: start..<min(start + chunkRows, n), into: buffer)
+            try compare(
+                "LM head: 110-row logit chunks (products only) vs fused head + CE/KL",
+                old: {
+                    for hidden in [clean, splicedHidden] {
+                        for start in stride(from: 0, to: n, by: chunkRows) {
+                            model.logits(hidden, rows: start..<min(start + chunkRows, n), into: buffer)
+                        }
                     }
-                }
-            }, new: {
-                statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2)
-            })
+                },
+                new: {
+                    statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2)
+                })
             // Spot check against Double log-softmax of the explicit logits of a few rows.
             let s = statistics!
             var worst = (loss: 0.0, kl: 0.0, uniform: 0.0)
@@ -109,8 +117,9 @@ enum AblationBench {
                 worst.kl = max(worst.kl, abs(s.klDivergence[0][row] - kl) / max(kl, 1e-12))
                 worst.uniform = max(worst.uniform, abs(s.klToUniform[row] - uniform) / uniform)
             }
-            print("  fused vs Double log-softmax of the logits (17 rows): max |Δ CE| \(String(format: "%.1e", worst.loss)), "
-                  + "max relative Δ KL \(String(format: "%.1e", worst.kl)), max relative Δ KL to uniform \(String(format: "%.1e", worst.uniform))")
+            print(
+                "  fused vs Double log-softmax of the logits (17 rows): max |Δ CE| \(String(format: "%.1e", worst.loss)), "
+                    + "max relative Δ KL \(String(format: "%.1e", worst.kl)), max relative Δ KL to uniform \(String(format: "%.1e", worst.uniform))")
         }
 
         if stages.contains("effects") {
@@ -126,8 +135,9 @@ enum AblationBench {
                 effects = try LogitEffects(decoder: decoder, unembedding: unembedding, finalNormWeight: gamma)
                 best = min(best, seconds(since: clock))
             }
-            print("logit effects (\(m) features × vocab \(vocabulary)): \(String(format: "%.3f", best)) s; "
-                  + "feature 0 top token \(effects!.promoted[0].tokenID)")
+            print(
+                "logit effects (\(m) features × vocab \(vocabulary)): \(String(format: "%.3f", best)) s; "
+                    + "feature 0 top token \(effects!.promoted[0].tokenID)")
         }
     }
 
@@ -136,4 +146,3 @@ enum AblationBench {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 }
-

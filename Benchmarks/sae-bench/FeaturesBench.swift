@@ -28,24 +28,29 @@ enum FeaturesBench {
         for first in stride(from: 0, to: n, by: batch) {
             let rows = first..<min(first + batch, n)
             let base = Int(csr.indptr[rows.lowerBound]), end = Int(csr.indptr[rows.upperBound])
-            let codes = SparseCodes(dSae: m, rowStarts: csr.indptr[rows.lowerBound...rows.upperBound].map { Int($0) - base },
-                                    features: Array(csr.indices[base..<end]), values: Array(csr.data[base..<end]))
+            let codes = SparseCodes(
+                dSae: m, rowStarts: csr.indptr[rows.lowerBound...rows.upperBound].map { Int($0) - base },
+                features: Array(csr.indices[base..<end]), values: Array(csr.data[base..<end]))
             try collector.add(codes, tokens: rows.map { TokenRecord(tokenID: Int32($0 % 50_000), textIndex: Int32($0 / 64), position: Int32($0 % 64)) })
         }
         let database = try collector.finish()
         lap("collect")
         let layout = AnalysisLayout(timestamp: "20260101_000000")
         let staged = try StagedAnalysisDirectory(destination: out.appendingPathComponent("analysis"), layout: layout)
-        let analysis = try FeatureAnalysis(database: database, statistics: collector.statistics,
-                                           topExamples: collector.topExamples, decoder: decoder,
-                                           similarityMatrix: staged.url(layout.similarityMatrix),
-                                           cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: collector.statistics,
+            topExamples: collector.topExamples, decoder: decoder,
+            similarityMatrix: staged.url(layout.similarityMatrix),
+            cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
         for (stage, seconds) in analysis.timings { print("swift \(stage) s=\(String(format: "%.3f", seconds))") }
         start = Date()
-        try ArtifactWriter.write(staged, run: AnalysisRunInfo(model: "bench", saePath: "bench", layer: 0, hookName: "hook_resid_post",
-                                                              datasetSize: n / 64, config: .object([]),
-                                                              results: .sparsityOnly(of: database)),
-                                 database: database, analysis: analysis, tokenTexts: { $0.map { "t\($0)" } })
+        try ArtifactWriter.write(
+            staged,
+            run: AnalysisRunInfo(
+                model: "bench", saePath: "bench", layer: 0, hookName: "hook_resid_post",
+                datasetSize: n / 64, config: .object([]),
+                results: .sparsityOnly(of: database)),
+            database: database, analysis: analysis, tokenTexts: { $0.map { "t\($0)" } })
         lap("artifacts")
         print("swift tokens=\(n) features=\(m) nnz=\(database.nonzeroCount)")
     }

@@ -22,8 +22,9 @@ enum FormatsBench {
                 checksum = Double(tensor.values[tensor.values.count / 2])
             }
             let count = file.shape(of: name)!.reduce(1, *)
-            print("swift \(name) \(file.dtype(of: name)!.rawValue) elements=\(count) best_s=\(String(format: "%.4f", best)) "
-                  + "Melem_per_s=\(String(format: "%.0f", Double(count) / best / 1e6)) probe=\(checksum)")
+            print(
+                "swift \(name) \(file.dtype(of: name)!.rawValue) elements=\(count) best_s=\(String(format: "%.4f", best)) "
+                    + "Melem_per_s=\(String(format: "%.0f", Double(count) / best / 1e6)) probe=\(checksum)")
         }
     }
 }

@@ -40,11 +40,12 @@ enum ForwardBench {
 
         var usage = rusage()
         #if os(Linux)
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
-        print("""
+        print(
+            """
             ours (Swift, OpenBLAS \(BLAS.coreName ?? "?") kernels, \(BLAS.threadCount) threads) B=\(batchSize) T=\(length) \
             stop=\(hook): \(Int((Double(batch.tokenCount) / best).rounded())) tokens/s \
             (best of 3: \(String(format: "%.3f", best)) s; load \(String(format: "%.1f", loadSeconds)) s)
@@ -59,9 +60,10 @@ enum ForwardBench {
     /// causal blocks (scores and weighted values).
     static func forwardFLOPs(_ config: DecoderSpec, batch: PackedBatch, layers: Int) -> Double {
         let n = Double(batch.tokenCount), d = Double(config.hiddenSize)
-        let projections = n * d * Double(config.queryWidth + 2 * config.keyValueWidth)   // q, k, v
-            + n * Double(config.queryWidth) * d                                            // o
-            + Double(config.gatedMLP ? 3 : 2) * n * d * Double(config.intermediateSize)    // (gate,) up, down
+        let projections =
+            n * d * Double(config.queryWidth + 2 * config.keyValueWidth)  // q, k, v
+            + n * Double(config.queryWidth) * d  // o
+            + Double(config.gatedMLP ? 3 : 2) * n * d * Double(config.intermediateSize)  // (gate,) up, down
         var attention = 0.0
         for sequence in batch.sequences {
             for start in stride(from: 0, to: sequence.count, by: 64) {

@@ -27,8 +27,9 @@ enum LogitEffectsBench {
             unembedding.values.withUnsafeBufferPointer { b in
                 for start in stride(from: 0, to: vocabulary, by: chunk) {
                     let width = min(chunk, vocabulary - start)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(d), 1,
-                                a.baseAddress!, Int32(d), b.baseAddress! + start * d, Int32(d), 0, logits, Int32(width))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(width), Int32(d), 1,
+                        a.baseAddress!, Int32(d), b.baseAddress! + start * d, Int32(d), 0, logits, Int32(width))
                     checksum += logits[0]
                 }
             }
@@ -38,11 +39,12 @@ enum LogitEffectsBench {
         cpu = Foundation.clock()
         let effects = try LogitEffects(decoder: decoder, unembedding: unembedding)
         let new = seconds(since: clock), newCPU = Double(Foundation.clock() - cpu) / Double(CLOCKS_PER_SEC)
-        print("logit effects, \(m) features × vocab \(vocabulary) × d \(d): products alone in vocabulary chunks "
-              + "\(String(format: "%.2f", old)) s; top/bottom 10 + 50-bin histograms \(String(format: "%.2f", new)) s "
-              + "(\(String(format: "%.2f", new / old))×); CPU time \(String(format: "%.2f", oldCPU)) s vs "
-              + "\(String(format: "%.2f", newCPU)) s (\(String(format: "%.2f", newCPU / oldCPU))×); histogram 0 sums to \(effects.histograms[0].counts.reduce(0, +)) "
-              + "(checksum \(checksum))")
+        print(
+            "logit effects, \(m) features × vocab \(vocabulary) × d \(d): products alone in vocabulary chunks "
+                + "\(String(format: "%.2f", old)) s; top/bottom 10 + 50-bin histograms \(String(format: "%.2f", new)) s "
+                + "(\(String(format: "%.2f", new / old))×); CPU time \(String(format: "%.2f", oldCPU)) s vs "
+                + "\(String(format: "%.2f", newCPU)) s (\(String(format: "%.2f", newCPU / oldCPU))×); histogram 0 sums to \(effects.histograms[0].counts.reduce(0, +)) "
+                + "(checksum \(checksum))")
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -15,8 +15,9 @@ enum SAEBench {
         BLAS.configure()
 
         var random = Lehmer(seed: 42)
-        let config = SAEConfig(format: .seed, architecture: .batchTopK, dIn: d, dSae: m, hookName: "blocks.9.hook_resid_post",
-                               layer: 9, k: k, usesEncoderBias: false)
+        let config = SAEConfig(
+            format: .seed, architecture: .batchTopK, dIn: d, dSae: m, hookName: "blocks.9.hook_resid_post",
+            layer: 9, k: k, usesEncoderBias: false)
         var decoder = (0..<(m * d)).map { _ in random.normal() }
         for i in 0..<m {
             let norm = (0..<d).reduce(Float(0)) { $0 + decoder[i * d + $1] * decoder[i * d + $1] }.squareRoot()
@@ -24,8 +25,9 @@ enum SAEBench {
         }
         var encoder = [Float](repeating: 0, count: d * m)
         for i in 0..<m { for j in 0..<d { encoder[j * m + i] = decoder[i * d + j] + 0.1 * random.normal() } }
-        let sae = try SparseAutoencoder(config: config, encoderWeight: encoder, encoderBias: nil, decoderWeight: decoder,
-                                        decoderBias: (0..<d).map { _ in 0.1 * random.normal() })
+        let sae = try SparseAutoencoder(
+            config: config, encoderWeight: encoder, encoderBias: nil, decoderWeight: decoder,
+            decoderBias: (0..<d).map { _ in 0.1 * random.normal() })
         let x = (0..<(n * d)).map { _ in random.normal() }
 
         var calibrator = try ThresholdCalibrator(sae: sae)
@@ -34,7 +36,7 @@ enum SAEBench {
         let threshold = calibrator.threshold()
         print("SAE d_in \(d), d_sae \(m), k \(k), \(n) tokens, \(BLAS.threadCount) BLAS threads; threshold \(threshold)")
 
-        let pool = 1024   // about the seed's pool (16 texts × 63.6 tokens)
+        let pool = 1024  // about the seed's pool (16 texts × 63.6 tokens)
         var codes = SparseCodes(dSae: m)
         for (mode, name) in [(TopKMode.threshold, "encode threshold"), (.token, "encode token"), (.batch, "encode batch (pools of \(pool))")] {
             let encoder = try SAEEncoder(sae: sae, topKMode: mode, threshold: threshold)
@@ -63,9 +65,14 @@ enum SAEBench {
         report("decode sparse, layer_norm output (L0 \(k))", n, best { _ = layerNormed.decode(layerNormCodes, denormalizing: x, path: .sparse) })
 
         for l0 in [k / 4, k, 2 * k, 4 * k] where l0 >= 1 && l0 <= m {
-            let tokenCodes = try SAEEncoder(sae: SparseAutoencoder(config: { var c = config; c.k = l0; return c }(),
-                                                                    encoderWeight: encoder, encoderBias: nil, decoderWeight: decoder,
-                                                                    decoderBias: sae.decoderBias), topKMode: .token).encode(x, rows: n)
+            let tokenCodes = try SAEEncoder(
+                sae: SparseAutoencoder(
+                    config: {
+                        var c = config; c.k = l0; return c
+                    }(),
+                    encoderWeight: encoder, encoderBias: nil, decoderWeight: decoder,
+                    decoderBias: sae.decoderBias), topKMode: .token
+            ).encode(x, rows: n)
             let density = tokenCodes.density
             report("decode sparse (L0 \(l0), density \(String(format: "%.4f", density)))", n, best { _ = sae.decode(tokenCodes, path: .sparse) })
             report("decode dense  (L0 \(l0), density \(String(format: "%.4f", density)))", n, best { _ = sae.decode(tokenCodes, path: .dense) })
@@ -73,13 +80,15 @@ enum SAEBench {
 
         let reconstruction = sae.decode(codes)
         let isFirst = (0..<n).map { $0 % 64 == 0 }
-        report("sparsity + reconstruction accumulators", n, best {
-            var sparsity = SparsityAccumulator(dSae: m)
-            var recon = ReconstructionAccumulator(dimension: d)
-            sparsity.add(codes, isFirst: isFirst)
-            recon.add(original: x, reconstruction: reconstruction, isFirst: isFirst)
-            _ = (sparsity.result, recon.result)
-        })
+        report(
+            "sparsity + reconstruction accumulators", n,
+            best {
+                var sparsity = SparsityAccumulator(dSae: m)
+                var recon = ReconstructionAccumulator(dimension: d)
+                sparsity.add(codes, isFirst: isFirst)
+                recon.add(original: x, reconstruction: reconstruction, isFirst: isFirst)
+                _ = (sparsity.result, recon.result)
+            })
     }
 
     static func best(_ body: () throws -> Void) rethrows -> Double {

@@ -9,8 +9,10 @@ enum SiteBench {
             FileHandle.standardError.write(Data("usage: sae-bench site ANALYSIS_DIR [OUT_DIR]\n".utf8))
             exit(2)
         }
-        let output = URL(fileURLWithPath: arguments.count > 1 ? arguments[1]
-                                                               : NSTemporaryDirectory() + "sae-bench-site-\(getpid())")
+        let output = URL(
+            fileURLWithPath: arguments.count > 1
+                ? arguments[1]
+                : NSTemporaryDirectory() + "sae-bench-site-\(getpid())")
         var best: SiteBuilder.Report?
         for _ in 0..<2 {
             let report = try SiteBuilder(analysis: URL(fileURLWithPath: analysis), output: output).build()
@@ -23,11 +25,12 @@ enum SiteBench {
         }
         var usage = rusage()
         #if os(Linux)
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         #else
-        getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF, &usage)
         #endif
-        print("""
+        print(
+            """
             site: \(report.featurePages) feature pages (\(report.recordedFeatures) with examples), \
             \(report.clusterPages) cluster pages
             feature pages/s: \(Int(report.featurePagesPerSecond))

@@ -183,7 +183,7 @@ public struct JSONConfig: Sendable {
     private static func integer(_ value: JSONValue) -> Int? {
         switch value {
         case .int(let int): int
-        case .double(let double): Int(exactly: double)   // 64.0 is an integer; 64.5 is not
+        case .double(let double): Int(exactly: double)  // 64.0 is an integer; 64.5 is not
         case .string(let text): Int(text.trimmingCharacters(in: .whitespaces))
         default: nil
         }
@@ -200,8 +200,9 @@ public struct JSONConfig: Sendable {
     /// ` (line 3, column 7)`-style detail from a decoding error when Foundation provides it.
     private static func location(of error: Error) -> String {
         guard case DecodingError.dataCorrupted(let context) = error,
-              let underlying = context.underlyingError as NSError?,
-              let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String else { return "" }
+            let underlying = context.underlyingError as NSError?,
+            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
+        else { return "" }
         return " (\(detail))"
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hints to the kernel for the large buffers that tensor loading touches once, front to back. On this kind of
@@ -13,10 +13,10 @@ enum MemoryAdvice {
     /// Asks for transparent huge pages for a freshly allocated, not yet touched buffer (THP mode `madvise`).
     static func preferHugePages(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         #if os(Linux)
-        guard byteCount >= threshold else { return }
-        let start = (Int(bitPattern: pointer) + hugePageSize - 1) & ~(hugePageSize - 1)
-        let end = (Int(bitPattern: pointer) + byteCount) & ~(hugePageSize - 1)
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+            guard byteCount >= threshold else { return }
+            let start = (Int(bitPattern: pointer) + hugePageSize - 1) & ~(hugePageSize - 1)
+            let end = (Int(bitPattern: pointer) + byteCount) & ~(hugePageSize - 1)
+            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
         #endif
     }
 
@@ -24,12 +24,12 @@ enum MemoryAdvice {
     /// older kernels reject it and the pages fault in as usual).
     static func prefault(_ pointer: UnsafeRawPointer, byteCount: Int) {
         #if os(Linux)
-        guard byteCount >= threshold else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = Int(bitPattern: pointer) & ~(page - 1)
-        let end = Int(bitPattern: pointer) + byteCount
-        let populateRead: Int32 = 22
-        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, populateRead)
+            guard byteCount >= threshold else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = Int(bitPattern: pointer) & ~(page - 1)
+            let end = Int(bitPattern: pointer) + byteCount
+            let populateRead: Int32 = 22
+            _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, populateRead)
         #endif
     }
 }

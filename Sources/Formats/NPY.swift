@@ -58,7 +58,7 @@ public enum NPY {
 
     /// Parses the bytes of a `.npy` file. Errors are `InputError`s without a path; `read` adds it.
     public static func decode(_ bytes: Data) throws -> NPYArray {
-        let bytes = Data(bytes)   // rebase so indices start at 0
+        let bytes = Data(bytes)  // rebase so indices start at 0
         let (header, dataRange) = try parse(bytes)
         return NPYArray(dtype: header.dtype, shape: header.shape, data: bytes.subdata(in: dataRange))
     }
@@ -77,8 +77,9 @@ public enum NPY {
         }
         guard bytes.count >= 8 + lengthFieldSize else { throw InputError(".npy file is truncated in its header") }
         let headerLength = bytes.withUnsafeBytes { raw in
-            lengthFieldSize == 2 ? Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
-                                 : Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            lengthFieldSize == 2
+                ? Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
+                : Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         }
         guard headerLength <= maximumHeaderLength else {
             throw InputError(".npy header length \(headerLength) exceeds the \(maximumHeaderLength)-byte limit")
@@ -100,7 +101,8 @@ public enum NPY {
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.itemSize)
         let available = bytes.count - dataStart
         guard !overflow, byteCount == available else {
-            throw InputError(".npy data is \(available) bytes but shape \(header.shape) of \(header.dtype.descr) needs \(overflow ? "more" : String(byteCount))")
+            throw InputError(
+                ".npy data is \(available) bytes but shape \(header.shape) of \(header.dtype.descr) needs \(overflow ? "more" : String(byteCount))")
         }
         return (header, dataStart..<bytes.count)
     }
@@ -187,7 +189,13 @@ struct NPYHeader {
 /// Just enough of Python's literal syntax for `.npy` headers: dicts, tuples, lists, strings, ints, True/False/None.
 struct PythonLiteralParser {
     enum Value: Equatable {
-        case dict([String: Value]), tuple([Value]), list([Value]), string(String), int(Int), bool(Bool), none
+        case dict([String: Value])
+        case tuple([Value])
+        case list([Value])
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+        case none
     }
 
     private let scalars: [Unicode.Scalar]
@@ -272,8 +280,10 @@ struct PythonLiteralParser {
 
     private mutating func parseAtom() throws -> Value {
         let start = position
-        while position < scalars.count, scalars[position].properties.isAlphabetic || ("0"..."9").contains(scalars[position])
-                || scalars[position] == "-" || scalars[position] == "_" {
+        while position < scalars.count,
+            scalars[position].properties.isAlphabetic || ("0"..."9").contains(scalars[position])
+                || scalars[position] == "-" || scalars[position] == "_"
+        {
             position += 1
         }
         let word = String(String.UnicodeScalarView(scalars[start..<position]))

@@ -114,8 +114,9 @@ public struct NPYArray: Equatable, Sendable {
 
     /// Wraps raw bytes; `data.count` must equal the element count times the item size.
     public init(dtype: NPYDType, shape: [Int], data: Data) {
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) * dtype.itemSize == data.count,
-                     "\(data.count) bytes do not hold shape \(shape) of \(dtype.descr)")
+        precondition(
+            shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) * dtype.itemSize == data.count,
+            "\(data.count) bytes do not hold shape \(shape) of \(dtype.descr)")
         self.dtype = dtype
         self.shape = shape
         self.data = data
@@ -160,8 +161,9 @@ extension NPYArray {
 
     /// The elements converted to `Double`. Unicode arrays throw.
     public func doubleValues() throws -> [Double] {
-        try converted(Double.self, float16: { Double(floatFromHalfBits($0)) }, float: { Double($0) }, double: { $0 },
-                      signed: { Double($0) }, unsigned: { Double($0) })
+        try converted(
+            Double.self, float16: { Double(floatFromHalfBits($0)) }, float: { Double($0) }, double: { $0 },
+            signed: { Double($0) }, unsigned: { Double($0) })
     }
 
     /// The elements of an integer or bool array as `Int64`; float arrays and uint64 values above `Int64.max` throw.
@@ -170,11 +172,13 @@ extension NPYArray {
             throw InputError("array has dtype \(dtype.descr), expected integers")
         }
         var outOfRange = false
-        let values = try converted(Int64.self, float16: { _ in 0 }, float: { _ in 0 }, double: { _ in 0 },
-                                   signed: { $0 }, unsigned: { value in
-            if value > UInt64(Int64.max) { outOfRange = true }
-            return Int64(truncatingIfNeeded: value)
-        })
+        let values = try converted(
+            Int64.self, float16: { _ in 0 }, float: { _ in 0 }, double: { _ in 0 },
+            signed: { $0 },
+            unsigned: { value in
+                if value > UInt64(Int64.max) { outOfRange = true }
+                return Int64(truncatingIfNeeded: value)
+            })
         if outOfRange { throw InputError("array of \(dtype.descr) has a value above \(Int64.max)") }
         return values
     }
@@ -194,8 +198,9 @@ extension NPYArray {
         if let tensorDType = dtype.tensorDType {
             return data.withUnsafeBytes { tensorDType.floatTensor(shape: shape, from: $0) }
         }
-        let values = try converted(Float.self, float16: { floatFromHalfBits($0) }, float: { $0 }, double: { Float($0) },
-                                   signed: { Float($0) }, unsigned: { Float($0) })
+        let values = try converted(
+            Float.self, float16: { floatFromHalfBits($0) }, float: { $0 }, double: { Float($0) },
+            signed: { Float($0) }, unsigned: { Float($0) })
         return FloatTensor(shape: shape, values: values)
     }
 
@@ -227,8 +232,10 @@ extension NPYArray {
         return String(scalars)
     }
 
-    private func converted<T>(_: T.Type, float16: (UInt16) -> T, float: (Float) -> T, double: (Double) -> T,
-                              signed: (Int64) -> T, unsigned: (UInt64) -> T) throws -> [T] {
+    private func converted<T>(
+        _: T.Type, float16: (UInt16) -> T, float: (Float) -> T, double: (Double) -> T,
+        signed: (Int64) -> T, unsigned: (UInt64) -> T
+    ) throws -> [T] {
         let count = self.count
         return try data.withUnsafeBytes { raw -> [T] in
             func map<S>(_ type: S.Type, _ transform: (S) -> T) -> [T] {

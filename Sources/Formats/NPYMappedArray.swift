@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A `.npy` file mapped read-only: the header is parsed and checked as `NPY.read` does, but the data stays in the
@@ -26,9 +26,10 @@ public final class NPYMappedArray: @unchecked Sendable {
         }
         let bytes = file.bytes
         // A view of the mapping, not a copy: parsing reads the header bytes only.
-        let view = bytes.baseAddress.map {
-            Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: bytes.count, deallocator: .none)
-        } ?? Data()
+        let view =
+            bytes.baseAddress.map {
+                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: bytes.count, deallocator: .none)
+            } ?? Data()
         do {
             let (header, range) = try NPY.parse(view)
             dtype = header.dtype
@@ -48,9 +49,9 @@ public final class NPYMappedArray: @unchecked Sendable {
     /// reads them back (from the page cache, normally). Best-effort: a no-op where `madvise` is unavailable.
     public func releaseResidentPages() {
         #if os(Linux)
-        let bytes = file.bytes
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_DONTNEED)
+            let bytes = file.bytes
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_DONTNEED)
         #endif
     }
 }

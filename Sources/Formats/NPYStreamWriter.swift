@@ -13,7 +13,8 @@ public final class NPYStreamWriter {
     public init(url: URL, rows: Int, columns: Int) throws {
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-              let handle = try? FileHandle(forWritingTo: temporary) else {
+            let handle = try? FileHandle(forWritingTo: temporary)
+        else {
             throw InputError("cannot create file", url: url)
         }
         self.url = url

@@ -36,8 +36,10 @@ public enum NPZ {
             let archive = try Archive(url: temporary, accessMode: .create)
             for (name, array) in arrays {
                 let bytes = NPY.encode(array)
-                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
-                                     compressionMethod: compressed ? .deflate : .none) { position, size in
+                try archive.addEntry(
+                    with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
+                    compressionMethod: compressed ? .deflate : .none
+                ) { position, size in
                     bytes.subdata(in: Int(position)..<(Int(position) + size))
                 }
             }
@@ -59,11 +61,16 @@ public enum NPZ {
     /// against the file size and deflate's maximum ratio (~1032:1) before any memory is reserved for them.
     static func extract(_ entry: Entry, from archive: Archive, url: URL) throws -> Data {
         let fileSize = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.uint64Value ?? .max
-        let plausibleSize = entry.isCompressed ? entry.compressedSize.multipliedReportingOverflow(by: 1100).partialValue + 1024
-                                               : entry.compressedSize
+        let plausibleSize =
+            entry.isCompressed
+            ? entry.compressedSize.multipliedReportingOverflow(by: 1100).partialValue + 1024
+            : entry.compressedSize
         guard entry.compressedSize <= fileSize, entry.uncompressedSize <= plausibleSize,
-              entry.uncompressedSize <= maximumMemberSize else {
-            throw InputError("member \"\(entry.path)\" claims \(entry.uncompressedSize) bytes (\(entry.compressedSize) stored), which the \(fileSize)-byte file cannot hold", url: url)
+            entry.uncompressedSize <= maximumMemberSize
+        else {
+            throw InputError(
+                "member \"\(entry.path)\" claims \(entry.uncompressedSize) bytes (\(entry.compressedSize) stored), which the \(fileSize)-byte file cannot hold",
+                url: url)
         }
         var bytes = Data()
         bytes.reserveCapacity(Int(entry.uncompressedSize))

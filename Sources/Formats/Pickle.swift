@@ -198,49 +198,49 @@ struct Pickle: Sendable {
         while true {
             let opcode = try readByte()
             switch opcode {
-            case 0x80: // PROTO
+            case 0x80:  // PROTO
                 let version = try readByte()
                 guard version <= 5 else { throw fail("pickle protocol \(version) is not supported") }
-            case 0x95: // FRAME
+            case 0x95:  // FRAME
                 _ = try read(8)
-            case 0x2e: // STOP
+            case 0x2e:  // STOP
                 let result = try pop()
                 return result
-            case 0x28: // MARK
+            case 0x28:  // MARK
                 stack.append(.mark)
-            case 0x30: // POP
+            case 0x30:  // POP
                 guard stack.popLast() != nil else { throw fail("stack underflow") }
-            case 0x31: // POP_MARK
+            case 0x31:  // POP_MARK
                 _ = try popToMark()
-            case 0x32: // DUP
+            case 0x32:  // DUP
                 try push(try top())
-            case 0x7d: try push(.dict(PickleDict()))        // EMPTY_DICT
-            case 0x5d: try push(.list(PickleList()))        // EMPTY_LIST
-            case 0x29: try push(.tuple([]))                 // EMPTY_TUPLE
-            case 0x74: try push(try tuple(try popToMark())) // TUPLE
-            case 0x85: try push(try tuple([try pop()]))     // TUPLE1
-            case 0x86:                                      // TUPLE2
+            case 0x7d: try push(.dict(PickleDict()))  // EMPTY_DICT
+            case 0x5d: try push(.list(PickleList()))  // EMPTY_LIST
+            case 0x29: try push(.tuple([]))  // EMPTY_TUPLE
+            case 0x74: try push(try tuple(try popToMark()))  // TUPLE
+            case 0x85: try push(try tuple([try pop()]))  // TUPLE1
+            case 0x86:  // TUPLE2
                 let second = try pop(), first = try pop()
                 try push(try tuple([first, second]))
-            case 0x87:                                      // TUPLE3
+            case 0x87:  // TUPLE3
                 let third = try pop(), second = try pop(), first = try pop()
                 try push(try tuple([first, second, third]))
-            case 0x6c:                                      // LIST
+            case 0x6c:  // LIST
                 let list = PickleList()
                 try appendItems(try popToMark(), to: .list(list))
                 try push(.list(list))
-            case 0x64:                                      // DICT
+            case 0x64:  // DICT
                 let dict = PickleDict()
                 try setItems(try popToMark(), into: .dict(dict))
                 try push(.dict(dict))
-            case 0x4e: try push(.none)                      // NONE
-            case 0x88: try push(.bool(true))                // NEWTRUE
-            case 0x89: try push(.bool(false))               // NEWFALSE
-            case 0x4a:                                      // BININT
+            case 0x4e: try push(.none)  // NONE
+            case 0x88: try push(.bool(true))  // NEWTRUE
+            case 0x89: try push(.bool(false))  // NEWFALSE
+            case 0x4a:  // BININT
                 try push(.int(Int(Int32(littleEndian: try read(4).loadUnaligned(as: Int32.self)))))
             case 0x4b: try push(.int(Int(try readByte())))  // BININT1
-            case 0x4d: try push(.int(try readUInt16()))     // BININT2
-            case 0x8a:                                      // LONG1: little-endian two's complement
+            case 0x4d: try push(.int(try readUInt16()))  // BININT2
+            case 0x8a:  // LONG1: little-endian two's complement
                 let length = Int(try readByte())
                 let bytes = try read(length)
                 guard length <= 8 else { throw fail("integer of \(length) bytes is too large") }
@@ -248,46 +248,46 @@ struct Pickle: Sendable {
                 for (index, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
                 if length > 0 && length < 8 && bytes[length - 1] & 0x80 != 0 { value |= ~0 << (8 * UInt64(length)) }
                 try push(.int(Int(Int64(bitPattern: value))))
-            case 0x47:                                      // BINFLOAT: big-endian double
+            case 0x47:  // BINFLOAT: big-endian double
                 try push(.float(Double(bitPattern: UInt64(bigEndian: try read(8).loadUnaligned(as: UInt64.self)))))
-            case 0x58: try push(.string(try readString(try readUInt32())))   // BINUNICODE
-            case 0x8c: try push(.string(try readString(Int(try readByte())))) // SHORT_BINUNICODE
-            case 0x8d: try push(.string(try readString(try readUInt64())))   // BINUNICODE8
-            case 0x42: try push(.bytes(Data(try read(try readUInt32()))))    // BINBYTES
-            case 0x43: try push(.bytes(Data(try read(Int(try readByte()))))) // SHORT_BINBYTES
-            case 0x71: memo[Int(try readByte())] = try top()                // BINPUT
-            case 0x72: memo[try readUInt32()] = try top()                   // LONG_BINPUT
-            case 0x94: memo[memo.count] = try top()                         // MEMOIZE
-            case 0x68: try push(try memoGet(Int(try readByte())))           // BINGET
-            case 0x6a: try push(try memoGet(try readUInt32()))              // LONG_BINGET
-            case 0x63:                                                      // GLOBAL
+            case 0x58: try push(.string(try readString(try readUInt32())))  // BINUNICODE
+            case 0x8c: try push(.string(try readString(Int(try readByte()))))  // SHORT_BINUNICODE
+            case 0x8d: try push(.string(try readString(try readUInt64())))  // BINUNICODE8
+            case 0x42: try push(.bytes(Data(try read(try readUInt32()))))  // BINBYTES
+            case 0x43: try push(.bytes(Data(try read(Int(try readByte())))))  // SHORT_BINBYTES
+            case 0x71: memo[Int(try readByte())] = try top()  // BINPUT
+            case 0x72: memo[try readUInt32()] = try top()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try top()  // MEMOIZE
+            case 0x68: try push(try memoGet(Int(try readByte())))  // BINGET
+            case 0x6a: try push(try memoGet(try readUInt32()))  // LONG_BINGET
+            case 0x63:  // GLOBAL
                 let module = try readLine(), name = try readLine()
                 try push(try global(module, name))
-            case 0x93:                                                      // STACK_GLOBAL
+            case 0x93:  // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else {
                     throw fail("STACK_GLOBAL needs two strings")
                 }
                 try push(try global(module, name))
-            case 0x52:                                                      // REDUCE
+            case 0x52:  // REDUCE
                 guard case .tuple(let arguments) = try pop() else { throw fail("REDUCE arguments are not a tuple") }
                 guard case .global(let module, let name) = try pop() else { throw fail("REDUCE on something not callable") }
                 try push(try reduce(module, name, arguments))
-            case 0x51:                                                      // BINPERSID
+            case 0x51:  // BINPERSID
                 try push(try persistentLoad(try pop()))
-            case 0x62:                                                      // BUILD
+            case 0x62:  // BUILD
                 // State for an allowed object (OrderedDict `_metadata`, tensor state): nothing we use.
                 _ = try pop()
                 _ = try top()
-            case 0x73:                                                      // SETITEM
+            case 0x73:  // SETITEM
                 let value = try pop(), key = try pop()
                 try setItems([key, value], into: try top())
-            case 0x75:                                                      // SETITEMS
+            case 0x75:  // SETITEMS
                 let items = try popToMark()
                 try setItems(items, into: try top())
-            case 0x61:                                                      // APPEND
+            case 0x61:  // APPEND
                 let item = try pop()
                 try appendItems([item], to: try top())
-            case 0x65:                                                      // APPENDS
+            case 0x65:  // APPENDS
                 let items = try popToMark()
                 try appendItems(items, to: try top())
             default:

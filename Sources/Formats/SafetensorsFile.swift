@@ -14,7 +14,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     struct Entry {
         var dtype: TensorDType
         var shape: [Int]
-        var byteRange: Range<Int>   // within the data section
+        var byteRange: Range<Int>  // within the data section
     }
 
     /// The file this was read from.
@@ -136,7 +136,8 @@ extension SafetensorsFile {
             throw fail("shape is missing or not a list of non-negative integers")
         }
         guard let offsets = fields["data_offsets"]?.integerArray, offsets.count == 2,
-              offsets[0] >= 0, offsets[0] <= offsets[1] else {
+            offsets[0] >= 0, offsets[0] <= offsets[1]
+        else {
             throw fail("data_offsets is missing or not [begin, end] with 0 <= begin <= end")
         }
         var count = 1
@@ -147,20 +148,25 @@ extension SafetensorsFile {
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, byteCount == offsets[1] - offsets[0] else {
-            throw fail("data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes but shape \(shape) of \(dtypeName) needs \(overflow ? "more" : String(byteCount))")
+            throw fail(
+                "data_offsets \(offsets) span \(offsets[1] - offsets[0]) bytes but shape \(shape) of \(dtypeName) needs \(overflow ? "more" : String(byteCount))"
+            )
         }
         return Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
     }
 
     /// Tensors must tile the data section exactly, in offset order.
     private static func validateLayout(_ entries: [String: Entry], dataLength: Int, url: URL) throws {
-        let ordered = entries.sorted { ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound, $0.key)
-                                       < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound, $1.key) }
+        let ordered = entries.sorted {
+            ($0.value.byteRange.lowerBound, $0.value.byteRange.upperBound, $0.key)
+                < ($1.value.byteRange.lowerBound, $1.value.byteRange.upperBound, $1.key)
+        }
         var expectedStart = 0
         for (name, entry) in ordered {
             guard entry.byteRange.lowerBound == expectedStart else {
                 let problem = entry.byteRange.lowerBound < expectedStart ? "overlaps the previous tensor" : "leaves a gap after the previous tensor"
-                throw InputError("safetensors tensor \"\(name)\": data_offsets [\(entry.byteRange.lowerBound), \(entry.byteRange.upperBound)] \(problem)", url: url)
+                throw InputError(
+                    "safetensors tensor \"\(name)\": data_offsets [\(entry.byteRange.lowerBound), \(entry.byteRange.upperBound)] \(problem)", url: url)
             }
             expectedStart = entry.byteRange.upperBound
         }

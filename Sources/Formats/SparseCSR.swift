@@ -56,13 +56,14 @@ public struct SparseCSR: Equatable, Sendable {
 
     /// Writes the matrix as scipy's `save_npz` does (compressed), atomically.
     public func write(to url: URL, compressed: Bool = true) throws {
-        try NPZ.write(arrays: [
-            ("indices", NPYArray(indices, shape: [indices.count])),
-            ("indptr", NPYArray(indptr, shape: [indptr.count])),
-            ("format", NPYArray(byteString: "csr")),
-            ("shape", NPYArray([Int64(shape.rows), Int64(shape.columns)], shape: [2])),
-            ("data", NPYArray(data, shape: [data.count])),
-        ], to: url, compressed: compressed)
+        try NPZ.write(
+            arrays: [
+                ("indices", NPYArray(indices, shape: [indices.count])),
+                ("indptr", NPYArray(indptr, shape: [indptr.count])),
+                ("format", NPYArray(byteString: "csr")),
+                ("shape", NPYArray([Int64(shape.rows), Int64(shape.columns)], shape: [2])),
+                ("data", NPYArray(data, shape: [data.count])),
+            ], to: url, compressed: compressed)
     }
 
     /// Reads a CSR matrix written by `scipy.sparse.save_npz` (or `write(to:)`), checking its structure.
@@ -83,8 +84,9 @@ public struct SparseCSR: Equatable, Sendable {
             guard indices.shape.count == 1, indptr.shape.count == 1, data.shape.count == 1 else {
                 throw InputError("sparse matrix data, indices and indptr must be 1-d", url: url)
             }
-            return try SparseCSR(shape: (Int(shape[0]), Int(shape[1])), data: data.floatValues(),
-                                 indices: indices.int32Values(), indptr: indptr.int64Values())
+            return try SparseCSR(
+                shape: (Int(shape[0]), Int(shape[1])), data: data.floatValues(),
+                indices: indices.int32Values(), indptr: indptr.int64Values())
         } catch let error as InputError where error.path == nil {
             throw InputError(error.message, url: url)
         }

@@ -1,7 +1,15 @@
 /// An element type of a stored tensor, spelled as safetensors spells it.
 public enum TensorDType: String, Sendable, CaseIterable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u8 = "U8"
+    case bool = "BOOL"
 
     /// Bytes per element.
     public var byteSize: Int {
@@ -77,10 +85,10 @@ extension TensorDType {
 /// Branch-free so the conversion loops vectorize; F16C/`Float16` would need target flags or a libcall.
 @inline(__always)
 func floatFromHalfBits(_ h: UInt16) -> Float {
-    let magnitude = UInt32(h & 0x7fff) << 13               // exponent and mantissa, aligned to binary32
+    let magnitude = UInt32(h & 0x7fff) << 13  // exponent and mantissa, aligned to binary32
     let exponent = magnitude & (0x1f << 23)
-    var bits = magnitude &+ ((127 - 15) << 23)              // rebias the exponent
-    bits = exponent == (0x1f << 23) ? bits &+ ((128 - 16) << 23) : bits   // Inf/NaN: exponent to 255
+    var bits = magnitude &+ ((127 - 15) << 23)  // rebias the exponent
+    bits = exponent == (0x1f << 23) ? bits &+ ((128 - 16) << 23) : bits  // Inf/NaN: exponent to 255
     // Subnormal or zero: add one to the exponent, then subtract 2^-14 as a float to normalize.
     let subnormal = Float(bitPattern: bits &+ (1 << 23)) - Float(bitPattern: 113 << 23)
     let magnitudeBits = exponent == 0 ? subnormal.bitPattern : bits

@@ -26,14 +26,18 @@ public final class TorchStateDict: @unchecked Sendable {
     public init(contentsOf url: URL) throws {
         self.url = url
         if let head = try? FileHandle(forReadingFrom: url).readData(ofLength: 4), head.count == 4,
-           head != Data([0x50, 0x4b, 0x03, 0x04]) {
-            throw InputError("not a zip-format torch.save file (files from torch < 1.6 or saved with _use_new_zipfile_serialization=False are not supported)", url: url)
+            head != Data([0x50, 0x4b, 0x03, 0x04])
+        {
+            throw InputError(
+                "not a zip-format torch.save file (files from torch < 1.6 or saved with _use_new_zipfile_serialization=False are not supported)", url: url)
         }
         archive = try NPZ.openArchive(url)
         let pickles = archive.filter { $0.path.hasSuffix("/data.pkl") || $0.path == "data.pkl" }
         guard pickles.count == 1, let pickleEntry = pickles.first else {
-            throw InputError(pickles.isEmpty ? "no data.pkl in the archive; not a torch.save file"
-                                             : "\(pickles.count) data.pkl members in the archive", url: url)
+            throw InputError(
+                pickles.isEmpty
+                    ? "no data.pkl in the archive; not a torch.save file"
+                    : "\(pickles.count) data.pkl members in the archive", url: url)
         }
         memberFolder = String(pickleEntry.path.dropLast("data.pkl".count))
         if let byteorder = archive[memberFolder + "byteorder"] {
@@ -82,8 +86,10 @@ public final class TorchStateDict: @unchecked Sendable {
         return bytes.withUnsafeBytes { raw in tensor.gather(from: raw) }
     }
 
-    private static func collectTensors(_ dict: PickleDict, prefix: String, into tensors: inout [String: TensorRecord],
-                                       values: inout [String: JSONValue], url: URL) throws {
+    private static func collectTensors(
+        _ dict: PickleDict, prefix: String, into tensors: inout [String: TensorRecord],
+        values: inout [String: JSONValue], url: URL
+    ) throws {
         for (key, value) in dict.items {
             let name: String
             switch key {
@@ -182,8 +188,9 @@ extension TorchStateDict {
                     var element = offset
                     for dimension in 0..<(rank - 1) { element += index[dimension] * strides[dimension] }
                     for inner in 0..<innerSize {
-                        storage.dtype.convertToFloat(base + (element + inner * innerStride) * itemSize, count: 1,
-                                                     into: buffer.baseAddress! + output + inner)
+                        storage.dtype.convertToFloat(
+                            base + (element + inner * innerStride) * itemSize, count: 1,
+                            into: buffer.baseAddress! + output + inner)
                     }
                     output += innerSize
                     var dimension = rank - 2
@@ -201,9 +208,12 @@ extension TorchStateDict {
     }
 
     static let machine = Pickle(
-        allowedGlobals: Set(["collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
-                             "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state"]
-                            + storageTypes.keys.map { "torch.\($0)" }),
+        allowedGlobals: Set(
+            [
+                "collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
+                "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
+            ]
+                + storageTypes.keys.map { "torch.\($0)" }),
         reduce: { module, name, arguments in
             switch "\(module).\(name)" {
             case "collections.OrderedDict":
@@ -223,8 +233,9 @@ extension TorchStateDict {
         persistentLoad: { id in
             // ('storage', <storage class>, key, location, element count)
             guard case .tuple(let fields) = id, fields.count == 5, case .string("storage") = fields[0],
-                  case .global("torch", let className) = fields[1], let dtype = storageTypes[className],
-                  case .string(let key) = fields[2], case .int(let count) = fields[4], count >= 0 else {
+                case .global("torch", let className) = fields[1], let dtype = storageTypes[className],
+                case .string(let key) = fields[2], case .int(let count) = fields[4], count >= 0
+            else {
                 throw InputError("pickle: persistent id is not a torch storage reference")
             }
             guard !key.isEmpty, !key.contains("/"), key != "..", key != "." else {
@@ -245,7 +256,8 @@ extension TorchStateDict {
             return values.count == items.count ? values : nil
         }
         guard arguments.count >= 4, case .object(let storage as StorageReference) = arguments[0],
-              case .int(let offset) = arguments[1], let shape = integers(arguments[2]), let strides = integers(arguments[3]) else {
+            case .int(let offset) = arguments[1], let shape = integers(arguments[2]), let strides = integers(arguments[3])
+        else {
             throw InputError("pickle: _rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)")
         }
         return .object(TensorRecord(storage: storage, offset: offset, shape: shape, strides: strides))

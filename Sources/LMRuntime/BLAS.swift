@@ -79,9 +79,9 @@ public enum BLAS {
     /// AVX-512 kernels, about 1.8× the matrix-product throughput (scripts/bench/bench-forward.sh measures both).
     public static var pinnedKernelsNote: String? {
         guard let pinned = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !pinned.isEmpty,
-              let core = coreName, coresWithoutAVX512.contains(core.lowercased()),
-              let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              cpu.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") })
+            let core = coreName, coresWithoutAVX512.contains(core.lowercased()),
+            let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            cpu.split(separator: "\n").contains(where: { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") })
         else { return nil }
         return "OPENBLAS_CORETYPE=\(pinned) pins OpenBLAS to its \(core) kernels (no AVX-512) on a CPU with AVX-512; "
             + "unset it for about 1.8x faster matrix products"

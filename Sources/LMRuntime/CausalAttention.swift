@@ -9,8 +9,10 @@ import Parallelism
 /// Work items are (sequence, head) pairs spread over all cores, each computing blocks of `blockRows` query rows with
 /// two single-threaded sgemms: scores against the keys the block can see (the causal band, not the full square),
 /// then the softmax-weighted sum of values.
-func causalAttention(qkv: UnsafePointer<Float>, batch: PackedBatch, spec: DecoderSpec, window: Int?,
-                     into output: UnsafeMutablePointer<Float>, workspace: ForwardWorkspace) {
+func causalAttention(
+    qkv: UnsafePointer<Float>, batch: PackedBatch, spec: DecoderSpec, window: Int?,
+    into output: UnsafeMutablePointer<Float>, workspace: ForwardWorkspace
+) {
     let headDim = spec.headDim, queryWidth = spec.queryWidth, headCount = spec.headCount
     let qkvWidth = queryWidth + 2 * spec.keyValueWidth
     let groupSize = spec.headCount / spec.kvHeadCount
@@ -40,9 +42,10 @@ func causalAttention(qkv: UnsafePointer<Float>, batch: PackedBatch, spec: Decode
                     // The block sees keys firstKey..<blockEnd; scores[i, j] = scale · q_(blockStart+i) · k_(firstKey+j).
                     let firstKey = window.map { max(0, blockStart - $0 + 1) } ?? 0
                     let keyCount = blockEnd - firstKey
-                    matrixProduct(queries + blockStart * qkvWidth, strideA: qkvWidth, keys + firstKey * qkvWidth,
-                                  strideB: qkvWidth, transposeB: true, into: scores, strideOutput: keyCount,
-                                  m: rows, n: keyCount, k: headDim, alpha: scale)
+                    matrixProduct(
+                        queries + blockStart * qkvWidth, strideA: qkvWidth, keys + firstKey * qkvWidth,
+                        strideB: qkvWidth, transposeB: true, into: scores, strideOutput: keyCount,
+                        m: rows, n: keyCount, k: headDim, alpha: scale)
                     for i in 0..<rows {
                         let row = scores + i * keyCount
                         let position = blockStart + i
@@ -56,9 +59,10 @@ func causalAttention(qkv: UnsafePointer<Float>, batch: PackedBatch, spec: Decode
                         row.update(repeating: 0, count: start)
                         (row + end).update(repeating: 0, count: keyCount - end)
                     }
-                    matrixProduct(scores, strideA: keyCount, values + firstKey * qkvWidth, strideB: qkvWidth, transposeB: false,
-                                  into: out + blockStart * queryWidth, strideOutput: queryWidth,
-                                  m: rows, n: headDim, k: keyCount)
+                    matrixProduct(
+                        scores, strideA: keyCount, values + firstKey * qkvWidth, strideB: qkvWidth, transposeB: false,
+                        into: out + blockStart * queryWidth, strideOutput: queryWidth,
+                        m: rows, n: headDim, k: keyCount)
                 }
             }
         }

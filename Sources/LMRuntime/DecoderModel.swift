@@ -77,8 +77,9 @@ public final class DecoderModel: LanguageModel {
         try checkHook(capture.hook)
         let n = batch.tokenCount, d = hiddenSize, width = width(of: capture.hook)
         guard capture.activations.rows == n, capture.activations.width == width, capture.residual.map({ $0.count == n * d }) ?? true else {
-            throw InputError("activations for \(capture.hook) are [\(capture.activations.rows), \(capture.activations.width)], "
-                             + "but the batch needs [\(n), \(width)]")
+            throw InputError(
+                "activations for \(capture.hook) are [\(capture.activations.rows), \(capture.activations.width)], "
+                    + "but the batch needs [\(n), \(width)]")
         }
         try checkTokens(batch)
         workspace.prepare(for: batch, spec: spec)
@@ -132,8 +133,9 @@ public final class DecoderModel: LanguageModel {
         values.reserveCapacity(replacements.count * n * width)
         for replacement in replacements { values += (replacement ?? capture.activations).values }
         func repeated(_ rows: [Float]?) -> [Float]? { rows.map { Array(repeatElement($0, count: replacements.count).joined()) } }
-        let stacked = HookCapture(hook: capture.hook, activations: Activations(rows: replacements.count * n, width: width, values: values),
-                                  residual: repeated(capture.residual), pending: repeated(capture.pending))
+        let stacked = HookCapture(
+            hook: capture.hook, activations: Activations(rows: replacements.count * n, width: width, values: values),
+            residual: repeated(capture.residual), pending: repeated(capture.pending))
         return try continueForward(from: stacked, batch: batch.repeated(replacements.count))
     }
 
@@ -147,8 +149,9 @@ public final class DecoderModel: LanguageModel {
             throw InputError("hook \(hook) is past the \(weights.blockCount) blocks loaded")
         }
         if hook.point == .residMid && spec.residual == .parallel {
-            throw InputError("\(hook) does not exist in \(spec.family.rawValue)'s parallel blocks (attention and MLP both "
-                             + "read hook_resid_pre and add to it together); use hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post")
+            throw InputError(
+                "\(hook) does not exist in \(spec.family.rawValue)'s parallel blocks (attention and MLP both "
+                    + "read hook_resid_pre and add to it together); use hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post")
         }
     }
 
@@ -235,8 +238,9 @@ public final class DecoderModel: LanguageModel {
             if done < .attnZ { attentionHeads(block, layer: layer, batch) }
             if let result = capture(.attnZ, layer) { return .captured(result) }
             if done < .attnOut {
-                project(workspace.attention.pointer, rows: n, dIn: spec.queryWidth, block.output, block.outputBias,
-                        into: workspace.projection.pointer)
+                project(
+                    workspace.attention.pointer, rows: n, dIn: spec.queryWidth, block.output, block.outputBias,
+                    into: workspace.projection.pointer)
                 if let norm = block.postAttentionNorm { normRows(workspace.projection.pointer, norm, into: workspace.projection.pointer, rows: n) }
             }
             if let result = capture(.attnOut, layer) { return .captured(result) }
@@ -285,8 +289,9 @@ public final class DecoderModel: LanguageModel {
                 }
             }
         }
-        causalAttention(qkv: qkv, batch: batch, spec: spec, window: window,
-                        into: workspace.attention.pointer, workspace: workspace)
+        causalAttention(
+            qkv: qkv, batch: batch, spec: spec, window: window,
+            into: workspace.attention.pointer, workspace: workspace)
     }
 
     /// mlpOutput = down(act(gate(h)) · up(h)) or down(act(up(h) + b)) + b, with h = the normed buffer, then the
@@ -315,12 +320,15 @@ public final class DecoderModel: LanguageModel {
     // MARK: - Builders
 
     /// output = input · weightᵀ (+ bias), `[n, d]`.
-    private func project(_ input: UnsafePointer<Float>, rows n: Int, dIn: Int, inputStride: Int? = nil,
-                         _ weight: [Float], _ bias: [Float]?, into output: UnsafeMutablePointer<Float>) {
+    private func project(
+        _ input: UnsafePointer<Float>, rows n: Int, dIn: Int, inputStride: Int? = nil,
+        _ weight: [Float], _ bias: [Float]?, into output: UnsafeMutablePointer<Float>
+    ) {
         let d = hiddenSize
         weight.withUnsafeBufferPointer { weight in
-            linear(input, rows: n, dIn: dIn, inputStride: inputStride, weight: weight.baseAddress!,
-                   outputWidth: d, into: output)
+            linear(
+                input, rows: n, dIn: dIn, inputStride: inputStride, weight: weight.baseAddress!,
+                outputWidth: d, into: output)
         }
         guard let bias else { return }
         Parallelism.forEachRange(n) { rows in

@@ -8,7 +8,11 @@ import Foundation
 public struct DecoderSpec: Equatable, Sendable {
     /// The checkpoint families whose `model_type` is understood.
     public enum Family: String, Sendable, CaseIterable {
-        case gpt2, gptNeoX = "gpt_neox", gemma2, gemma3 = "gemma3_text", llama, mistral, qwen2, qwen3
+        case gpt2
+        case gptNeoX = "gpt_neox"
+        case gemma2
+        case gemma3 = "gemma3_text"
+        case llama, mistral, qwen2, qwen3
     }
 
     public enum Normalization: Sendable {
@@ -134,8 +138,10 @@ public struct DecoderSpec: Equatable, Sendable {
             "shape: \(layerCount) layers, d_model \(hiddenSize), d_mlp \(intermediateSize), vocabulary \(vocabSize)",
             "attention: \(headCount) query heads, \(kvHeadCount) key/value heads, head_dim \(headDim), scale \(attentionScale)"
                 + (qkNorm ? ", QK-norm" : "") + (attentionSoftCap.map { ", logit soft-cap \($0)" } ?? "")
-                + (windows.isEmpty ? "" : ", sliding window \(windows.sorted().map(String.init).joined(separator: "/")) on layers "
-                   + slidingWindows.indices.filter { slidingWindows[$0] != nil }.map(String.init).joined(separator: ",")),
+                + (windows.isEmpty
+                    ? ""
+                    : ", sliding window \(windows.sorted().map(String.init).joined(separator: "/")) on layers "
+                        + slidingWindows.indices.filter { slidingWindows[$0] != nil }.map(String.init).joined(separator: ",")),
             "positions: \(positionText)",
             "norm: \(normalization == .rms ? "RMSNorm" : "LayerNorm"), eps \(normEps)",
             "block: \(residual)",
@@ -161,17 +167,20 @@ public struct DecoderSpec: Equatable, Sendable {
         let path = reader.url.path
         let modelType = try reader.string("model_type")
         guard let family = Family(rawValue: modelType) else {
-            throw InputError("unsupported model_type \"\(modelType)\"; supported: "
-                             + Family.allCases.map(\.rawValue).joined(separator: ", "), path: path)
+            throw InputError(
+                "unsupported model_type \"\(modelType)\"; supported: "
+                    + Family.allCases.map(\.rawValue).joined(separator: ", "), path: path)
         }
         self = try family.layout.spec(reader, family)
         try validate(path: path)
     }
 
     /// The fields every family shares, with the family's defaults; families adjust the rest.
-    init(family: Family, vocabSize: Int, hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int,
-         kvHeadCount: Int, headDim: Int, normalization: Normalization = .rms, normEps: Float,
-         residual: Residual = .sequential, activation: Activation = .silu, gatedMLP: Bool = true, positions: Positions) {
+    init(
+        family: Family, vocabSize: Int, hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int,
+        kvHeadCount: Int, headDim: Int, normalization: Normalization = .rms, normEps: Float,
+        residual: Residual = .sequential, activation: Activation = .silu, gatedMLP: Bool = true, positions: Positions
+    ) {
         self.family = family
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -228,8 +237,10 @@ extension JSONConfig {
     /// Rotary positions from `rope_parameters` (transformers ≥ 5; per layer type when nested under `layerType`),
     /// `rope_scaling` or the top level: theta, the rotated fraction (`partial_rotary_factor`, or `fallbackFraction`)
     /// and llama3 or linear scaling; other rope types are errors.
-    func rotary(headDim: Int, defaultTheta: Double = 10_000, fallbackFraction: Double? = nil,
-                fallbackTheta: String = "rope_theta", layerType: String? = nil) throws -> DecoderSpec.Positions {
+    func rotary(
+        headDim: Int, defaultTheta: Double = 10_000, fallbackFraction: Double? = nil,
+        fallbackTheta: String = "rope_theta", layerType: String? = nil
+    ) throws -> DecoderSpec.Positions {
         var theta = try optionalDouble(fallbackTheta) ?? optionalDouble("rope_theta") ?? defaultTheta
         var fraction = try optionalDouble("partial_rotary_factor") ?? fallbackFraction ?? 1
         var scaling: DecoderSpec.RopeScaling?
@@ -248,9 +259,10 @@ extension JSONConfig {
                     }
                     return value
                 }
-                scaling = .llama3(factor: try need("factor"), lowFrequencyFactor: try need("low_freq_factor"),
-                                  highFrequencyFactor: try need("high_freq_factor"),
-                                  originalContext: try need("original_max_position_embeddings"))
+                scaling = .llama3(
+                    factor: try need("factor"), lowFrequencyFactor: try need("low_freq_factor"),
+                    highFrequencyFactor: try need("high_freq_factor"),
+                    originalContext: try need("original_max_position_embeddings"))
             case "linear":
                 guard let factor = try parameters.optionalDouble("factor"), factor > 0 else {
                     throw error("\(key) of rope_type linear needs a positive \"factor\"")

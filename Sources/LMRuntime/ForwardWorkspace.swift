@@ -22,15 +22,15 @@ final class ForwardWorkspace {
     /// Rows of attention scores each attention worker computes at once.
     static let attentionBlockRows = 64
 
-    var residual = Buffer()     // [n, d]: the residual stream
-    var normed = Buffer()       // [n, d]: the normalized residual stream (attention's, then the MLP's input)
-    var qkv = Buffer()          // [n, q + 2·kv]
-    var attention = Buffer()    // [n, q]: attention output before the output projection (attn.hook_z + b_V)
-    var projection = Buffer()   // [n, d]: attention's output projection (hook_attn_out)
-    var mlp = Buffer()          // [n, 2·intermediate] (gate | up, then act(gate)·up in the gate half) or [n, intermediate]
-    var mlpOutput = Buffer()    // [n, d]: the MLP's output (hook_mlp_out)
-    var scores = Buffer()       // [workers, attentionBlockRows, longest sequence]
-    var positions: [Int] = []   // [n]: each row's position within its sequence
+    var residual = Buffer()  // [n, d]: the residual stream
+    var normed = Buffer()  // [n, d]: the normalized residual stream (attention's, then the MLP's input)
+    var qkv = Buffer()  // [n, q + 2·kv]
+    var attention = Buffer()  // [n, q]: attention output before the output projection (attn.hook_z + b_V)
+    var projection = Buffer()  // [n, d]: attention's output projection (hook_attn_out)
+    var mlp = Buffer()  // [n, 2·intermediate] (gate | up, then act(gate)·up in the gate half) or [n, intermediate]
+    var mlpOutput = Buffer()  // [n, d]: the MLP's output (hook_mlp_out)
+    var scores = Buffer()  // [workers, attentionBlockRows, longest sequence]
+    var positions: [Int] = []  // [n]: each row's position within its sequence
     let workers = Parallelism.workerCount
 
     /// Makes every buffer big enough for `batch`.

@@ -42,7 +42,8 @@ public struct Hook: Hashable, Sendable, CustomStringConvertible {
     /// Parses `hook_embed` or `blocks.L.NAME`, checking that `L` is a block of a model with `layerCount` blocks.
     /// Throws an `InputError` that names the valid layers and points.
     public init(parsing name: String, layerCount: Int) throws {
-        let valid = "expected hook_embed or blocks.L.NAME with L in 0...\(layerCount - 1) and NAME one of "
+        let valid =
+            "expected hook_embed or blocks.L.NAME with L in 0...\(layerCount - 1) and NAME one of "
             + Point.blockPoints.map(\.rawValue).joined(separator: ", ")
         if name == Point.embed.rawValue {
             self.init(layer: 0, point: .embed)

@@ -17,27 +17,27 @@ public final class ModelWeights: Sendable {
     /// One decoder block.
     struct Block: Sendable {
         var attentionNorm: Norm
-        var qkv: [Float]                  // [queryWidth + 2·keyValueWidth, d]
-        var qkvBias: [Float]?             // [queryWidth + 2·keyValueWidth]
-        var queryNorm: [Float]?           // [headDim]
-        var keyNorm: [Float]?             // [headDim]
-        var output: [Float]               // [d, queryWidth]
-        var outputBias: [Float]?          // [d]
-        var postAttentionNorm: Norm?      // sandwich blocks
+        var qkv: [Float]  // [queryWidth + 2·keyValueWidth, d]
+        var qkvBias: [Float]?  // [queryWidth + 2·keyValueWidth]
+        var queryNorm: [Float]?  // [headDim]
+        var keyNorm: [Float]?  // [headDim]
+        var output: [Float]  // [d, queryWidth]
+        var outputBias: [Float]?  // [d]
+        var postAttentionNorm: Norm?  // sandwich blocks
         var mlpNorm: Norm
-        var mlpIn: [Float]                // [2·intermediate, d] gate | up, or [intermediate, d]
+        var mlpIn: [Float]  // [2·intermediate, d] gate | up, or [intermediate, d]
         var mlpInBias: [Float]?
-        var down: [Float]                 // [d, intermediate]
-        var downBias: [Float]?            // [d]
-        var postMLPNorm: Norm?            // sandwich blocks
+        var down: [Float]  // [d, intermediate]
+        var downBias: [Float]?  // [d]
+        var postMLPNorm: Norm?  // sandwich blocks
     }
 
     public let spec: DecoderSpec
-    let embedding: [Float]               // [vocab, d]
-    let positionEmbedding: [Float]?      // [positions, d] for learned positions
+    let embedding: [Float]  // [vocab, d]
+    let positionEmbedding: [Float]?  // [positions, d] for learned positions
     let blocks: [Block]
-    let finalNorm: Norm?                 // nil when only some blocks are loaded
-    let untiedHead: [Float]?             // [vocab, d]; nil when the head is the embedding (or not loaded)
+    let finalNorm: Norm?  // nil when only some blocks are loaded
+    let untiedHead: [Float]?  // [vocab, d]; nil when the head is the embedding (or not loaded)
 
     /// Loads `config.json` and the safetensors weights of a Hugging Face model directory (see
     /// `init(spec:checkpoint:blockCount:)` for `blockCount`).

@@ -26,8 +26,9 @@ extension DecoderModel {
         guard !rows.isEmpty else { return }
         hidden.values.withUnsafeBufferPointer { input in
             weights.head.withUnsafeBufferPointer { head in
-                linear(input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, dIn: hidden.width,
-                       weight: head.baseAddress!, outputWidth: spec.vocabSize, into: output.baseAddress!)
+                linear(
+                    input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, dIn: hidden.width,
+                    weight: head.baseAddress!, outputWidth: spec.vocabSize, into: output.baseAddress!)
             }
         }
         if let cap = spec.finalSoftCap { softCap(output.baseAddress!, count: rows.count * spec.vocabSize, cap: cap) }
@@ -44,15 +45,20 @@ extension DecoderModel {
 
     /// Next-token statistics of `reference` and each variant: final hidden states of the same `batch`, e.g. a clean
     /// run and `continueForward` runs with replaced activations. See `nextTokenStatistics(batch:stackedHidden:runs:)`.
-    public func nextTokenStatistics(batch: PackedBatch, reference: Activations, variants: [Activations] = [],
-                                    tileWidth: Int? = nil) throws -> NextTokenStatistics {
+    public func nextTokenStatistics(
+        batch: PackedBatch, reference: Activations, variants: [Activations] = [],
+        tileWidth: Int? = nil
+    ) throws -> NextTokenStatistics {
         guard !variants.isEmpty else {
             return try nextTokenStatistics(batch: batch, stackedHidden: reference, runs: 1, tileWidth: tileWidth)
         }
         let values = ([reference] + variants).flatMap(\.values)
-        return try nextTokenStatistics(batch: batch, stackedHidden: Activations(rows: values.count / spec.hiddenSize,
-                                                                                width: spec.hiddenSize, values: values),
-                                       runs: 1 + variants.count, tileWidth: tileWidth)
+        return try nextTokenStatistics(
+            batch: batch,
+            stackedHidden: Activations(
+                rows: values.count / spec.hiddenSize,
+                width: spec.hiddenSize, values: values),
+            runs: 1 + variants.count, tileWidth: tileWidth)
     }
 
     /// Next-token statistics of `runs` runs of `batch` whose final hidden states are stacked run after run in
@@ -66,8 +72,10 @@ extension DecoderModel {
     /// Sums are Float over blocks of 1024 columns and Double across them. Memory: one tile, `runs · n · tileWidth`
     /// floats (default: 8192 columns, or fewer to stay within 64M floats = 256 MB; tiles narrower than a few thousand
     /// columns cost time, as each product re-packs all the rows).
-    public func nextTokenStatistics(batch: PackedBatch, stackedHidden hidden: Activations, runs: Int,
-                                    tileWidth: Int? = nil) throws -> NextTokenStatistics {
+    public func nextTokenStatistics(
+        batch: PackedBatch, stackedHidden hidden: Activations, runs: Int,
+        tileWidth: Int? = nil
+    ) throws -> NextTokenStatistics {
         guard weights.isComplete else {
             throw InputError("only \(weights.blockCount) of \(spec.layerCount) blocks are loaded; the LM head needs all")
         }
@@ -80,8 +88,9 @@ extension DecoderModel {
             for row in sequence.rows.dropLast() { targets[row] = batch.tokens[row + 1] }
         }
         guard n > 0 else {
-            return NextTokenStatistics(targets: [], loss: Array(repeating: [], count: runs),
-                                       klDivergence: Array(repeating: [], count: runs - 1), klToUniform: [])
+            return NextTokenStatistics(
+                targets: [], loss: Array(repeating: [], count: runs),
+                klDivergence: Array(repeating: [], count: runs - 1), klToUniform: [])
         }
         let rowCount = runs * n
         let tile = max(1, min(vocabulary, tileWidth ?? min(8192, max(256, (64 << 20) / rowCount / 64 * 64))))
@@ -96,11 +105,13 @@ extension DecoderModel {
             weights.head.withUnsafeBufferPointer { head in
                 for first in stride(from: 0, to: vocabulary, by: tile) {
                     let width = min(tile, vocabulary - first)
-                    linear(input.baseAddress!, rows: rowCount, dIn: d, weight: head.baseAddress! + first * d,
-                           outputWidth: width, into: logits)
+                    linear(
+                        input.baseAddress!, rows: rowCount, dIn: d, weight: head.baseAddress! + first * d,
+                        outputWidth: width, into: logits)
                     if let cap = spec.finalSoftCap { softCapRows(logits, count: rowCount * width, cap: cap) }
-                    state.fold(logits, columns: first..<(first + width), targets: targets,
-                               scratch: scratch, workers: workers)
+                    state.fold(
+                        logits, columns: first..<(first + width), targets: targets,
+                        scratch: scratch, workers: workers)
                 }
             }
         }
@@ -116,7 +127,7 @@ private struct OnlineSoftmax {
     var maxima: [Float]
     var sums: [Double]
     var expected: [Double]
-    var differences: [Double]          // [(runs − 1) · positions]
+    var differences: [Double]  // [(runs − 1) · positions]
     var targetLogits: [Float]
     /// Columns summed in Float before a sum joins the row's Double total.
     static let accumulationBlock = 1024
@@ -132,52 +143,60 @@ private struct OnlineSoftmax {
     }
 
     /// Folds one tile of logits: `[runs · positions, columns.count]` row-major, vocabulary entries `columns`.
-    mutating func fold(_ logits: UnsafePointer<Float>, columns: Range<Int>, targets: [Int32],
-                       scratch: UnsafeMutablePointer<Float>, workers: Int) {
+    mutating func fold(
+        _ logits: UnsafePointer<Float>, columns: Range<Int>, targets: [Int32],
+        scratch: UnsafeMutablePointer<Float>, workers: Int
+    ) {
         let n = positions, runs = runs, width = columns.count
         maxima.withUnsafeMutableBufferPointer { maxima in
-        sums.withUnsafeMutableBufferPointer { sums in
-        expected.withUnsafeMutableBufferPointer { expected in
-        differences.withUnsafeMutableBufferPointer { differences in
-        targetLogits.withUnsafeMutableBufferPointer { targetLogits in
-            let maxima = maxima.baseAddress!, sums = sums.baseAddress!, expected = expected.baseAddress!
-            let differences = differences.baseAddress!, targetLogits = targetLogits.baseAddress!
-            let count = min(workers, n)
-            Parallelism.forEach(count) { worker in
-                let weightsRow = scratch + worker * width
-                for p in (n * worker / count)..<(n * (worker + 1) / count) {
-                    for run in 0..<runs {
-                        let index = run * n + p
-                        let row = logits + index * width
-                        let largest = maximum(row, count: width)
-                        if largest > maxima[index] {
-                            let factor = Foundation.exp(Double(maxima[index]) - Double(largest))
-                            sums[index] *= factor
-                            if run == 0 {
-                                expected[p] *= factor
-                                for variant in 1..<runs { differences[(variant - 1) * n + p] *= factor }
+            sums.withUnsafeMutableBufferPointer { sums in
+                expected.withUnsafeMutableBufferPointer { expected in
+                    differences.withUnsafeMutableBufferPointer { differences in
+                        targetLogits.withUnsafeMutableBufferPointer { targetLogits in
+                            let maxima = maxima.baseAddress!, sums = sums.baseAddress!, expected = expected.baseAddress!
+                            let differences = differences.baseAddress!, targetLogits = targetLogits.baseAddress!
+                            let count = min(workers, n)
+                            Parallelism.forEach(count) { worker in
+                                let weightsRow = scratch + worker * width
+                                for p in (n * worker / count)..<(n * (worker + 1) / count) {
+                                    for run in 0..<runs {
+                                        let index = run * n + p
+                                        let row = logits + index * width
+                                        let largest = maximum(row, count: width)
+                                        if largest > maxima[index] {
+                                            let factor = Foundation.exp(Double(maxima[index]) - Double(largest))
+                                            sums[index] *= factor
+                                            if run == 0 {
+                                                expected[p] *= factor
+                                                for variant in 1..<runs { differences[(variant - 1) * n + p] *= factor }
+                                            }
+                                            maxima[index] = largest
+                                        }
+                                        // Float sums over blocks of `accumulationBlock` columns, Double across them.
+                                        for block in stride(from: 0, to: width, by: Self.accumulationBlock) {
+                                            let count = min(Self.accumulationBlock, width - block)
+                                            if run == 0 {
+                                                let (sum, weighted) = exponentials(row + block, count: count, shift: maxima[p], into: weightsRow + block)
+                                                sums[p] += Double(sum)
+                                                expected[p] += Double(weighted)
+                                            } else {
+                                                sums[index] += Double(sumOfExponentials(row + block, count: count, shift: maxima[index]))
+                                                differences[(run - 1) * n + p] += Double(
+                                                    weightedDifference(
+                                                        weightsRow + block, logits + p * width + block,
+                                                        row + block, count: count))
+                                            }
+                                        }
+                                        let target = Int(targets[p])
+                                        if columns.contains(target) { targetLogits[index] = row[target - columns.lowerBound] }
+                                    }
+                                }
                             }
-                            maxima[index] = largest
                         }
-                        // Float sums over blocks of `accumulationBlock` columns, Double across them.
-                        for block in stride(from: 0, to: width, by: Self.accumulationBlock) {
-                            let count = min(Self.accumulationBlock, width - block)
-                            if run == 0 {
-                                let (sum, weighted) = exponentials(row + block, count: count, shift: maxima[p], into: weightsRow + block)
-                                sums[p] += Double(sum)
-                                expected[p] += Double(weighted)
-                            } else {
-                                sums[index] += Double(sumOfExponentials(row + block, count: count, shift: maxima[index]))
-                                differences[(run - 1) * n + p] += Double(weightedDifference(weightsRow + block, logits + p * width + block,
-                                                                                            row + block, count: count))
-                            }
-                        }
-                        let target = Int(targets[p])
-                        if columns.contains(target) { targetLogits[index] = row[target - columns.lowerBound] }
                     }
                 }
             }
-        }}}}}
+        }
     }
 
     /// The statistics once every vocabulary tile has been folded.
@@ -205,8 +224,10 @@ private struct OnlineSoftmax {
 
 /// weights[i] = e^(values[i] − shift); returns (Σ weights[i], Σ weights[i]·values[i]).
 @inline(__always)
-func exponentials(_ values: UnsafePointer<Float>, count: Int, shift: Float,
-                  into weights: UnsafeMutablePointer<Float>) -> (sum: Float, weighted: Float) {
+func exponentials(
+    _ values: UnsafePointer<Float>, count: Int, shift: Float,
+    into weights: UnsafeMutablePointer<Float>
+) -> (sum: Float, weighted: Float) {
     var sums = Vector8(), weighted = Vector8()
     var index = 0
     while index + 8 <= count {

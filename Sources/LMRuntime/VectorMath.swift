@@ -15,7 +15,7 @@ typealias Vector8 = SIMD8<Float>
 /// e^x for eight lanes: Cody–Waite range reduction to r in [-ln2/2, ln2/2], a degree-6 polynomial, and 2^n built
 /// in the exponent bits. Relative error about 2e-7; exact 0 below -87.3 (no denormals), +inf above 88.7.
 @inline(__always) func exp8(_ x: Vector8) -> Vector8 {
-    var clamped = x   // (clamped(lowerBound:upperBound:) and pointwiseMin/Max are not inlined; masks are)
+    var clamped = x  // (clamped(lowerBound:upperBound:) and pointwiseMin/Max are not inlined; masks are)
     clamped.replace(with: -87.3, where: x .< -87.3)
     clamped.replace(with: 88.7, where: x .> 88.7)
     // Rounds to the nearest integer by adding 1.5 * 2^23; the integer also lands in the low mantissa bits.
@@ -47,7 +47,7 @@ func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
     var accumulator = Vector8()
     var index = 0
     while index + 8 <= values.count {
-        accumulator += load8(base, index) * 0   // NaN and ±inf turn into NaN, everything else into 0
+        accumulator += load8(base, index) * 0  // NaN and ±inf turn into NaN, everything else into 0
         index += 8
     }
     var scalar = accumulator.sum()
@@ -57,8 +57,10 @@ func allFinite(_ values: UnsafeBufferPointer<Float>) -> Bool {
 
 /// output = input / sqrt(mean(input²) + eps) * weight, over `count` values (HF's RMSNorm in fp32).
 @inline(__always)
-func rmsNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, count: Int,
-             into output: UnsafeMutablePointer<Float>) {
+func rmsNorm(
+    _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float, count: Int,
+    into output: UnsafeMutablePointer<Float>
+) {
     var squares = Vector8()
     var index = 0
     while index + 8 <= count {
@@ -153,8 +155,10 @@ func scale(_ values: UnsafeMutablePointer<Float>, count: Int, by factor: Float) 
 /// output = (input − mean) / sqrt(var + eps) · weight + bias over `count` values, biased variance (torch LayerNorm).
 /// `output` may be `input`.
 @inline(__always)
-func layerNorm(_ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float, count: Int,
-               into output: UnsafeMutablePointer<Float>) {
+func layerNorm(
+    _ input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float, count: Int,
+    into output: UnsafeMutablePointer<Float>
+) {
     var sums = Vector8()
     var index = 0
     while index + 8 <= count { sums += load8(input, index); index += 8 }
@@ -216,8 +220,10 @@ func activate(_ values: UnsafeMutablePointer<Float>, count: Int, _ activation: D
 
 /// gate[i] = act(gate[i]) · up[i], in place.
 @inline(__always)
-func activateMultiply(_ gate: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int,
-                      _ activation: DecoderSpec.Activation) {
+func activateMultiply(
+    _ gate: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int,
+    _ activation: DecoderSpec.Activation
+) {
     switch activation {
     case .silu:
         siluMultiply(gate, by: up, count: count)

@@ -39,8 +39,9 @@ public struct FeatureMatching: Sendable {
             throw InputError("feature matching needs two non-empty decoder matrices, got shapes \(decoderA.shape) and \(decoderB.shape)")
         }
         guard decoderA.shape[1] == decoderB.shape[1] else {
-            throw InputError("decoders have different input widths (d_in \(decoderA.shape[1]) and \(decoderB.shape[1])); "
-                             + "their features cannot be matched")
+            throw InputError(
+                "decoders have different input widths (d_in \(decoderA.shape[1]) and \(decoderB.shape[1])); "
+                    + "their features cannot be matched")
         }
         let mA = decoderA.shape[0], mB = decoderB.shape[0], d = decoderA.shape[1]
         let a = Self.normalizedRows(decoderA.values, count: mA, width: d)
@@ -56,8 +57,9 @@ public struct FeatureMatching: Sendable {
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     block.withUnsafeMutableBufferPointer { out in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(mB), Int32(d), 1,
-                                    a.baseAddress! + start * d, Int32(d), b.baseAddress!, Int32(d), 0, out.baseAddress!, Int32(mB))
+                        cblas_sgemm(
+                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(mB), Int32(d), 1,
+                            a.baseAddress! + start * d, Int32(d), b.baseAddress!, Int32(d), 0, out.baseAddress!, Int32(mB))
                     }
                 }
             }
@@ -107,9 +109,11 @@ public struct FeatureMatching: Sendable {
     }
 
     /// Best column of each block row (rows are independent: one task per group of rows).
-    private static func rowMaxima(_ block: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
-                                  into index: UnsafeMutableBufferPointer<Int32>, _ best: UnsafeMutableBufferPointer<Float>,
-                                  offset: Int) {
+    private static func rowMaxima(
+        _ block: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        into index: UnsafeMutableBufferPointer<Int32>, _ best: UnsafeMutableBufferPointer<Float>,
+        offset: Int
+    ) {
         let tasks = min(rows, 16)
         Parallelism.forEach(tasks) { task in
             for r in (task * rows / tasks)..<((task + 1) * rows / tasks) {
@@ -124,9 +128,11 @@ public struct FeatureMatching: Sendable {
 
     /// Folds the block's column maxima into the running ones (one task per range of columns; rows in ascending
     /// order with a strict comparison, so the lowest row wins ties across blocks too).
-    private static func columnMaxima(_ block: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
-                                     into index: UnsafeMutableBufferPointer<Int32>, _ best: UnsafeMutableBufferPointer<Float>,
-                                     firstRow: Int) {
+    private static func columnMaxima(
+        _ block: UnsafeBufferPointer<Float>, rows: Int, columns: Int,
+        into index: UnsafeMutableBufferPointer<Int32>, _ best: UnsafeMutableBufferPointer<Float>,
+        firstRow: Int
+    ) {
         let tasks = min(columns, 16)
         Parallelism.forEach(tasks) { task in
             let lo = task * columns / tasks, hi = (task + 1) * columns / tasks

@@ -27,8 +27,9 @@ extension SparseAutoencoder {
             return "google/gemma-2-\(parts[0])" + (parts[1] == "it" ? "-it" : "")
         }
         let metadata = SAEMetadata(prependBOS: true, contextSize: 1024, datasetPath: "monology/pile-uncopyrighted")
-        return try jumpReLUWithoutInputBias(tensors, format: .gemmaScope, hook: hook, model: model, metadata: metadata,
-                                            location: location)
+        return try jumpReLUWithoutInputBias(
+            tensors, format: .gemmaScope, hook: hook, model: model, metadata: metadata,
+            location: location)
     }
 
     /// Gemma Scope 2 (Gemma 3): `params.safetensors` (`w_enc`, `w_dec`, `b_enc`, `b_dec`, `threshold`) + `config.json`
@@ -69,13 +70,16 @@ extension SparseAutoencoder {
         }
         let tensors = NamedTensors(safetensors: try SafetensorsFile(contentsOf: location.weights), aliases: ["w_enc": "W_enc", "w_dec": "W_dec"])
         let metadata = SAEMetadata(prependBOS: true, contextSize: 1024, sourceHookName: sourceHook)
-        return try jumpReLUWithoutInputBias(tensors, format: .gemmaScope2, hook: hook, model: model, metadata: metadata,
-                                            location: location)
+        return try jumpReLUWithoutInputBias(
+            tensors, format: .gemmaScope2, hook: hook, model: model, metadata: metadata,
+            location: location)
     }
 
     /// The Gemma Scope encoding: `relu(pre)·1[pre > θ]` with `pre = x·W_enc + b_enc`, no input normalisation.
-    private static func jumpReLUWithoutInputBias(_ tensors: NamedTensors, format: SAEFormat, hook: String, model: String?,
-                                                 metadata: SAEMetadata, location: SAELocation) throws -> SparseAutoencoder {
+    private static func jumpReLUWithoutInputBias(
+        _ tensors: NamedTensors, format: SAEFormat, hook: String, model: String?,
+        metadata: SAEMetadata, location: SAELocation
+    ) throws -> SparseAutoencoder {
         let shape = try tensors.requiredShape("W_enc", rank: 2)
         let d = shape[0], m = shape[1]
         let config = SAEConfig(

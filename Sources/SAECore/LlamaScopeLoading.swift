@@ -31,7 +31,8 @@ extension SparseAutoencoder {
         switch norm {
         case "dataset-wise":
             guard let norms = try config.optionalObject("dataset_average_activation_norm"),
-                  let inputNorm = try norms.optionalDouble("in"), inputNorm.isFinite, inputNorm > 0 else {
+                let inputNorm = try norms.optionalDouble("in"), inputNorm.isFinite, inputNorm > 0
+            else {
                 throw InputError("norm_activation dataset-wise needs a positive dataset_average_activation_norm.in", url: configURL)
             }
             scale = Double(d).squareRoot() / inputNorm

@@ -13,27 +13,31 @@ struct NamedTensors {
     init(safetensors file: SafetensorsFile, aliases: [String: String] = [:]) {
         var names: [String: String] = [:]
         for name in file.tensorNames { names[aliases[name] ?? name] = name }
-        self.init(source: file.url.path, names: Set(names.keys),
-                  shape: { file.shape(of: names[$0]!) }, read: { try file.floatTensor(names[$0]!) })
+        self.init(
+            source: file.url.path, names: Set(names.keys),
+            shape: { file.shape(of: names[$0]!) }, read: { try file.floatTensor(names[$0]!) })
     }
 
     /// A torch state dict's tensors.
     init(stateDict: TorchStateDict) {
-        self.init(source: stateDict.url.path, names: Set(stateDict.tensorNames),
-                  shape: { stateDict.shape(of: $0) }, read: { try stateDict.floatTensor($0) })
+        self.init(
+            source: stateDict.url.path, names: Set(stateDict.tensorNames),
+            shape: { stateDict.shape(of: $0) }, read: { try stateDict.floatTensor($0) })
     }
 
     /// The arrays of an `.npz` file, with `aliases` applied.
     init(npz url: URL, aliases: [String: String] = [:]) throws {
         var arrays: [String: NPYArray] = [:]
         for (name, array) in try NPZ.read(url) { arrays[aliases[name] ?? name] = array }
-        self.init(source: url.path, names: Set(arrays.keys), shape: { arrays[$0]?.shape }, read: { name in
-            do {
-                return try arrays[name]!.floatTensor()
-            } catch let error as InputError {
-                throw InputError("array \"\(name)\": \(error.message)", path: url.path)
-            }
-        })
+        self.init(
+            source: url.path, names: Set(arrays.keys), shape: { arrays[$0]?.shape },
+            read: { name in
+                do {
+                    return try arrays[name]!.floatTensor()
+                } catch let error as InputError {
+                    throw InputError("array \"\(name)\": \(error.message)", path: url.path)
+                }
+            })
     }
 
     init(source: String, names: Set<String>, shape: @escaping (String) -> [Int]?, read: @escaping (String) throws -> FloatTensor) {

@@ -59,16 +59,19 @@ extension SparseAutoencoder {
 
     /// The TransformerLens hook of `…/<location>_v5_32k/autoencoders/<layer>.pt` (their README's mapping), and the location.
     private static func openAIHook(_ url: URL) throws -> (String, String) {
-        let points = [("resid_delta_attn", "hook_attn_out"), ("resid_post_attn", "hook_resid_mid"),
-                      ("resid_delta_mlp", "hook_mlp_out"), ("resid_post_mlp", "hook_resid_post"), ("mlp_post_act", "mlp.hook_post")]
+        let points = [
+            ("resid_delta_attn", "hook_attn_out"), ("resid_post_attn", "hook_resid_mid"),
+            ("resid_delta_mlp", "hook_mlp_out"), ("resid_post_mlp", "hook_resid_post"), ("mlp_post_act", "mlp.hook_post"),
+        ]
         let stem = url.deletingPathExtension().lastPathComponent
         guard let layer = Int(stem) ?? integer(in: stem, after: "layer_") ?? integer(in: stem, after: "layer") else {
             throw InputError("cannot tell the layer from the file name (expected <layer>.pt)", url: url)
         }
         let path = url.deletingLastPathComponent().standardizedFileURL.path
         guard let (location, point) = points.first(where: { path.contains($0.0) }) else {
-            throw InputError("cannot tell the hook from the path: expected a folder named after the location ("
-                             + points.map(\.0).joined(separator: ", ") + "), e.g. resid_post_mlp_v5_32k/autoencoders/\(layer).pt", url: url)
+            throw InputError(
+                "cannot tell the hook from the path: expected a folder named after the location ("
+                    + points.map(\.0).joined(separator: ", ") + "), e.g. resid_post_mlp_v5_32k/autoencoders/\(layer).pt", url: url)
         }
         return ("blocks.\(layer).\(point)", location)
     }

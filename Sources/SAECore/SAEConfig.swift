@@ -81,10 +81,12 @@ public struct SAEConfig: Equatable, Sendable, Codable {
     /// Training facts the pipeline may use (BOS, context, model loading options, the release's own hook name).
     public var metadata: SAEMetadata
 
-    public init(format: SAEFormat, architecture: SAEArchitecture, dIn: Int, dSae: Int, hookName: String, layer: Int?,
-                k: Int?, dtype: String = "float32", appliesDecoderBiasToInput: Bool = true, usesEncoderBias: Bool,
-                normalization: SAENormalization = .none, inputScalingFactor: Double? = nil, rescaledByDecoderNorm: Bool = false,
-                foldedFeatureScalingFactor: Bool = false, modelName: String? = nil, metadata: SAEMetadata = SAEMetadata()) {
+    public init(
+        format: SAEFormat, architecture: SAEArchitecture, dIn: Int, dSae: Int, hookName: String, layer: Int?,
+        k: Int?, dtype: String = "float32", appliesDecoderBiasToInput: Bool = true, usesEncoderBias: Bool,
+        normalization: SAENormalization = .none, inputScalingFactor: Double? = nil, rescaledByDecoderNorm: Bool = false,
+        foldedFeatureScalingFactor: Bool = false, modelName: String? = nil, metadata: SAEMetadata = SAEMetadata()
+    ) {
         self.format = format
         self.architecture = architecture
         self.dIn = dIn
@@ -105,9 +107,14 @@ public struct SAEConfig: Equatable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case format, architecture, k, dtype, normalization, layer, metadata
-        case dIn = "d_in", dSae = "d_sae", hookName = "hook_name", modelName = "model_name"
-        case appliesDecoderBiasToInput = "apply_b_dec_to_input", usesEncoderBias = "uses_b_enc"
-        case inputScalingFactor = "input_scaling_factor", rescaledByDecoderNorm = "rescaled_by_decoder_norm"
+        case dIn = "d_in"
+        case dSae = "d_sae"
+        case hookName = "hook_name"
+        case modelName = "model_name"
+        case appliesDecoderBiasToInput = "apply_b_dec_to_input"
+        case usesEncoderBias = "uses_b_enc"
+        case inputScalingFactor = "input_scaling_factor"
+        case rescaledByDecoderNorm = "rescaled_by_decoder_norm"
         case foldedFeatureScalingFactor = "folded_feature_scaling_factor"
     }
 }

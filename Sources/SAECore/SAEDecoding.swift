@@ -38,7 +38,7 @@ extension SparseAutoencoder {
         let blockRows = max(1, n / (4 * Parallelism.workerCount))
         inputs.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { out in
-                let out = out   // each block writes only its own rows
+                let out = out  // each block writes only its own rows
                 Parallelism.forEach((n + blockRows - 1) / blockRows) { block in
                     for row in (block * blockRows)..<min(n, (block + 1) * blockRows) {
                         let t = normalization.transform(of: x.baseAddress! + row * d, count: d)
@@ -59,8 +59,9 @@ extension SparseAutoencoder {
         let dense = codes.dense()
         output.withUnsafeMutableBufferPointer { out in
             for row in 0..<n { out.baseAddress!.advanced(by: row * d).update(from: decoderBias, count: d) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(m), 1,
-                        dense, Int32(m), decoderWeight, Int32(d), 1, out.baseAddress, Int32(d))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(m), 1,
+                dense, Int32(m), decoderWeight, Int32(d), 1, out.baseAddress, Int32(d))
         }
         return output
     }
@@ -72,7 +73,7 @@ extension SparseAutoencoder {
         let blockRows = max(1, n / (4 * Parallelism.workerCount))
         let blocks = (n + blockRows - 1) / blockRows
         output.withUnsafeMutableBufferPointer { out in
-            let out = out   // each block writes only its own rows
+            let out = out  // each block writes only its own rows
             decoderWeight.withUnsafeBufferPointer { w in
                 decoderBias.withUnsafeBufferPointer { b in
                     Parallelism.forEach(blocks) { block in

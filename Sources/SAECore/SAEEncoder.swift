@@ -75,7 +75,7 @@ public struct SAEEncoder: Sendable {
         var pieces = [SparseCodes](repeating: SparseCodes(dSae: m), count: blocks)
         pre.withUnsafeBufferPointer { p in
             pieces.withUnsafeMutableBufferPointer { out in
-                let out = out   // captured by value into the concurrent closure; each block writes its own slot
+                let out = out  // captured by value into the concurrent closure; each block writes its own slot
                 Parallelism.forEach(blocks) { block in
                     let range = (block * blockRows)..<min(rows, (block + 1) * blockRows)
                     out[block] = selectBlock(p.baseAddress!, rows: range)
@@ -133,7 +133,7 @@ public struct SAEEncoder: Sendable {
         let pre = sae.preActivations(x, rows: 0..<rows)
         let budget = min(rows * k, rows * m)
         var positives = pre.filter { $0 > 0 }
-        var cutoff: Float = 0          // keep v > cutoff, and `ties` entries equal to it
+        var cutoff: Float = 0  // keep v > cutoff, and `ties` entries equal to it
         var ties = 0
         if positives.count > budget {
             cutoff = positives.withUnsafeMutableBufferPointer { kthLargest($0.baseAddress!, count: $0.count, k: budget) }
@@ -191,8 +191,9 @@ extension SparseAutoencoder {
                 for row in 0..<n { p.baseAddress!.advanced(by: row * m).update(from: encoderBias, count: m) }
             }
             guard n > 0 else { return }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(d), 1,
-                        centered, Int32(d), encoderWeight, Int32(m), 1, p.baseAddress, Int32(m))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(d), 1,
+                centered, Int32(d), encoderWeight, Int32(m), 1, p.baseAddress, Int32(m))
         }
         return pre
     }

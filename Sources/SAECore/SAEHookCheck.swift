@@ -9,8 +9,10 @@ public enum SAEHookCheck {
     /// (`hook_resid_post`, the seed's `hook_name`), combined with `requestedLayer` or the SAE's layer; with neither,
     /// the SAE's own hook. `modelWidth` is the width of the model's activations at that hook; with `layerCount`,
     /// a hook the model runtime cannot capture (`attn.hook_z`, a layer past the last) is an error too.
-    public static func resolve(sae: SAEConfig, requestedHook: String? = nil, requestedLayer: Int? = nil,
-                               modelWidth: Int, layerCount: Int? = nil) throws -> String {
+    public static func resolve(
+        sae: SAEConfig, requestedHook: String? = nil, requestedLayer: Int? = nil,
+        modelWidth: Int, layerCount: Int? = nil
+    ) throws -> String {
         var hook = sae.hookName
         if let requestedHook, requestedHook.hasPrefix("blocks.") {
             hook = requestedHook

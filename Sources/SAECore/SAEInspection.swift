@@ -43,8 +43,11 @@ public struct SAEInspection: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case directory, config, curves, threshold
         case logFeatureDensity = "log10_feature_density"
-        case decoderNorms = "decoder_norms", decoderBiasNorm = "b_dec_norm", encoderBias = "b_enc"
-        case fractionEverFired = "fraction_ever_fired", historyEpochs = "history_epochs"
+        case decoderNorms = "decoder_norms"
+        case decoderBiasNorm = "b_dec_norm"
+        case encoderBias = "b_enc"
+        case fractionEverFired = "fraction_ever_fired"
+        case historyEpochs = "history_epochs"
     }
 
     public init(_ sae: SparseAutoencoder) {
@@ -57,10 +60,11 @@ public struct SAEInspection: Codable, Sendable {
         logFeatureDensity = sae.logFeatureDensity.map(Statistics.init)
         fractionEverFired = sae.everFired.map { fired in Double(fired.filter { $0 }.count) / Double(max(1, fired.count)) }
         historyEpochs = sae.history?.epochs
-        curves = sae.history?.curves.keys.sorted().map { name in
-            let values = sae.history!.curves[name]!
-            return Curve(name: name, epochs: values.count, first: values.first!, last: values.last!)
-        } ?? []
+        curves =
+            sae.history?.curves.keys.sorted().map { name in
+                let values = sae.history!.curves[name]!
+                return Curve(name: name, epochs: values.count, first: values.first!, last: values.last!)
+            } ?? []
     }
 
     /// What the release says about training that the pipeline should match (BOS, context, dataset, model options).
@@ -87,13 +91,15 @@ public struct SAEInspection: Codable, Sendable {
         lines.append("format:         \(config.format.rawValue)")
         lines.append("architecture:   \(config.architecture.rawValue)" + (config.k.map { "  k = \($0)" } ?? ""))
         lines.append("d_in × d_sae:   \(config.dIn) × \(config.dSae)")
-        lines.append("hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? "")
-                     + (config.metadata.sourceHookName.map { "  (release name \($0))" } ?? ""))
+        lines.append(
+            "hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? "")
+                + (config.metadata.sourceHookName.map { "  (release name \($0))" } ?? ""))
         lines.append("model:          \(config.modelName ?? "not recorded")")
         if let training = trainingSummary { lines.append("training:       \(training)") }
         lines.append("dtype:          \(config.dtype) (computed in float32)")
-        lines.append("input:          \(config.appliesDecoderBiasToInput ? "x − b_dec" : "x (b_dec not subtracted)")"
-                     + (config.usesEncoderBias ? ", + b_enc" : ", no b_enc"))
+        lines.append(
+            "input:          \(config.appliesDecoderBiasToInput ? "x − b_dec" : "x (b_dec not subtracted)")"
+                + (config.usesEncoderBias ? ", + b_enc" : ", no b_enc"))
         switch config.normalization {
         case .none: lines.append("normalization:  none")
         case .expectedAverageOnlyIn:
@@ -118,8 +124,9 @@ public struct SAEInspection: Codable, Sendable {
             lines.append("history:        \(epochs) epochs")
             let width = curves.map(\.name.count).max() ?? 0
             for curve in curves {
-                lines.append("  \(curve.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(number(curve.first)) → \(number(curve.last))"
-                             + (curve.epochs == epochs ? "" : "  (\(curve.epochs) epochs)"))
+                lines.append(
+                    "  \(curve.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(number(curve.first)) → \(number(curve.last))"
+                        + (curve.epochs == epochs ? "" : "  (\(curve.epochs) epochs)"))
             }
         } else {
             lines.append("history:        none")

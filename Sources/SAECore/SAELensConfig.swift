@@ -43,7 +43,8 @@ extension SAEConfig {
         guard reshape == "none" || reshape == "hook_z" else {
             throw InputError("reshape_activations \"\(reshape)\" is not supported (supported: none, hook_z)", url: url)
         }
-        let layer = try field({ try $0.optionalInt("hook_layer") }) ?? field({ try $0.optionalInt("hook_point_layer") })
+        let layer =
+            try field({ try $0.optionalInt("hook_layer") }) ?? field({ try $0.optionalInt("hook_point_layer") })
             ?? Self.layer(inHookName: hookName)
 
         let (architecture, k) = try saeLensArchitecture(config, dSae: dSae)
@@ -107,7 +108,7 @@ extension SAEConfig {
         let value: String
         switch config.members["normalize_activations"] {
         case nil, .null?: value = "none"
-        case .bool(let on)?: value = on ? "expected_average_only_in" : "none"   // legacy boolean
+        case .bool(let on)?: value = on ? "expected_average_only_in" : "none"  // legacy boolean
         case .string(let name)?: value = name
         case let other?: throw config.error("normalize_activations", "should be a string, not \(other.summary)")
         }
@@ -127,8 +128,9 @@ extension SAEConfig {
         }
         if factor == nil { factor = try config.optionalDouble("norm_scaling_factor") }
         guard let factor else {
-            throw InputError("normalize_activations is expected_average_only_in but no scaling factor was found "
-                             + "(activation_scaler.json {\"scaling_factor\": s} or norm_scaling_factor)", url: config.url)
+            throw InputError(
+                "normalize_activations is expected_average_only_in but no scaling factor was found "
+                    + "(activation_scaler.json {\"scaling_factor\": s} or norm_scaling_factor)", url: config.url)
         }
         guard factor.isFinite, factor > 0 else {
             throw InputError("the activation scaling factor \(factor) is not a positive number", url: config.url)

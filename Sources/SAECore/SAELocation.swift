@@ -43,12 +43,14 @@ struct SAELocation {
         }
         let layerFiles = entries.filter { $0.hasSuffix(".pt") }
         if !layerFiles.isEmpty {
-            let name = try choose(hookpoint.map { $0.hasSuffix(".pt") ? $0 : $0 + ".pt" }, among: layerFiles, in: url,
-                                  what: "OpenAI SAE files")
+            let name = try choose(
+                hookpoint.map { $0.hasSuffix(".pt") ? $0 : $0 + ".pt" }, among: layerFiles, in: url,
+                what: "OpenAI SAE files")
             return SAELocation(format: .openAI, directory: url, weights: url.appendingPathComponent(name))
         }
-        throw InputError("not an SAE directory: expected one of "
-                         + SAEFormat.allCases.map { "\($0.signature) (\($0.rawValue))" }.joined(separator: "; "), url: url)
+        throw InputError(
+            "not an SAE directory: expected one of "
+                + SAEFormat.allCases.map { "\($0.signature) (\($0.rawValue))" }.joined(separator: "; "), url: url)
     }
 
     /// The one of `names` that `requested` names; without a request, the only one.

@@ -17,8 +17,10 @@ public struct SAEMetadata: Equatable, Sendable, Codable {
     /// Neuronpedia id, when given.
     public var neuronpediaID: String?
 
-    public init(prependBOS: Bool? = nil, contextSize: Int? = nil, modelFromPretrainedKwargs: [String: JSONValue]? = nil,
-                datasetPath: String? = nil, sourceHookName: String? = nil, neuronpediaID: String? = nil) {
+    public init(
+        prependBOS: Bool? = nil, contextSize: Int? = nil, modelFromPretrainedKwargs: [String: JSONValue]? = nil,
+        datasetPath: String? = nil, sourceHookName: String? = nil, neuronpediaID: String? = nil
+    ) {
         self.prependBOS = prependBOS
         self.contextSize = contextSize
         self.modelFromPretrainedKwargs = modelFromPretrainedKwargs
@@ -28,8 +30,11 @@ public struct SAEMetadata: Equatable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case prependBOS = "prepend_bos", contextSize = "context_size"
-        case modelFromPretrainedKwargs = "model_from_pretrained_kwargs", datasetPath = "dataset_path"
-        case sourceHookName = "source_hook_name", neuronpediaID = "neuronpedia_id"
+        case prependBOS = "prepend_bos"
+        case contextSize = "context_size"
+        case modelFromPretrainedKwargs = "model_from_pretrained_kwargs"
+        case datasetPath = "dataset_path"
+        case sourceHookName = "source_hook_name"
+        case neuronpediaID = "neuronpedia_id"
     }
 }

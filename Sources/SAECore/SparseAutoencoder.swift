@@ -33,9 +33,11 @@ public struct SparseAutoencoder: Sendable {
     public var directory: URL?
 
     /// Checks every shape against `config` and every value for NaN/Inf (`source` names the weights file in errors).
-    public init(config: SAEConfig, encoderWeight: [Float], encoderBias: [Float]?, decoderWeight: [Float], decoderBias: [Float],
-                threshold: [Float]? = nil, everFired: [Bool]? = nil, history: TrainingHistory? = nil,
-                directory: URL? = nil, source: String? = nil) throws {
+    public init(
+        config: SAEConfig, encoderWeight: [Float], encoderBias: [Float]?, decoderWeight: [Float], decoderBias: [Float],
+        threshold: [Float]? = nil, everFired: [Bool]? = nil, history: TrainingHistory? = nil,
+        directory: URL? = nil, source: String? = nil
+    ) throws {
         let d = config.dIn, m = config.dSae
         func check(_ name: String, _ values: [Float], _ count: Int, _ shape: String) throws {
             guard values.count == count else {

@@ -11,8 +11,9 @@ public struct SparseCodes: Equatable, Sendable {
     public var values: [Float]
 
     public init(dSae: Int, rowStarts: [Int], features: [Int32], values: [Float]) {
-        precondition(rowStarts.first == 0 && rowStarts.last == features.count && features.count == values.count,
-                     "inconsistent CSR arrays")
+        precondition(
+            rowStarts.first == 0 && rowStarts.last == features.count && features.count == values.count,
+            "inconsistent CSR arrays")
         self.dSae = dSae
         self.rowStarts = rowStarts
         self.features = features
@@ -48,7 +49,7 @@ public struct SparseCodes: Equatable, Sendable {
     }
 
     /// The index range of row `row` in `features` and `values`.
-    public func range(ofRow row: Int) -> Range<Int> { rowStarts[row] ..< rowStarts[row + 1] }
+    public func range(ofRow row: Int) -> Range<Int> { rowStarts[row]..<rowStarts[row + 1] }
 
     /// The codes as a dense row-major `[rowCount, dSae]` matrix.
     public func dense() -> [Float] {

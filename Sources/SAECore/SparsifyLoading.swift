@@ -29,8 +29,9 @@ extension SparseAutoencoder {
         let hookpoint = location.directory.lastPathComponent
         let hook = try config.optionalString("hook_name") ?? HFHookNames.transformerLensHook(hookpoint)
         guard let hook else {
-            throw InputError("hookpoint \"\(hookpoint)\" has no TransformerLens equivalent (expected layers.N, layers.N.mlp, "
-                             + "layers.N.self_attn, embed_tokens)", url: location.directory)
+            throw InputError(
+                "hookpoint \"\(hookpoint)\" has no TransformerLens equivalent (expected layers.N, layers.N.mlp, "
+                    + "layers.N.self_attn, embed_tokens)", url: location.directory)
         }
         var metadata = SAEMetadata(sourceHookName: hookpoint)
         var model: String?
@@ -45,7 +46,8 @@ extension SparseAutoencoder {
         let tensors = NamedTensors(safetensors: try SafetensorsFile(contentsOf: location.weights))
         // W_dec's rows are latents in sparsify; a file with the transpose is read by its shape (d_in ≠ num_latents).
         let decoderShape = try tensors.requiredShape("W_dec", rank: 2)
-        let decoder = decoderShape == [d, m] && d != m
+        let decoder =
+            decoderShape == [d, m] && d != m
             ? try tensors.requiredTransposed("W_dec", rows: m, columns: d)
             : try tensors.required("W_dec", shape: [m, d]).values
         let sae = SAEConfig(

@@ -81,7 +81,11 @@ struct Decoder {
         case .byteFallback:
             return byteFallback(chunks)
         case .fuse:
-            return [chunks.reduce(into: Chunk()) { $0.scalars += $1.scalars; $0.owners += $1.owners }]
+            return [
+                chunks.reduce(into: Chunk()) {
+                    $0.scalars += $1.scalars; $0.owners += $1.owners
+                }
+            ]
         case .strip(let content, let start, let stop):
             return chunks.map { chunk in
                 var lower = 0
@@ -205,7 +209,8 @@ struct Decoder {
         }
         var valid = 1
         while valid < length, start + valid < bytes.count,
-              (valid == 1 ? second : 0x80...0xBF).contains(bytes[start + valid]) {
+            (valid == 1 ? second : 0x80...0xBF).contains(bytes[start + valid])
+        {
             valid += 1
         }
         return (valid, valid == length)

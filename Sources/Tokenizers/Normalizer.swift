@@ -12,7 +12,8 @@ enum Normalizer: Equatable {
     static func apply(_ normalizers: [Normalizer], to text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var result: [UInt8]?
         for normalizer in normalizers {
-            let changed = result.map { bytes in bytes.withUnsafeBufferPointer { normalizer.apply(to: $0) } }
+            let changed =
+                result.map { bytes in bytes.withUnsafeBufferPointer { normalizer.apply(to: $0) } }
                 ?? normalizer.apply(to: text)
             if let changed { result = changed }
         }

@@ -1,7 +1,10 @@
 /// How a `Split` pre-tokenizer treats the pattern's matches (the `behavior` field of tokenizer.json).
 enum SplitBehavior: String {
-    case isolated = "Isolated", removed = "Removed", mergedWithPrevious = "MergedWithPrevious"
-    case mergedWithNext = "MergedWithNext", contiguous = "Contiguous"
+    case isolated = "Isolated"
+    case removed = "Removed"
+    case mergedWithPrevious = "MergedWithPrevious"
+    case mergedWithNext = "MergedWithNext"
+    case contiguous = "Contiguous"
 }
 
 /// One step of the pre-tokenizer chain, applied to every piece the previous step produced.
@@ -28,13 +31,17 @@ struct PreTokenizer {
 
     /// Calls `body` with each non-empty word of `text`, in order. `atStart`: the text begins the whole input
     /// (HF: its original offset is 0), which Metaspace's `first` scheme asks.
-    func forEachWord(in text: UnsafeBufferPointer<UInt8>, atStart: Bool = true,
-                     _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    func forEachWord(
+        in text: UnsafeBufferPointer<UInt8>, atStart: Bool = true,
+        _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         apply(step: 0, to: text, atStart: atStart, body)
     }
 
-    private func apply(step index: Int, to piece: UnsafeBufferPointer<UInt8>, atStart: Bool,
-                       _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    private func apply(
+        step index: Int, to piece: UnsafeBufferPointer<UInt8>, atStart: Bool,
+        _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         guard index < steps.count else {
             if !piece.isEmpty { body(piece) }
             return
@@ -78,8 +85,10 @@ struct PreTokenizer {
 
     /// HF `NormalizedString::split`: the text is cut into matches and the gaps between them, which the behavior
     /// then keeps, drops or merges; empty pieces vanish. `body` gets each kept piece's range in `text`.
-    private func split(_ text: UnsafeBufferPointer<UInt8>, _ pattern: SplitPattern, _ behavior: SplitBehavior,
-                       invert: Bool, _ body: (Range<Int>) -> Void) {
+    private func split(
+        _ text: UnsafeBufferPointer<UInt8>, _ pattern: SplitPattern, _ behavior: SplitBehavior,
+        invert: Bool, _ body: (Range<Int>) -> Void
+    ) {
         func emit(_ range: Range<Int>) {
             if !range.isEmpty { body(range) }
         }

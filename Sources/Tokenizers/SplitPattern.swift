@@ -142,9 +142,9 @@ struct PatternScanner {
             end += length
         }
         if lineBreaksFirst && lineBreakEnd >= 0 { return lineBreakEnd }  // \s*[\r\n]+
-        if end == text.count { return end }                             // \s+(?!\S) at the end
-        if lastScalarStart > start { return lastScalarStart }           // \s+(?!\S), giving back one scalar
-        return end                                                      // \s+
+        if end == text.count { return end }  // \s+(?!\S) at the end
+        if lastScalarStart > start { return lastScalarStart }  // \s+(?!\S), giving back one scalar
+        return end  // \s+
     }
 
     mutating func qwenMatch(at start: Int, maxDigits: Int) -> Int {

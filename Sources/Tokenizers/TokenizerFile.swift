@@ -47,7 +47,8 @@ struct TokenizerFile {
             throw fail("unsupported truncation settings (encode would cut the ids; set \"truncation\": null)")
         }
         if let padding = root["padding"] as? [String: Any],
-           padding["strategy"] is [String: Any] || padding["pad_to_multiple_of"] is NSNumber {
+            padding["strategy"] is [String: Any] || padding["pad_to_multiple_of"] is NSNumber
+        {
             throw fail("unsupported fixed-length padding (encode would pad the ids; set \"padding\": null)")
         }
         let type = modelObject["type"] as? String ?? (modelObject["merges"] != nil ? "BPE" : "unknown")
@@ -62,8 +63,9 @@ struct TokenizerFile {
         vocabulary.reserveCapacity(entries.count)
         for (token, id) in entries {
             guard let id, id >= 0, id < Self.idLimit else {
-                throw fail("model.vocab[\(String(decoding: token, as: UTF8.self).debugDescription)] is not a valid token id "
-                           + "(0 ≤ id < \(Self.idLimit))")
+                throw fail(
+                    "model.vocab[\(String(decoding: token, as: UTF8.self).debugDescription)] is not a valid token id "
+                        + "(0 ≤ id < \(Self.idLimit))")
             }
             vocabulary[token] = Int32(id)
         }
@@ -110,9 +112,10 @@ struct TokenizerFile {
         if (modelObject["byte_fallback"] as? Bool) == true {
             byteFallback = (0..<256).map { vocabulary[Array("<0x\(Self.hex($0))>".utf8)] ?? -1 }
         }
-        model = BytePairModel(byteIDs: byteIDs, characterIDs: characterIDs, merges: try Self.mergeTable(modelObject["merges"], vocabulary, fail),
-                              wholeWords: wholeWords, unknownID: unknownID,
-                              fuseUnknown: (modelObject["fuse_unk"] as? Bool) ?? false, byteFallback: byteFallback)
+        model = BytePairModel(
+            byteIDs: byteIDs, characterIDs: characterIDs, merges: try Self.mergeTable(modelObject["merges"], vocabulary, fail),
+            wholeWords: wholeWords, unknownID: unknownID,
+            fuseUnknown: (modelObject["fuse_unk"] as? Bool) ?? false, byteFallback: byteFallback)
 
         addedTokens = try Self.addedTokens(root["added_tokens"], fail)
         for token in addedTokens { self.vocabulary[Array(token.content.utf8)] = token.id }
@@ -153,8 +156,10 @@ struct TokenizerFile {
         return scheme
     }
 
-    private static func mergeTable(_ value: Any?, _ vocabulary: [[UInt8]: Int32],
-                                   _ fail: (String) -> InputError) throws -> MergeTable {
+    private static func mergeTable(
+        _ value: Any?, _ vocabulary: [[UInt8]: Int32],
+        _ fail: (String) -> InputError
+    ) throws -> MergeTable {
         guard let merges = value as? [Any] else { throw fail("model.merges is not a list") }
         var table = MergeTable(capacity: merges.count)
         for (rank, merge) in merges.enumerated() {
@@ -167,7 +172,8 @@ struct TokenizerFile {
             }
             guard pair.count == 2 else { throw fail("model.merges[\(rank)] is not a pair of tokens") }
             guard let left = vocabulary[pair[0]], let right = vocabulary[pair[1]],
-                  let merged = vocabulary[pair[0] + pair[1]] else {
+                let merged = vocabulary[pair[0] + pair[1]]
+            else {
                 let shown = pair.map { String(decoding: $0, as: UTF8.self) }
                 throw fail("model.merges[\(rank)] (\(shown[0]) \(shown[1])) uses a token that is not in the vocabulary")
             }
@@ -183,15 +189,17 @@ struct TokenizerFile {
         }
         return try list.enumerated().map { index, item in
             guard let object = item as? [String: Any], let content = object["content"] as? String,
-                  let id = (object["id"] as? NSNumber)?.int64Value, id >= 0, id < idLimit else {
+                let id = (object["id"] as? NSNumber)?.int64Value, id >= 0, id < idLimit
+            else {
                 throw fail("added_tokens[\(index)] lacks a content string or a valid id (0 ≤ id < \(idLimit))")
             }
-            return AddedToken(id: Int32(id), content: content,
-                              singleWord: object["single_word"] as? Bool ?? false,
-                              leftStrip: object["lstrip"] as? Bool ?? false,
-                              rightStrip: object["rstrip"] as? Bool ?? false,
-                              normalized: object["normalized"] as? Bool ?? true,
-                              special: object["special"] as? Bool ?? false)
+            return AddedToken(
+                id: Int32(id), content: content,
+                singleWord: object["single_word"] as? Bool ?? false,
+                leftStrip: object["lstrip"] as? Bool ?? false,
+                rightStrip: object["rstrip"] as? Bool ?? false,
+                normalized: object["normalized"] as? Bool ?? true,
+                special: object["special"] as? Bool ?? false)
         }
     }
 
@@ -231,8 +239,11 @@ struct TokenizerFile {
             guard let list = object["pretokenizers"] as? [Any] else { throw fail("pre_tokenizer Sequence has no list") }
             return try list.flatMap { try preTokenizerSteps($0, fail) }
         case "ByteLevel":
-            return [.byteLevel(addPrefixSpace: object["add_prefix_space"] as? Bool ?? true,
-                               useRegex: object["use_regex"] as? Bool ?? true)]
+            return [
+                .byteLevel(
+                    addPrefixSpace: object["add_prefix_space"] as? Bool ?? true,
+                    useRegex: object["use_regex"] as? Bool ?? true)
+            ]
         case "Split":
             let patternObject = object["pattern"] as? [String: Any]
             let pattern: SplitPattern
@@ -253,8 +264,11 @@ struct TokenizerFile {
             return [.split(pattern, behavior, invert: object["invert"] as? Bool ?? false)]
         case "Metaspace":
             let replacement = try character(object["replacement"], "Metaspace replacement", fail)
-            return [.metaspace(replacement: Array(String(replacement).utf8), prepend: try prependScheme(object, fail),
-                               split: object["split"] as? Bool ?? true)]
+            return [
+                .metaspace(
+                    replacement: Array(String(replacement).utf8), prepend: try prependScheme(object, fail),
+                    split: object["split"] as? Bool ?? true)
+            ]
         default:
             throw fail("unsupported pre_tokenizer type \"\(type)\"")
         }
@@ -281,9 +295,11 @@ struct TokenizerFile {
             }
             let (first, second) = (PostProcessor.Piece.sequence(second: false), PostProcessor.Piece.sequence(second: true))
             let (open, close) = (PostProcessor.Piece.special([cls.int32Value]), PostProcessor.Piece.special([sep.int32Value]))
-            return PostProcessor(single: [open, first, close],
-                                 pair: type == "RobertaProcessing" ? [open, first, close, close, second, close]
-                                                                   : [open, first, close, second, close])
+            return PostProcessor(
+                single: [open, first, close],
+                pair: type == "RobertaProcessing"
+                    ? [open, first, close, close, second, close]
+                    : [open, first, close, second, close])
         case "TemplateProcessing":
             let specials = object["special_tokens"] as? [String: Any] ?? [:]
             func pieces(_ key: String) throws -> [PostProcessor.Piece]? {
@@ -326,7 +342,8 @@ struct TokenizerFile {
         case "Strip":
             let content = try character(object["content"], "decoder Strip content", fail)
             guard let start = (object["start"] as? NSNumber)?.intValue, let stop = (object["stop"] as? NSNumber)?.intValue,
-                  start >= 0, stop >= 0 else {
+                start >= 0, stop >= 0
+            else {
                 throw fail("decoder Strip lacks its start or stop count")
             }
             return [.strip(content: content, start: start, stop: stop)]

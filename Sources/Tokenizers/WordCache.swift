@@ -37,7 +37,8 @@ final class WordCache: @unchecked Sendable {
             if index < 0 { return false }
             let entry = entries[index]
             if entry.hash == hash && Int(entry.keyCount) == word.count
-                && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(entry.keyStart), word.baseAddress!, word.count) == 0 }) {
+                && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(entry.keyStart), word.baseAddress!, word.count) == 0 })
+            {
                 output.append(contentsOf: ids[Int(entry.idStart)..<Int(entry.idStart + entry.idCount)])
                 return true
             }
@@ -59,14 +60,17 @@ final class WordCache: @unchecked Sendable {
         while slots[slot] >= 0 {
             let entry = entries[Int(slots[slot])]
             if entry.hash == hash && Int(entry.keyCount) == word.count
-                && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(entry.keyStart), word.baseAddress!, word.count) == 0 }) {
+                && keyBytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(entry.keyStart), word.baseAddress!, word.count) == 0 })
+            {
                 return  // another thread cached it meanwhile
             }
             slot = (slot + 1) & mask
         }
         slots[slot] = Int32(entries.count)
-        entries.append(Entry(hash: hash, keyStart: Int32(keyBytes.count), keyCount: Int32(word.count),
-                             idStart: Int32(ids.count), idCount: Int32(wordIDs.count)))
+        entries.append(
+            Entry(
+                hash: hash, keyStart: Int32(keyBytes.count), keyCount: Int32(word.count),
+                idStart: Int32(ids.count), idCount: Int32(wordIDs.count)))
         keyBytes.append(contentsOf: word)
         ids.append(contentsOf: wordIDs)
     }

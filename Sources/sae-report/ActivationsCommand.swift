@@ -7,11 +7,11 @@ struct ActivationsCommand: ParsableCommand {
         commandName: "activations",
         abstract: "Run the model and save every token's activation at a hook as float32 [n_tokens, d] .npy.",
         discussion: """
-        Texts are tokenized with the model's tokenizer.json (no BOS is added), split into windows of at most --ctx \
-        tokens (each window starts again at position 0) and run in packed batches of about --batch-tokens tokens; \
-        the forward pass stops at the hook. Rows follow the corpus order: all tokens of the first text, then the \
-        next. Texts that are empty or whitespace only are skipped, as `analyze` does.
-        """)
+            Texts are tokenized with the model's tokenizer.json (no BOS is added), split into windows of at most --ctx \
+            tokens (each window starts again at position 0) and run in packed batches of about --batch-tokens tokens; \
+            the forward pass stops at the hook. Rows follow the corpus order: all tokens of the first text, then the \
+            next. Texts that are empty or whitespace only are skipped, as `analyze` does.
+            """)
     @Option(help: "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).") var model: String
     @Option(help: "Corpus: a JSON list of strings.") var data: String
     @Option(help: "Hook name, e.g. blocks.9.hook_resid_post.") var hook: String
@@ -31,8 +31,9 @@ struct ActivationsCommand: ParsableCommand {
             let summary = try ActivationDump.write(
                 model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: data), hook: hook,
                 to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens)
-            printError("\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
-                       + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches")
+            printError(
+                "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
+                    + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches")
         }
     }
 }

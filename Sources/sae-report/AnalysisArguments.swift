@@ -46,13 +46,19 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Hook, e.g. blocks.9.hook_resid_post or hook_resid_post (default: the SAE's own hook; a mismatch is an error).")
     var hook: String?
     @Option(help: "Layer (default: the SAE's own layer).") var layer: Int?
-    @Option(help: "Top-k SAEs: threshold (one global threshold calibrated so mean L0 = k; batch-independent), token (top-k per token) or batch (the seed's pool of --batch-texts texts).")
+    @Option(
+        help:
+            "Top-k SAEs: threshold (one global threshold calibrated so mean L0 = k; batch-independent), token (top-k per token) or batch (the seed's pool of --batch-texts texts)."
+    )
     var topkMode: TopKMode?
     @Option(help: "Context window in tokens; longer texts are split into windows.") var ctx = 1024
     @Option(help: "Tokens per forward batch (texts are packed without padding).") var batchTokens = 4096
     @Option(help: "Texts per top-k pool with --topk-mode batch (the seed's batch size).") var batchTexts = 16
     @Option(help: "Ablation baseline besides the SAE splice: zero, mean, both or none.") var ablation: PassSettings.Ablation = .zero
-    @Option(help: "Tokens the ablation study runs on (evenly spaced whole batches), or 'all'. CE and KL are means over tokens, so a few thousand tokens estimate them well; the seed ran it on every token.")
+    @Option(
+        help:
+            "Tokens the ablation study runs on (evenly spaced whole batches), or 'all'. CE and KL are means over tokens, so a few thousand tokens estimate them well; the seed ran it on every token."
+    )
     var ablationTokens = AblationTokens(count: 4096)
     @Option(help: "Tokens used to calibrate the top-k threshold and the mean-ablation baseline.") var calibrationTokens = 16384
     @Flag(help: "Headline metrics leave out the first token of each text (the attention sink); both variants are always in metric_table.")
@@ -68,8 +74,9 @@ struct AnalysisArguments: ParsableArguments {
     }
 
     func options(output: URL?) -> AnalysisOptions {
-        var options = AnalysisOptions(modelDirectory: URL(fileURLWithPath: model), saeDirectory: URL(fileURLWithPath: sae),
-                                      corpusFile: URL(fileURLWithPath: data), output: output)
+        var options = AnalysisOptions(
+            modelDirectory: URL(fileURLWithPath: model), saeDirectory: URL(fileURLWithPath: sae),
+            corpusFile: URL(fileURLWithPath: data), output: output)
         options.pass.hook = hook
         options.pass.layer = layer
         options.pass.topKMode = topkMode

@@ -7,17 +7,17 @@ struct AnalyzeCommand: ParsableCommand {
         commandName: "analyze",
         abstract: "Run the model over a corpus, encode with the SAE, and write the analysis directory.",
         discussion: """
-        One pass over the corpus: the model runs once to the SAE's hook per batch; the ablation study continues \
-        from the same prefix. Writes the seed's layout plus ours (docs/artifacts.md) into a temporary directory \
-        next to OUTPUT and renames it into place at the end. The pass is checkpointed there every \
-        --checkpoint-interval seconds; after an interruption, the same command with --resume continues it.
+            One pass over the corpus: the model runs once to the SAE's hook per batch; the ablation study continues \
+            from the same prefix. Writes the seed's layout plus ours (docs/artifacts.md) into a temporary directory \
+            next to OUTPUT and renames it into place at the end. The pass is checkpointed there every \
+            --checkpoint-interval seconds; after an interruption, the same command with --resume continues it.
 
-        Splitting a large corpus across machines: run `analyze --shard i/n -o SHARD_i` for i = 1..n (a Slurm array \
-        with --array=1-n and --shard $SLURM_ARRAY_TASK_ID/n, a Kubernetes indexed job with \
-        --shard $((JOB_COMPLETION_INDEX+1))/n, or `parallel sae-report analyze ... --shard {}/n -o shard{} ::: $(seq n)`), \
-        then `sae-report merge SHARD_1 ... SHARD_n -o OUTPUT`. Every shard tokenizes the whole corpus and runs the \
-        same calibration sample, so the merged analysis equals the single run's.
-        """)
+            Splitting a large corpus across machines: run `analyze --shard i/n -o SHARD_i` for i = 1..n (a Slurm array \
+            with --array=1-n and --shard $SLURM_ARRAY_TASK_ID/n, a Kubernetes indexed job with \
+            --shard $((JOB_COMPLETION_INDEX+1))/n, or `parallel sae-report analyze ... --shard {}/n -o shard{} ::: $(seq n)`), \
+            then `sae-report merge SHARD_1 ... SHARD_n -o OUTPUT`. Every shard tokenizes the whole corpus and runs the \
+            same calibration sample, so the merged analysis equals the single run's.
+            """)
     @OptionGroup var inputs: AnalysisArguments
     @OptionGroup var featureArguments: FeatureArguments
     @OptionGroup var checkpointing: CheckpointArguments

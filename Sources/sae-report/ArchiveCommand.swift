@@ -7,10 +7,10 @@ struct ArchiveCommand: ParsableCommand {
         commandName: "archive",
         abstract: "Pack an analysis (and its site) into one .tar.gz with a sha256 manifest.",
         discussion: """
-        Every file under DIRECTORY goes into FILE.tar.gz under the directory's name, followed by MANIFEST.json \
-        (path, size and sha256 of each file, tool version, the run's configuration). Check a copy with \
-        `sae-report verify FILE.tar.gz`.
-        """)
+            Every file under DIRECTORY goes into FILE.tar.gz under the directory's name, followed by MANIFEST.json \
+            (path, size and sha256 of each file, tool version, the run's configuration). Check a copy with \
+            `sae-report verify FILE.tar.gz`.
+            """)
     @Argument(help: "Directory to archive (an analysis directory, a site, or a `run` output holding both).")
     var directory: String
     @Option(name: .shortAndLong, help: "Output .tar.gz file.") var output: String
@@ -36,7 +36,8 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         try reportingInputErrors {
             let url = URL(fileURLWithPath: archive)
-            let report = try extract.map { try RunArchive.extract(archive: url, to: URL(fileURLWithPath: $0)) }
+            let report =
+                try extract.map { try RunArchive.extract(archive: url, to: URL(fileURLWithPath: $0)) }
                 ?? RunArchive.verify(archive: url)
             guard report.isIntact else {
                 for problem in report.problems { printError("\(archive): \(problem)") }

@@ -9,10 +9,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Analyze the embedded demo model, SAE and corpus, and build its site.",
         discussion: """
-        The demo ships with sae-report (demo/README.md): a 1M-parameter Qwen3-architecture model trained on a \
-        generated corpus, and a BatchTopK SAE (k = 16, 1024 features) on its blocks.2.hook_resid_post. Writes \
-        OUTPUT/analysis and OUTPUT/site; needs no network.
-        """)
+            The demo ships with sae-report (demo/README.md): a 1M-parameter Qwen3-architecture model trained on a \
+            generated corpus, and a BatchTopK SAE (k = 16, 1024 features) on its blocks.2.hook_resid_post. Writes \
+            OUTPUT/analysis and OUTPUT/site; needs no network.
+            """)
     @Option(name: .shortAndLong, help: "Output directory.") var output: String = "sae-report-demo"
     @OptionGroup var threads: ThreadsArgument
 
@@ -20,8 +20,9 @@ struct DemoCommand: ParsableCommand {
         try reportingInputErrors {
             let root = URL(fileURLWithPath: output)
             let start = Date()
-            var options = AnalysisOptions(modelDirectory: DemoData.model, saeDirectory: DemoData.sae,
-                                          corpusFile: DemoData.corpus, output: root.appendingPathComponent("analysis"))
+            var options = AnalysisOptions(
+                modelDirectory: DemoData.model, saeDirectory: DemoData.sae,
+                corpusFile: DemoData.corpus, output: root.appendingPathComponent("analysis"))
             options.pass.ablation = .both
             options.pass.ablationTokens = nil
             options.control.threads = threads.threads
@@ -31,7 +32,8 @@ struct DemoCommand: ParsableCommand {
             builder.recordsLocation = true
             let report = try builder.build()
             let index = site.appendingPathComponent("index.html").standardizedFileURL.path
-            print("""
+            print(
+                """
                 demo: analyzed \(outcome.tokenCount) tokens and wrote \(report.featurePages) feature pages in \
                 \(String(format: "%.1f", Date().timeIntervalSince(start))) s
                 analysis: \(outcome.directory!.standardizedFileURL.path)

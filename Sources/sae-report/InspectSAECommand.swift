@@ -8,14 +8,14 @@ struct InspectSAECommand: ParsableCommand {
         commandName: "inspect-sae",
         abstract: "Print an SAE's architecture, shapes, hook, k and training history.",
         discussion: """
-        Reads an SAE folder in any supported format: the seed's (weights.pt + config.json [+ history.json]), SAELens \
-        (cfg.json + sae_weights.safetensors), Gemma Scope (params.npz; Gemma Scope 2: params.safetensors + \
-        config.json), EleutherAI sparsify (cfg.json + sae.safetensors, or a folder of hookpoints), OpenAI's GPT-2 \
-        TopK (<layer>.pt) or Llama Scope (hyperparams.json + checkpoints/final.safetensors). Checks every tensor's \
-        shape and values, and prints the detected format, architecture, d_in, d_sae, hook, normalisation, expected \
-        model and training settings, k, dtype, decoder-norm statistics, ‖b_dec‖, the fraction of features the \
-        training run saw fire (the seed's ever_fired), and the first and last value of each training curve.
-        """)
+            Reads an SAE folder in any supported format: the seed's (weights.pt + config.json [+ history.json]), SAELens \
+            (cfg.json + sae_weights.safetensors), Gemma Scope (params.npz; Gemma Scope 2: params.safetensors + \
+            config.json), EleutherAI sparsify (cfg.json + sae.safetensors, or a folder of hookpoints), OpenAI's GPT-2 \
+            TopK (<layer>.pt) or Llama Scope (hyperparams.json + checkpoints/final.safetensors). Checks every tensor's \
+            shape and values, and prints the detected format, architecture, d_in, d_sae, hook, normalisation, expected \
+            model and training settings, k, dtype, decoder-norm statistics, ‖b_dec‖, the fraction of features the \
+            training run saw fire (the seed's ever_fired), and the first and last value of each training curve.
+            """)
     @Argument(help: "SAE directory (or an OpenAI .pt file).") var directory: String
     @Option(help: "Which SAE of a folder that holds several: a sparsify hookpoint (layers.6) or an OpenAI layer file (6).")
     var hookpoint: String?

@@ -7,12 +7,12 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge the shard directories of `analyze --shard i/n` into one analysis directory.",
         discussion: """
-        The shards must come from the same model, SAE, corpus and settings (checked through the hashes and settings \
-        recorded in each shard) and cover every i of n once. The result equals the single run's analysis: counts, \
-        heaps, the activation database and co-occurrence exactly, float sums up to rounding. The model, SAE and \
-        corpus are read again (for the logit effects and the token strings) from the paths the shards recorded, or \
-        from --model, --sae and --data when they moved; their SHA-256 must match the shards'.
-        """)
+            The shards must come from the same model, SAE, corpus and settings (checked through the hashes and settings \
+            recorded in each shard) and cover every i of n once. The result equals the single run's analysis: counts, \
+            heaps, the activation database and co-occurrence exactly, float sums up to rounding. The model, SAE and \
+            corpus are read again (for the logit effects and the token strings) from the paths the shards recorded, or \
+            from --model, --sae and --data when they moved; their SHA-256 must match the shards'.
+            """)
     @Argument(help: "Shard directories (any order).") var shards: [String]
     @Option(name: .shortAndLong, help: "Output analysis directory.") var output: String
     @Option(help: "Model directory, if it moved since the shards ran.") var model: String?

@@ -14,8 +14,9 @@ final class ProgressLine: @unchecked Sendable {
         guard now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : 10) || finished else { return }
         lastPrint = now
         let percent = 100 * Double(progress.tokensDone) / Double(max(1, progress.tokensTotal))
-        var line = String(format: "%@: %d/%d tokens (%.0f%%), %.0f tokens/s", progress.stage, progress.tokensDone,
-                          progress.tokensTotal, percent, progress.tokensPerSecond)
+        var line = String(
+            format: "%@: %d/%d tokens (%.0f%%), %.0f tokens/s", progress.stage, progress.tokensDone,
+            progress.tokensTotal, percent, progress.tokensPerSecond)
         if let left = progress.secondsLeft { line += String(format: ", ETA %.0f s", left) }
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))

@@ -8,12 +8,13 @@ struct SAEReport: ParsableCommand {
         commandName: "sae-report",
         abstract: "Analyze a sparse autoencoder trained on a language model and publish the analysis as a static site.",
         discussion: """
-        Exit status: 0 success, 1 bad input (the error line names the file and the problem), 130 interrupted \
-        (analyze/run saved a checkpoint; rerun with --resume).
-        """,
+            Exit status: 0 success, 1 bad input (the error line names the file and the problem), 130 interrupted \
+            (analyze/run saved a checkpoint; rerun with --resume).
+            """,
         version: ToolVersion.string,
         subcommands: [
-            AnalyzeCommand.self, SiteCommand.self, RunCommand.self, QuickCommand.self, CompareCommand.self, MergeCommand.self, ArchiveCommand.self, VerifyCommand.self, DemoCommand.self,
+            AnalyzeCommand.self, SiteCommand.self, RunCommand.self, QuickCommand.self, CompareCommand.self, MergeCommand.self, ArchiveCommand.self,
+            VerifyCommand.self, DemoCommand.self,
             InspectSAECommand.self, InspectModelCommand.self, TokenizeCommand.self, ActivationsCommand.self,
         ]
     )

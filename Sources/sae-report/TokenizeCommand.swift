@@ -7,9 +7,9 @@ struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize", abstract: "Tokenize texts with a model's tokenizer.json; prints one JSON id list per text.",
         discussion: """
-        The ids are those of Hugging Face tokenizers' encode(text).ids (byte-level BPE tokenizers: Qwen2/3, GPT-2, \
-        Llama-3 style), one line per input text, in input order.
-        """)
+            The ids are those of Hugging Face tokenizers' encode(text).ids (byte-level BPE tokenizers: Qwen2/3, GPT-2, \
+            Llama-3 style), one line per input text, in input order.
+            """)
     @Option(help: "Model directory holding tokenizer.json.") var model: String
     @Option(help: "Corpus: a JSON list of strings (default: read that list from standard input).")
     var data: String?

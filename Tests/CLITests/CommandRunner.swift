@@ -49,17 +49,21 @@ struct CommandRunner {
         func wait() -> Result {
             process.waitUntilExit()
             group.wait()
-            return Result(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                          standardError: String(decoding: errorData, as: UTF8.self))
+            return Result(
+                status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                standardError: String(decoding: errorData, as: UTF8.self))
         }
     }
 
     @discardableResult
-    static func run(_ arguments: [String], expectStatus status: Int32 = 0,
-                    sourceLocation: SourceLocation = #_sourceLocation) throws -> Result {
+    static func run(
+        _ arguments: [String], expectStatus status: Int32 = 0,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
         let result = try Running(arguments).wait()
-        #expect(result.status == status, "sae-report \(arguments.joined(separator: " ")): \(result.standardError)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.status == status, "sae-report \(arguments.joined(separator: " ")): \(result.standardError)",
+            sourceLocation: sourceLocation)
         return result
     }
 

@@ -6,9 +6,11 @@ import Testing
 @Suite struct InspectModelCommandTests {
     @Test func printsTheFamilySpecAndHooks() throws {
         let gemma = try CommandRunner.run(["inspect-model", CommandRunner.fixtures.appendingPathComponent("model/tiny-gemma2").path])
-        for expected in ["family: gemma2", "sliding window 8 on layers 0,2", "logit soft-cap 5.0", "block: sandwich",
-                         "hooks: hook_embed; blocks.L.{hook_resid_pre, attn.hook_z, hook_attn_out, hook_resid_mid, "
-                            + "ln2.hook_normalized, hook_mlp_out, hook_resid_post} for L in 0...2"] {
+        for expected in [
+            "family: gemma2", "sliding window 8 on layers 0,2", "logit soft-cap 5.0", "block: sandwich",
+            "hooks: hook_embed; blocks.L.{hook_resid_pre, attn.hook_z, hook_attn_out, hook_resid_mid, "
+                + "ln2.hook_normalized, hook_mlp_out, hook_resid_post} for L in 0...2",
+        ] {
             #expect(gemma.standardOutput.contains(expected), "\(expected) in \(gemma.standardOutput)")
         }
         let pythia = try CommandRunner.run(["inspect-model", CommandRunner.fixtures.appendingPathComponent("model/tiny-pythia").path])

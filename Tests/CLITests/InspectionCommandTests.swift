@@ -21,8 +21,10 @@ import Testing
     }
 
     /// A failure is one line on standard error, starting with "error: " and naming `path`, and exit status 1.
-    static func expectOneErrorLine(_ result: CommandRunner.Result, naming path: String,
-                                   sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneErrorLine(
+        _ result: CommandRunner.Result, naming path: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let lines = result.standardError.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 2 && lines[1].isEmpty, "not one line: \(result.standardError)", sourceLocation: sourceLocation)
         #expect(result.standardError.hasPrefix("error: \(path)"), "\(result.standardError)", sourceLocation: sourceLocation)
@@ -40,8 +42,10 @@ import Testing
         var reference: [Int: [Int]] = [:]
         for (id, text) in zip(tokenIDs, textIndices) { reference[text, default: []].append(id) }
 
-        let result = try CommandRunner.run(["tokenize", "--model", Self.fixtures.appendingPathComponent("pipeline/model").path,
-                                            "--data", Self.fixtures.appendingPathComponent("pipeline/corpus.json").path])
+        let result = try CommandRunner.run([
+            "tokenize", "--model", Self.fixtures.appendingPathComponent("pipeline/model").path,
+            "--data", Self.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+        ])
         let lines = try Self.idLines(result.standardOutput)
         #expect(lines.count == expected["n_texts"] as? Int)
         #expect(reference.count == expected["n_texts_used"] as? Int)
@@ -57,10 +61,12 @@ import Testing
     func tokenizeFromStandardInputMatchesHuggingFace(_ name: String) throws {
         let (root, cleanup) = CommandRunner.scratch("tokenize")
         defer { cleanup() }
-        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("tokenizer/\(name).json"),
-                                         to: root.appendingPathComponent("tokenizer.json"))
-        let cases = try #require(try Self.json(Self.fixtures.appendingPathComponent("tokenizer/\(name)_cases.json"))
-                                 as? [String: Any])
+        try FileManager.default.copyItem(
+            at: Self.fixtures.appendingPathComponent("tokenizer/\(name).json"),
+            to: root.appendingPathComponent("tokenizer.json"))
+        let cases = try #require(
+            try Self.json(Self.fixtures.appendingPathComponent("tokenizer/\(name)_cases.json"))
+                as? [String: Any])
         let encodings = try #require(cases["encode"] as? [[String: Any]])
         let texts = encodings.map { $0["text"] as! String }
         #expect(texts.count > 100)
@@ -82,11 +88,13 @@ import Testing
         let model = Self.fixtures.appendingPathComponent("pipeline/model")
         let corpus = Self.fixtures.appendingPathComponent("pipeline/corpus.json").path
         let missingModel = root.appendingPathComponent("no-model")
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", missingModel.path, "--data", corpus], expectStatus: 1),
-                                naming: missingModel.appendingPathComponent("tokenizer.json").path)
+        Self.expectOneErrorLine(
+            try CommandRunner.run(["tokenize", "--model", missingModel.path, "--data", corpus], expectStatus: 1),
+            naming: missingModel.appendingPathComponent("tokenizer.json").path)
         let missingData = root.appendingPathComponent("missing.json").path
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", model.path, "--data", missingData], expectStatus: 1),
-                                naming: missingData)
+        Self.expectOneErrorLine(
+            try CommandRunner.run(["tokenize", "--model", model.path, "--data", missingData], expectStatus: 1),
+            naming: missingData)
         let notStrings = root.appendingPathComponent("numbers.json")
         try Data("[1, 2]".utf8).write(to: notStrings)
         let result = try CommandRunner.run(["tokenize", "--model", model.path, "--data", notStrings.path], expectStatus: 1)
@@ -95,10 +103,12 @@ import Testing
         // A file that is not a tokenizer.json (here, a model config) is refused naming it.
         let notTokenizer = root.appendingPathComponent("bad-model")
         try FileManager.default.createDirectory(at: notTokenizer, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: model.appendingPathComponent("config.json"),
-                                         to: notTokenizer.appendingPathComponent("tokenizer.json"))
-        Self.expectOneErrorLine(try CommandRunner.run(["tokenize", "--model", notTokenizer.path, "--data", corpus], expectStatus: 1),
-                                naming: notTokenizer.appendingPathComponent("tokenizer.json").path)
+        try FileManager.default.copyItem(
+            at: model.appendingPathComponent("config.json"),
+            to: notTokenizer.appendingPathComponent("tokenizer.json"))
+        Self.expectOneErrorLine(
+            try CommandRunner.run(["tokenize", "--model", notTokenizer.path, "--data", corpus], expectStatus: 1),
+            naming: notTokenizer.appendingPathComponent("tokenizer.json").path)
     }
 
     // MARK: inspect-sae
@@ -156,7 +166,8 @@ import Testing
         let dIn = try #require(config["d_in"] as? Int), dSae = try #require(config["d_sae"] as? Int)
         #expect(decoder.shape == [dSae, dIn])
         let decoderNorms = (0..<dSae).map { row in
-            abs(Double(scale.values[row])) * decoder.values[(row * dIn)..<((row + 1) * dIn)]
+            abs(Double(scale.values[row]))
+                * decoder.values[(row * dIn)..<((row + 1) * dIn)]
                 .reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         }
         let bDecNorm = try weights.floatTensor("b_dec").values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
@@ -206,8 +217,10 @@ import Testing
         #expect(result.standardError == "error: \(missing): SAE directory not found\n")
         let notSAE = Self.fixtures.appendingPathComponent("sae").path
         Self.expectOneErrorLine(try CommandRunner.run(["inspect-sae", notSAE], expectStatus: 1), naming: notSAE)
-        for (name, file) in [("bad-seed-nan", "weights.pt"), ("bad-seed-missing-wdec", "weights.pt"),
-                             ("bad-saelens-dsae", "sae_weights.safetensors")] {
+        for (name, file) in [
+            ("bad-seed-nan", "weights.pt"), ("bad-seed-missing-wdec", "weights.pt"),
+            ("bad-saelens-dsae", "sae_weights.safetensors"),
+        ] {
             let directory = Self.fixtures.appendingPathComponent("sae/\(name)")
             let result = try CommandRunner.run(["inspect-sae", "--json", directory.path], expectStatus: 1)
             // Each names the offending file inside the directory.
@@ -233,8 +246,9 @@ import Testing
         let mlp = try Self.inspectJSON(gemma, ["--site", "mlp"])
         #expect((mlp["config"] as? [String: Any])?["hook_name"] as? String == "blocks.5.hook_mlp_out")
         #expect((mlp["config"] as? [String: Any])?["format"] as? String == "gemma-scope")
-        Self.expectOneErrorLine(try CommandRunner.run(["inspect-sae", "--site", "resid", gemma.path], expectStatus: 1),
-                                naming: "--site must be res, mlp or att")
+        Self.expectOneErrorLine(
+            try CommandRunner.run(["inspect-sae", "--site", "resid", gemma.path], expectStatus: 1),
+            naming: "--site must be res, mlp or att")
     }
 
     // MARK: activations
@@ -255,9 +269,11 @@ import Testing
         let tokenized = try CommandRunner.run(["tokenize", "--model", fixture.model.path, "--data", fixture.corpus.path])
         #expect(try Self.idLines(tokenized.standardOutput) == fixture.sequences)
 
-        let result = try CommandRunner.run(["activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
-                                            "--hook", hook, "-o", output.path, "--ctx", "64",
-                                            "--batch-tokens", "\(batchTokens)"])
+        let result = try CommandRunner.run([
+            "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
+            "--hook", hook, "-o", output.path, "--ctx", "64",
+            "--batch-tokens", "\(batchTokens)",
+        ])
         let tokens = fixture.sequences.map(\.count).reduce(0, +)
         #expect(result.standardError.hasPrefix("\(output.path): [\(tokens), 64] float32 at \(hook) from 3 texts"))
         let array = try NPY.read(output)
@@ -277,8 +293,10 @@ import Testing
         let fixture = try ModelFixture(root)
         let output = root.appendingPathComponent("acts.npy")
         let hook = "blocks.2.hook_resid_post"
-        try CommandRunner.run(["activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
-                               "--hook", hook, "-o", output.path, "--ctx", "8", "--batch-tokens", "20"])
+        try CommandRunner.run([
+            "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
+            "--hook", hook, "-o", output.path, "--ctx", "8", "--batch-tokens", "20",
+        ])
         let values = try NPY.read(output).floatValues()
         var row = 0
         for (index, sequence) in fixture.sequences.enumerated() {
@@ -286,8 +304,10 @@ import Testing
             let first = min(8, sequence.count) * 64
             #expect(Self.relativeError(values[(row * 64)..<(row * 64 + first)], reference[0..<first]) <= 1e-5)
             if sequence.count > 8 {
-                #expect(Self.relativeError(values[(row * 64 + first)..<((row + sequence.count) * 64)],
-                                           reference[first...]) > 1e-2)
+                #expect(
+                    Self.relativeError(
+                        values[(row * 64 + first)..<((row + sequence.count) * 64)],
+                        reference[first...]) > 1e-2)
             }
             row += sequence.count
         }
@@ -299,10 +319,15 @@ import Testing
         defer { cleanup() }
         let fixture = try ModelFixture(root)
         let output = root.appendingPathComponent("acts.npy")
-        func run(model: URL = fixture.model, data: URL = fixture.corpus, hook: String = "blocks.1.hook_resid_post",
-                 output: URL = output, _ extra: [String] = []) throws -> CommandRunner.Result {
-            try CommandRunner.run(["activations", "--model", model.path, "--data", data.path, "--hook", hook,
-                                   "-o", output.path] + extra, expectStatus: 1)
+        func run(
+            model: URL = fixture.model, data: URL = fixture.corpus, hook: String = "blocks.1.hook_resid_post",
+            output: URL = output, _ extra: [String] = []
+        ) throws -> CommandRunner.Result {
+            try CommandRunner.run(
+                [
+                    "activations", "--model", model.path, "--data", data.path, "--hook", hook,
+                    "-o", output.path,
+                ] + extra, expectStatus: 1)
         }
         let missingModel = root.appendingPathComponent("no-model")
         Self.expectOneErrorLine(try run(model: missingModel), naming: missingModel.appendingPathComponent("config.json").path)
@@ -314,9 +339,12 @@ import Testing
         #expect(badHook.standardError.hasPrefix("error: invalid hook \"blocks.4.hook_resid_post\": the model has 4 blocks"))
         #expect(badHook.standardError.filter { $0 == "\n" }.count == 1)
         // A flag value is a usage error: ArgumentParser's exit status 64 and the usage.
-        let zeroContext = try CommandRunner.run(["activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
-                                                 "--hook", "blocks.1.hook_resid_post", "-o", output.path, "--ctx", "0"],
-                                                expectStatus: 64)
+        let zeroContext = try CommandRunner.run(
+            [
+                "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
+                "--hook", "blocks.1.hook_resid_post", "-o", output.path, "--ctx", "0",
+            ],
+            expectStatus: 64)
         #expect(zeroContext.standardError.hasPrefix("Error: --ctx must be positive, not 0\n"))
         // The SAE directory is not a model directory.
         let sae = Self.fixtures.appendingPathComponent("sae/seed-sae-btopk8-l2")
@@ -336,23 +364,27 @@ import Testing
 
         init(_ root: URL) throws {
             let source = InspectionCommandTests.fixtures.appendingPathComponent("model/tiny-qwen3")
-            let referenceJSON = try #require(try InspectionCommandTests.json(source.appendingPathComponent("reference.json"))
-                                             as? [String: Any])
+            let referenceJSON = try #require(
+                try InspectionCommandTests.json(source.appendingPathComponent("reference.json"))
+                    as? [String: Any])
             sequences = try #require(referenceJSON["sequences"] as? [[Int]])
             reference = try SafetensorsFile(contentsOf: source.appendingPathComponent("reference.safetensors"))
             model = root.appendingPathComponent("model")
             try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
             for file in ["config.json", "model.safetensors"] {
-                try FileManager.default.createSymbolicLink(at: model.appendingPathComponent(file),
-                                                           withDestinationURL: source.appendingPathComponent(file))
+                try FileManager.default.createSymbolicLink(
+                    at: model.appendingPathComponent(file),
+                    withDestinationURL: source.appendingPathComponent(file))
             }
             let ids = Array(Set(sequences.joined())).sorted()
             let characters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
             try #require(ids.count <= characters.count)
             let character = Dictionary(uniqueKeysWithValues: zip(ids, characters))
             let tokenizer: [String: Any] = [
-                "model": ["type": "BPE", "vocab": Dictionary(uniqueKeysWithValues: ids.map { (String(character[$0]!), $0) }),
-                          "merges": [String]()],
+                "model": [
+                    "type": "BPE", "vocab": Dictionary(uniqueKeysWithValues: ids.map { (String(character[$0]!), $0) }),
+                    "merges": [String](),
+                ],
                 "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false],
             ]
             try JSONSerialization.data(withJSONObject: tokenizer).write(to: model.appendingPathComponent("tokenizer.json"))
@@ -370,8 +402,10 @@ import Testing
     static func run(_ arguments: [String], standardInput file: URL) throws -> CommandRunner.Result {
         let outputFile = file.appendingPathExtension("stdout"), errorFile = file.appendingPathExtension("stderr")
         for url in [outputFile, errorFile] { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
-        let handles = try (FileHandle(forReadingFrom: file), FileHandle(forWritingTo: outputFile),
-                           FileHandle(forWritingTo: errorFile))
+        let handles = try (
+            FileHandle(forReadingFrom: file), FileHandle(forWritingTo: outputFile),
+            FileHandle(forWritingTo: errorFile)
+        )
         defer { for handle in [handles.0, handles.1, handles.2] { try? handle.close() } }
         let process = Process()
         process.executableURL = CommandRunner.binary
@@ -379,9 +413,10 @@ import Testing
         (process.standardInput, process.standardOutput, process.standardError) = handles
         try process.run()
         process.waitUntilExit()
-        return CommandRunner.Result(status: process.terminationStatus,
-                                    standardOutput: String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
-                                    standardError: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self))
+        return CommandRunner.Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: try Data(contentsOf: outputFile), as: UTF8.self),
+            standardError: String(decoding: try Data(contentsOf: errorFile), as: UTF8.self))
     }
 
     /// %.6g, as the text report prints numbers.
@@ -398,8 +433,9 @@ import Testing
         let mean = values.reduce(0, +) / Double(values.count)
         let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
         for (key, expected) in [("min", values.min()!), ("mean", mean), ("std", std), ("max", values.max()!)] {
-            #expect(close(statistics[key], expected), "\(key): \(statistics[key] ?? .nan) vs \(expected)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                close(statistics[key], expected), "\(key): \(statistics[key] ?? .nan) vs \(expected)",
+                sourceLocation: sourceLocation)
         }
     }
 

@@ -9,11 +9,13 @@ import Testing
     /// The tiny Qwen3 of `Tests/Fixtures/pipeline` with the BatchTopK seed SAE in threshold mode (calibrated on a
     /// 200-token sample, which every shard must share), zero and mean ablation on a sample of batches.
     static func analyze(_ output: URL, batchTokens: Int = 64, _ extra: [String] = []) -> [String] {
-        ["analyze", "--model", CommandRunner.fixtures.appendingPathComponent("pipeline/model").path,
-         "--sae", CommandRunner.fixtures.appendingPathComponent("sae/seed-sae-btopk8-l2").path,
-         "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
-         "--ctx", "24", "--batch-tokens", "\(batchTokens)", "--topk-mode", "threshold", "--calibration-tokens", "200",
-         "--ablation", "both", "--ablation-tokens", "300", "--top-examples", "5", "-o", output.path] + extra
+        [
+            "analyze", "--model", CommandRunner.fixtures.appendingPathComponent("pipeline/model").path,
+            "--sae", CommandRunner.fixtures.appendingPathComponent("sae/seed-sae-btopk8-l2").path,
+            "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+            "--ctx", "24", "--batch-tokens", "\(batchTokens)", "--topk-mode", "threshold", "--calibration-tokens", "200",
+            "--ablation", "both", "--ablation-tokens", "300", "--top-examples", "5", "-o", output.path,
+        ] + extra
     }
 
     @Test func mergedShardsEqualTheSingleRun() throws {
@@ -43,13 +45,17 @@ import Testing
         // Inputs that moved are found through --model/--sae/--data and checked against the shards' hashes.
         let movedModel = root.appendingPathComponent("moved-model")
         try FileManager.default.copyItem(at: CommandRunner.fixtures.appendingPathComponent("pipeline/model"), to: movedModel)
-        let moved = try CommandRunner.run(["merge"] + shards.map(\.path) + ["--model", movedModel.path, "-o",
-                                                                          root.appendingPathComponent("moved").path])
+        let moved = try CommandRunner.run(
+            ["merge"] + shards.map(\.path) + [
+                "--model", movedModel.path, "-o",
+                root.appendingPathComponent("moved").path,
+            ])
         #expect(moved.standardError.contains("merged 3 shards"))
         let otherCorpus = root.appendingPathComponent("other.json")
         try Data(#"["another corpus"]"#.utf8).write(to: otherCorpus)
-        let changed = try CommandRunner.run(["merge"] + shards.map(\.path) + ["--data", otherCorpus.path, "-o", refused.path],
-                                            expectStatus: 1)
+        let changed = try CommandRunner.run(
+            ["merge"] + shards.map(\.path) + ["--data", otherCorpus.path, "-o", refused.path],
+            expectStatus: 1)
         #expect(changed.standardError.hasPrefix("error: \(shards[0].path): the inputs differ"))
         #expect(changed.standardError.contains("(SHA-256 of corpus)"))
         #expect(!FileManager.default.fileExists(atPath: refused.path))
@@ -90,8 +96,10 @@ import Testing
 struct AnalysisComparison {
     let a: URL, b: URL
     let relativeTolerance: Double
-    static let ignoredKeys: Set<String> = ["timestamp", "timings_s", "tokens_per_second", "resumed_after_tokens",
-                                           "merged_shards", "shard", "files"]
+    static let ignoredKeys: Set<String> = [
+        "timestamp", "timings_s", "tokens_per_second", "resumed_after_tokens",
+        "merged_shards", "shard", "files",
+    ]
 
     init(_ a: URL, _ b: URL, relativeTolerance: Double) {
         (self.a, self.b, self.relativeTolerance) = (a, b, relativeTolerance)
@@ -113,8 +121,10 @@ struct AnalysisComparison {
         let summariesA = try String(contentsOf: file(a, "results", prefix: "feature_summaries_"), encoding: .utf8)
         let summariesB = try String(contentsOf: file(b, "results", prefix: "feature_summaries_"), encoding: .utf8)
         #expect(summariesA == summariesB, "feature summaries differ")
-        for (subdirectory, prefix) in [("activation_database", "activation_db_"), ("activation_database", "tokens_"),
-                                       ("matrices", "feature_similarity_"), ("matrices", "feature_cooccurrence_")] {
+        for (subdirectory, prefix) in [
+            ("activation_database", "activation_db_"), ("activation_database", "tokens_"),
+            ("matrices", "feature_similarity_"), ("matrices", "feature_cooccurrence_"),
+        ] {
             let x = try Data(contentsOf: file(a, subdirectory, prefix: prefix))
             let y = try Data(contentsOf: file(b, subdirectory, prefix: prefix))
             #expect(x == y, "\(prefix) differs")

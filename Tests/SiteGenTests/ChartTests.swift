@@ -20,7 +20,7 @@ private func decodePNG(_ data: Data) -> (width: Int, height: Int, pixels: [UInt8
     @Test func pngRoundTripsThroughLibpngReader() throws {
         var raster = Raster(width: 7, height: 5)
         raster.fill(x: 2, y: 1, width: 3, height: 2, RGB(10, 200, 30))
-        raster.fill(x: -5, y: 4, width: 100, height: 100, RGB(1, 2, 3))   // clipped
+        raster.fill(x: -5, y: 4, width: 100, height: 100, RGB(1, 2, 3))  // clipped
         let png = try PNGWriter.encode(raster)
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         let decoded = try #require(decodePNG(png))
@@ -45,8 +45,8 @@ private func decodePNG(_ data: Data) -> (width: Int, height: Int, pixels: [UInt8
         func barHeight(column: Int) -> Int {
             (0..<raster.height - 1).filter { raster.pixel(x: column, y: $0) == RGB.bar }.count
         }
-        #expect(barHeight(column: 35) == 19)        // the tallest bar fills height - 2
-        #expect(barHeight(column: 5) == 10)         // half of it (9.5 rounds to 10)
+        #expect(barHeight(column: 35) == 19)  // the tallest bar fills height - 2
+        #expect(barHeight(column: 5) == 10)  // half of it (9.5 rounds to 10)
         #expect(barHeight(column: 15) == 5)
         #expect(barHeight(column: 25) == 0)
     }

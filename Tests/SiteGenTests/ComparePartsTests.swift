@@ -18,8 +18,10 @@ import Testing
         #expect(coarse.series[0] == [1, 0])
         #expect(coarse.series[1] == [0.5, 0.5])
         // A bin that straddles two common bins is split by overlap.
-        let half = try #require(HistogramOverlay([HistogramBins(edges: [0, 1], counts: [2]), HistogramBins(edges: [0.5, 1.5], counts: [4])],
-                                                 totals: [nil, nil]))
+        let half = try #require(
+            HistogramOverlay(
+                [HistogramBins(edges: [0, 1], counts: [2]), HistogramBins(edges: [0.5, 1.5], counts: [4])],
+                totals: [nil, nil]))
         #expect(half.edges == [0, 1, 2])
         #expect(half.series[1] == [0.5, 0.5])
         #expect(HistogramOverlay([nil, nil], totals: [nil, nil]) == nil)
@@ -46,7 +48,7 @@ import Testing
 
     @Test func configDiffSeparatesDifferingAndSharedKeys() {
         let diff = ConfigDiff([[("a", "1"), ("b", "2")], nil, [("a", "1"), ("b", "3"), ("c", "4")]])
-        #expect(diff.differing.map(\.key) == ["a", "b", "c"])   // run B has no config: every key differs
+        #expect(diff.differing.map(\.key) == ["a", "b", "c"])  // run B has no config: every key differs
         let two = ConfigDiff([[("a", "1"), ("b", "2")], [("a", "1"), ("b", "3")]])
         #expect(two.differing.map(\.key) == ["b"] && two.shared.map(\.key) == ["a"])
         #expect(two.differing[0].values == ["2", "3"])

@@ -12,8 +12,10 @@ import Testing
 
     /// A copy of `fixture` at `<root>/<name>/analysis`, its config edited by `edit`; with `site`, its site at
     /// `<root>/<name>/site`.
-    private func run(_ fixture: URL, in root: URL, _ name: String, site: Bool = false,
-                     edit: (inout [String: Any]) -> Void = { _ in }) throws -> URL {
+    private func run(
+        _ fixture: URL, in root: URL, _ name: String, site: Bool = false,
+        edit: (inout [String: Any]) -> Void = { _ in }
+    ) throws -> URL {
         let analysis = root.appendingPathComponent("\(name)/analysis")
         try FileManager.default.createDirectory(at: analysis.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: fixture, to: analysis)
@@ -68,8 +70,10 @@ import Testing
         }.build()
         #expect(report.runs == 2 && report.matchedPairs == 1 && report.skippedPairs.isEmpty)
 
-        for path in ["index.html", "pair-A-B.html", "matches/A-to-B-1.html", "matches/B-to-A-1.html", "data/A-to-B.csv",
-                     "data/B-to-A.csv", "img/compare-frequency.png", "img/compare-l0.png", "img/match-A-to-B.png", "assets/style.css"] {
+        for path in [
+            "index.html", "pair-A-B.html", "matches/A-to-B-1.html", "matches/B-to-A-1.html", "data/A-to-B.csv",
+            "data/B-to-A.csv", "img/compare-frequency.png", "img/compare-l0.png", "img/match-A-to-B.png", "assets/style.css",
+        ] {
             #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent(path).path), "missing \(path)")
         }
         #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("features").path))
@@ -91,7 +95,7 @@ import Testing
         }
         let pair = Fixtures.text(site.appendingPathComponent("pair-A-B.html"))
         #expect(pair.contains("Unmatched features of"))
-        #expect(pair.contains("../a/site/features/"))            // links into A's own site
+        #expect(pair.contains("../a/site/features/"))  // links into A's own site
 
         // Every link resolves: inside the comparison, or into one of the runs' sites.
         let links = LinkChecker.brokenLinks(in: site)
@@ -99,7 +103,8 @@ import Testing
         let outside = links.broken.filter { broken in
             let target = site.appendingPathComponent(broken.link.hasPrefix("../../") ? "matches" : "")
                 .appendingPathComponent(broken.link).standardizedFileURL
-            let inRunSite = target.path.hasPrefix(root.appendingPathComponent("a/site").path + "/")
+            let inRunSite =
+                target.path.hasPrefix(root.appendingPathComponent("a/site").path + "/")
                 || target.path.hasPrefix(root.appendingPathComponent("b/site").path + "/")
             return !(inRunSite && FileManager.default.fileExists(atPath: target.path))
         }
@@ -121,7 +126,7 @@ import Testing
         func warnings(_ urls: [URL]) throws -> [String] {
             RunFlags.warnings(try urls.enumerated().map { try ComparedRun(index: $0.offset, url: $0.element, site: nil, sae: nil) })
         }
-        #expect(try warnings([a, b]).isEmpty)                              // same files under another path and name
+        #expect(try warnings([a, b]).isEmpty)  // same files under another path and name
         let withC = try warnings([a, b, c])
         #expect(withC.count == 1 && withC[0].hasPrefix("Different corpus: A: /data/corpus.json (sha256 ab12…)"))
         // Against the seed's run (no hashes) paths and names decide.
@@ -144,7 +149,7 @@ import Testing
         #expect(index.contains("Not matched: run A: the SAE recorded as sae_path &quot;/sae/synthetic&quot; was not found"))
         #expect(index.contains("Different model: A: synthetic-model; B: qwen3-0.6b"))
         #expect(index.contains("no site found"))
-        #expect(index.contains("0.995248"))              // the seed's loss_recovered, in the seed's blocks
+        #expect(index.contains("0.995248"))  // the seed's loss_recovered, in the seed's blocks
         #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("pair-A-B.html").path))
         #expect(LinkChecker.brokenLinks(in: site).broken.isEmpty)
     }
@@ -155,7 +160,7 @@ import Testing
         let hash = try FileHash.sha256(of: sae.appendingPathComponent("weights.pt"))
         func claim256(_ analysis: URL) throws {
             try editJSON(try file(analysis, prefix: "SUMMARY_")) { $0["n_features"] = 256 }
-            try FileManager.default.removeItem(at: analysis.appendingPathComponent("matrices"))   // shaped for 24 features
+            try FileManager.default.removeItem(at: analysis.appendingPathComponent("matrices"))  // shaped for 24 features
         }
         let a = try run(Fixtures.synthetic, in: root, "a") { config in
             config["sae_path"] = sae.path

@@ -5,8 +5,9 @@ import Testing
 
 @Suite struct EscapingTests {
     @Test func htmlEscapesMarkupAndQuotes() {
-        #expect(HTMLEscaping.escape("<script>alert('x')</script> & \"q\"")
-            == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
+        #expect(
+            HTMLEscaping.escape("<script>alert('x')</script> & \"q\"")
+                == "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;")
         #expect(HTMLEscaping.escape("plain \u{FFFD} μ") == "plain \u{FFFD} μ")
     }
 
@@ -36,9 +37,10 @@ import Testing
     }
 
     @Test func seedExamplesShowTokenAndContext() {
-        let example = FeatureRecord.Example(token: " \"you\"", activation: 4.1, context: "Let  us  <say> & go",
-                                            position: 8, textIndex: 42, contextTokens: nil, contextActivations: nil,
-                                            targetIndex: nil)
+        let example = FeatureRecord.Example(
+            token: " \"you\"", activation: 4.1, context: "Let  us  <say> & go",
+            position: 8, textIndex: 42, contextTokens: nil, contextActivations: nil,
+            targetIndex: nil)
         let html = ExampleHTML.render(example, scale: 5)
         #expect(html == "<span class=\"seedtok\" title=\"4.10\"> &quot;you&quot;</span>Let  us  &lt;say&gt; &amp; go")
     }

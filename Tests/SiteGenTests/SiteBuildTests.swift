@@ -16,10 +16,12 @@ import Testing
         let table = try JSONFile.decode(FeatureTable.self, from: Fixtures.synthetic.appendingPathComponent("results/feature_table_20260101_120000.json"))
         #expect(report.recordedFeatures == table.activationCount.filter { ($0 ?? 0) > 0 }.count)
         #expect(report.clusterPages == 3)
-        for path in ["index.html", "features.html", "clusters.html", "data/features.js", "assets/style.css",
-                     "assets/print.css", "assets/index.js", "features/0.html", "features/23.html", "clusters/0.html",
-                     "img/feature-frequency.png", "img/l0.png", "img/training_history.png", "img/global-similarity.png",
-                     "img/cluster-0-cooccurrence.png", "img/feature-0-hist.png"] {
+        for path in [
+            "index.html", "features.html", "clusters.html", "data/features.js", "assets/style.css",
+            "assets/print.css", "assets/index.js", "features/0.html", "features/23.html", "clusters/0.html",
+            "img/feature-frequency.png", "img/l0.png", "img/training_history.png", "img/global-similarity.png",
+            "img/cluster-0-cooccurrence.png", "img/feature-0-hist.png",
+        ] {
             #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent(path).path), "missing \(path)")
         }
         let links = LinkChecker.brokenLinks(in: site)
@@ -71,13 +73,13 @@ import Testing
         #expect(summary.contains("The side-by-side metric table was not computed in this run"))
         #expect(summary.contains("<h1>SAE Analysis Report</h1>"))
         #expect(summary.contains("img/training_history.png"))
-        #expect(summary.contains("0.995248"))       // loss_recovered from the seed's results
+        #expect(summary.contains("0.995248"))  // loss_recovered from the seed's results
         let clusters = Fixtures.text(site.appendingPathComponent("clusters.html"))
         #expect(clusters.contains("Clusters were not computed in this run."))
         let feature = Fixtures.text(site.appendingPathComponent("features/0.html"))
-        #expect(feature.contains("Scientific Terms"))             // the LLM label
+        #expect(feature.contains("Scientific Terms"))  // the LLM label
         #expect(feature.contains("class=\"seedtok\""))
-        #expect(feature.contains("Not computed in this run."))     // histogram, logits, neighbours
+        #expect(feature.contains("Not computed in this run."))  // histogram, logits, neighbours
         let stub = Fixtures.text(site.appendingPathComponent("features/4000.html"))
         #expect(stub.contains("has no record for this feature"))
         // Stubs of a seed run take the count and mean from the labels file (feature 4000: 59,317 tokens, mean 2.665).
@@ -104,7 +106,7 @@ import Testing
         let analysis = Fixtures.copy(Fixtures.synthetic)
         let summaries = analysis.appendingPathComponent("results/feature_summaries_20260101_120000.jsonl")
         var lines = Fixtures.text(summaries).split(separator: "\n").map(String.init)
-        lines[2] = String(lines[2].prefix(100))      // truncated record
+        lines[2] = String(lines[2].prefix(100))  // truncated record
         try lines.joined(separator: "\n").write(to: summaries, atomically: true, encoding: .utf8)
         let out = analysis.deletingLastPathComponent().appendingPathComponent("site")
         do {

@@ -18,10 +18,11 @@ import Testing
     }
 
     static func floats(_ values: [Float], bigEndian: Bool = false) -> Data {
-        Data(values.flatMap { value -> [UInt8] in
-            let bits = bigEndian ? value.bitPattern.bigEndian : value.bitPattern.littleEndian
-            return withUnsafeBytes(of: bits) { Array($0) }
-        })
+        Data(
+            values.flatMap { value -> [UInt8] in
+                let bits = bigEndian ? value.bitPattern.bigEndian : value.bitPattern.littleEndian
+                return withUnsafeBytes(of: bits) { Array($0) }
+            })
     }
 
     /// Entry (i, j) = i + j / 1000, so any mix-up of rows, columns or offsets shows.
@@ -36,7 +37,7 @@ import Testing
         let matrix = try SquareMatrix(url: url, dSae: n)
         #expect(matrix.n == n)
 
-        let ids = [7, 0, 299, 150, 7]   // any order, repeats allowed
+        let ids = [7, 0, 299, 150, 7]  // any order, repeats allowed
         let expected = ids.flatMap { row in ids.map { Self.value(row, $0) } }
         #expect(matrix.submatrix(ids) == expected)
         // Pages released after the first cut are read back for the next one.
@@ -51,7 +52,7 @@ import Testing
         var bytes = try Data(contentsOf: url)
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         bytes.replaceSubrange(6..<10, with: [2, 0, UInt8((headerLength + 2) & 0xFF), UInt8((headerLength + 2) >> 8), 0, 0])
-        bytes.insert(contentsOf: [0x20, 0x20], at: 12 + headerLength - 1)   // two more spaces before the newline
+        bytes.insert(contentsOf: [0x20, 0x20], at: 12 + headerLength - 1)  // two more spaces before the newline
         try bytes.write(to: v2)
         #expect(try SquareMatrix(url: v2, dSae: n).submatrix(ids) == expected)
     }
@@ -72,22 +73,29 @@ import Testing
             }
         }
         let four = Self.floats([1, 2, 3, 4])
-        #expect(try refused("wrong-shape.npy") { try NPY.write([Float](repeating: 0, count: 6), shape: [2, 3], to: $0) }
+        #expect(
+            try refused("wrong-shape.npy") { try NPY.write([Float](repeating: 0, count: 6), shape: [2, 3], to: $0) }
                 == "expected a float32 [2, 2] matrix, found <f4 [2, 3]")
-        #expect(try refused("wrong-n.npy", dSae: 3) { try NPY.write([Float](repeating: 0, count: 4), shape: [2, 2], to: $0) }
+        #expect(
+            try refused("wrong-n.npy", dSae: 3) { try NPY.write([Float](repeating: 0, count: 4), shape: [2, 2], to: $0) }
                 == "expected a float32 [3, 3] matrix, found <f4 [2, 2]")
-        #expect(try refused("float64.npy") { try NPY.write([Double](repeating: 0, count: 4), shape: [2, 2], to: $0) }
+        #expect(
+            try refused("float64.npy") { try NPY.write([Double](repeating: 0, count: 4), shape: [2, 2], to: $0) }
                 == "expected a float32 [2, 2] matrix, found <f8 [2, 2]")
-        #expect(try refused("fortran.npy") {
-            try Self.npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", payload: four, to: $0)
-        }.contains("Fortran order"))
-        #expect(try refused("big-endian.npy") {
-            try Self.npy(header: "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }",
-                         payload: Self.floats([1, 2, 3, 4], bigEndian: true), to: $0)
-        }.contains("big-endian"))
-        #expect(try refused("truncated.npy") {
-            try Self.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", payload: four.prefix(12), to: $0)
-        } == ".npy data is 12 bytes but shape [2, 2] of <f4 needs 16")
+        #expect(
+            try refused("fortran.npy") {
+                try Self.npy(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", payload: four, to: $0)
+            }.contains("Fortran order"))
+        #expect(
+            try refused("big-endian.npy") {
+                try Self.npy(
+                    header: "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }",
+                    payload: Self.floats([1, 2, 3, 4], bigEndian: true), to: $0)
+            }.contains("big-endian"))
+        #expect(
+            try refused("truncated.npy") {
+                try Self.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", payload: four.prefix(12), to: $0)
+            } == ".npy data is 12 bytes but shape [2, 2] of <f4 needs 16")
         #expect(try refused("empty.npy") { try Data().write(to: $0) }.hasPrefix("not a .npy file"))
         #expect(try refused("text.npy") { try Data("[[1, 2], [3, 4]]".utf8).write(to: $0) }.hasPrefix("not a .npy file"))
         #expect(try refused("missing.npy") { _ in }.hasPrefix("cannot read .npy file"))

@@ -8,14 +8,17 @@ extension AnalysisResults {
         var sparsity = SparsityAccumulator(dSae: database.dSae)
         for row in 0..<database.rowCount {
             let (features, values) = database.row(row)
-            sparsity.add(SparseCodes(dSae: database.dSae, rowStarts: [0, features.count],
-                                     features: Array(features), values: Array(values)), isFirst: [false])
+            sparsity.add(
+                SparseCodes(
+                    dSae: database.dSae, rowStarts: [0, features.count],
+                    features: Array(features), values: Array(values)), isFirst: [false])
         }
         return AnalysisResults(
             primary: .allTokens, dSae: database.dSae, sparsity: sparsity.result,
             reconstruction: ReconstructionAccumulator(dimension: 1).result, downstream: nil, warnings: warnings,
-            run: .init(texts: 0, textsUsed: 0, tokens: database.rowCount, ablatedTokens: 0, skipped: [], timings: [],
-                       passSeconds: 0, forwardSeconds: 0, ablationSeconds: 0, topKMode: nil, topKThreshold: nil,
-                       provenance: []))
+            run: .init(
+                texts: 0, textsUsed: 0, tokens: database.rowCount, ablatedTokens: 0, skipped: [], timings: [],
+                passSeconds: 0, forwardSeconds: 0, ablationSeconds: 0, topKMode: nil, topKThreshold: nil,
+                provenance: []))
     }
 }

@@ -7,8 +7,10 @@ public enum Tolerance {
 }
 
 /// `|a − b| ≤ relative·|b| + absolute`; false when `a` is missing.
-public func isClose(_ a: Double?, _ b: Double, relative: Double = Tolerance.relative,
-                    absolute: Double = Tolerance.absolute) -> Bool {
+public func isClose(
+    _ a: Double?, _ b: Double, relative: Double = Tolerance.relative,
+    absolute: Double = Tolerance.absolute
+) -> Bool {
     guard let a else { return false }
     return abs(a - b) <= relative * abs(b) + absolute
 }

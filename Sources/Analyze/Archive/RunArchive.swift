@@ -231,8 +231,9 @@ public enum RunArchive {
             return name.hasPrefix("config_") && name.hasSuffix(".json") && $0.split(separator: "/").count <= 2
         }.sorted()
         guard let last = configs.last,
-              let data = try? Data(contentsOf: directory.appendingPathComponent(last)),
-              let object = try? JSONSerialization.jsonObject(with: data) else { return NSNull() }
+            let data = try? Data(contentsOf: directory.appendingPathComponent(last)),
+            let object = try? JSONSerialization.jsonObject(with: data)
+        else { return NSNull() }
         return object
     }
 
@@ -247,12 +248,14 @@ public enum RunArchive {
 
     private static func parseManifest(_ data: Data, archive: URL) throws -> [FileEntry] {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              object["format"] as? String == format, let files = object["files"] as? [[String: Any]] else {
+            object["format"] as? String == format, let files = object["files"] as? [[String: Any]]
+        else {
             throw InputError("\(manifestName) is malformed", url: archive)
         }
         return try files.map {
             guard let path = $0["path"] as? String, let size = ($0["size"] as? NSNumber)?.intValue,
-                  let sha = $0["sha256"] as? String else {
+                let sha = $0["sha256"] as? String
+            else {
                 throw InputError("\(manifestName) has a malformed file entry", url: archive)
             }
             return FileEntry(path: path, size: size, sha256: sha)

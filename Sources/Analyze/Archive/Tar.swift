@@ -6,7 +6,10 @@ import Foundation
 enum Tar {
     static let blockSize = 512
 
-    enum EntryKind: Equatable { case file, directory, other(UInt8) }
+    enum EntryKind: Equatable {
+        case file, directory
+        case other(UInt8)
+    }
 
     struct Header: Equatable {
         var path: String

@@ -15,8 +15,10 @@ public struct AnalysisRunInfo: Sendable {
     /// keys.
     public var results: AnalysisResults
 
-    public init(model: String, saePath: String, layer: Int, hookName: String, datasetSize: Int,
-                config: OrderedJSON, results: AnalysisResults) {
+    public init(
+        model: String, saePath: String, layer: Int, hookName: String, datasetSize: Int,
+        config: OrderedJSON, results: AnalysisResults
+    ) {
         self.model = model
         self.saePath = saePath
         self.layer = layer

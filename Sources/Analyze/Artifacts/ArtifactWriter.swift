@@ -9,9 +9,11 @@ import Foundation
 public enum ArtifactWriter {
     /// Writes everything and moves the staged directory into place; returns the `files{}` map written to SUMMARY.
     @discardableResult
-    public static func write(_ staged: StagedAnalysisDirectory, run: AnalysisRunInfo, database: ActivationDatabase?,
-                             analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String],
-                             trainingHistoryPNG: Data? = nil) throws -> [(String, String)] {
+    public static func write(
+        _ staged: StagedAnalysisDirectory, run: AnalysisRunInfo, database: ActivationDatabase?,
+        analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String],
+        trainingHistoryPNG: Data? = nil
+    ) throws -> [(String, String)] {
         let layout = staged.layout
         if let database {
             try database.writeCSR(to: staged.url(layout.activationDatabase))
@@ -21,12 +23,16 @@ public enum ArtifactWriter {
         try writeFeatureSummaries(analysis, tokenTexts: tokenTexts, to: staged.url(layout.featureSummaries))
         try write(featureTable(analysis).pretty, to: staged.url(layout.featureTable))
         try write(clusters(analysis, tokenTexts: tokenTexts).pretty, to: staged.url(layout.clusters))
-        try NPZ.write(arrays: [
-            ("decoder_indices", NPYArray(analysis.decoderNeighbors.indices, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
-            ("decoder_values", NPYArray(analysis.decoderNeighbors.values, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
-            ("cooccurrence_indices", NPYArray(analysis.cooccurrenceNeighbors.indices, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
-            ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
-        ], to: staged.url(layout.neighbors), compressed: true)
+        try NPZ.write(
+            arrays: [
+                ("decoder_indices", NPYArray(analysis.decoderNeighbors.indices, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
+                ("decoder_values", NPYArray(analysis.decoderNeighbors.values, shape: [analysis.statistics.dSae, analysis.decoderNeighbors.k])),
+                (
+                    "cooccurrence_indices",
+                    NPYArray(analysis.cooccurrenceNeighbors.indices, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])
+                ),
+                ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
+            ], to: staged.url(layout.neighbors), compressed: true)
         if let png = trainingHistoryPNG { try png.write(to: staged.url(layout.trainingHistoryPlot)) }
 
         let results = analysisResults(run: run, analysis: analysis, layout: layout)
@@ -47,8 +53,9 @@ public enum ArtifactWriter {
                 || FileManager.default.fileExists(atPath: staged.destination.appendingPathComponent(path).path)
         }
         let summary = summary(run: run, analysis: analysis, layout: layout, files: files)
-        try write(ReadmeReport.markdown(run: run, analysis: analysis, layout: layout, files: files),
-                  to: staged.url(layout.readme))
+        try write(
+            ReadmeReport.markdown(run: run, analysis: analysis, layout: layout, files: files),
+            to: staged.url(layout.readme))
         try write(summary.pretty, to: staged.url(layout.summary))
         try staged.commit()
         return files
@@ -91,38 +98,57 @@ public enum ArtifactWriter {
 
     static func clusters(_ analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String]) -> OrderedJSON {
         let options = analysis.options
-        let cut: [(String, OrderedJSON)] = switch options.clusterCut {
-        case .maximumHeight(let height): [("criterion", .string("distance")), ("max_distance", .double(height))]
-        case .count(let count): [("criterion", .string("maxclust")), ("n_clusters", .int(count))]
-        }
+        let cut: [(String, OrderedJSON)] =
+            switch options.clusterCut {
+            case .maximumHeight(let height): [("criterion", .string("distance")), ("max_distance", .double(height))]
+            case .count(let count): [("criterion", .string("maxclust")), ("n_clusters", .int(count))]
+            }
         let clustering = analysis.clustering
         return .object([
             ("method", .string("average_linkage")),
             ("seed", .int(Int(truncatingIfNeeded: options.seed))),
-            ("params", .object([
-                ("distance", .string("1 - |phi|, clipped to [0, 2]")),
-                ("selection", .string("top features by variance of their phi co-occurrence row")),
-                ("n_features", .int(clustering.features.count)),
-                ("max_features", .int(options.clusterFeatures)),
-                ("min_cluster_size", .int(options.minimumClusterSize)),
-            ] + cut)),
+            (
+                "params",
+                .object(
+                    [
+                        ("distance", .string("1 - |phi|, clipped to [0, 2]")),
+                        ("selection", .string("top features by variance of their phi co-occurrence row")),
+                        ("n_features", .int(clustering.features.count)),
+                        ("max_features", .int(options.clusterFeatures)),
+                        ("min_cluster_size", .int(options.minimumClusterSize)),
+                    ] + cut)
+            ),
             ("order", .array(clustering.order.map(OrderedJSON.int))),
-            ("merges", .array(clustering.linkage.merges.map {
-                .array([.int($0.left), .int($0.right), .double($0.height), .int($0.size)])
-            })),
-            ("clusters", .array(clustering.clusters.map { cluster in
-                .object([
-                    ("id", .int(cluster.id)),
-                    ("members", .array(cluster.members.map(OrderedJSON.int))),
-                    ("size", .int(cluster.members.count)),
-                    ("mean_cooccurrence", .double(cluster.meanCooccurrence)),
-                    ("mean_decoder_cosine", .double(cluster.meanDecoderCosine)),
-                    ("top_tokens", .array(cluster.topTokens.map {
-                        .object([("token", .string(tokenTexts([$0.tokenID])[0])), ("token_id", .int(Int($0.tokenID))),
-                                 ("count", .int($0.count))])
-                    })),
-                ])
-            })),
+            (
+                "merges",
+                .array(
+                    clustering.linkage.merges.map {
+                        .array([.int($0.left), .int($0.right), .double($0.height), .int($0.size)])
+                    })
+            ),
+            (
+                "clusters",
+                .array(
+                    clustering.clusters.map { cluster in
+                        .object([
+                            ("id", .int(cluster.id)),
+                            ("members", .array(cluster.members.map(OrderedJSON.int))),
+                            ("size", .int(cluster.members.count)),
+                            ("mean_cooccurrence", .double(cluster.meanCooccurrence)),
+                            ("mean_decoder_cosine", .double(cluster.meanDecoderCosine)),
+                            (
+                                "top_tokens",
+                                .array(
+                                    cluster.topTokens.map {
+                                        .object([
+                                            ("token", .string(tokenTexts([$0.tokenID])[0])), ("token_id", .int(Int($0.tokenID))),
+                                            ("count", .int($0.count)),
+                                        ])
+                                    })
+                            ),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -148,12 +174,16 @@ public enum ArtifactWriter {
         let edges = (0...binCount).map { start + Double($0) / 4 }
         var counts = [Int](repeating: 0, count: binCount)
         for value in logs { counts[min(max(Int(((value - start) * 4).rounded(.down)), 0), binCount - 1)] += 1 }
-        return .object([("edges", .array(edges.map(OrderedJSON.double))), ("counts", .array(counts.map(OrderedJSON.int))),
-                        ("n_never_fired", .int(never))])
+        return .object([
+            ("edges", .array(edges.map(OrderedJSON.double))), ("counts", .array(counts.map(OrderedJSON.int))),
+            ("n_never_fired", .int(never)),
+        ])
     }
 
-    static func summary(run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
-                        files: [(String, String)]) -> OrderedJSON {
+    static func summary(
+        run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
+        files: [(String, String)]
+    ) -> OrderedJSON {
         let results = run.results, sparsity = results.headlineSparsity, reconstruction = results.headlineReconstruction
         let ablation = results.headlineAblation
         let s = analysis.statistics
@@ -166,17 +196,37 @@ public enum ArtifactWriter {
             ("dataset_size", .int(run.datasetSize)),
             ("n_tokens_processed", .int(s.tokenCount)),
             ("n_features", .int(s.dSae)),
-            ("sparsity", .object([("l0_mean", .number(sparsity.l0Mean)), ("l0_std", .number(sparsity.l0Std)),
-                                  ("l1_mean", .number(sparsity.l1Mean)), ("l1_std", .number(sparsity.l1Std))])),
-            ("dead_features", .object([("n_dead", .int(results.deadFeatureIDs.count)),
-                                       ("pct_dead", .double(results.deadPercent))])),
-            ("reconstruction", .object([("mse", .number(reconstruction.mse)),
-                                        ("explained_variance", .number(reconstruction.explainedVariance)),
-                                        ("cosine_similarity", .number(reconstruction.cosineSimilarity))])),
-            ("ablation", .object([("baseline_loss", .number(ablation?.baselineLoss)),
-                                  ("zero_ablation_loss", .number(ablation?.zeroAblationLoss)),
-                                  ("sae_reconstruction_loss", .number(ablation?.saeReconstructionLoss)),
-                                  ("loss_recovered", .number(ablation?.lossRecovered))])),
+            (
+                "sparsity",
+                .object([
+                    ("l0_mean", .number(sparsity.l0Mean)), ("l0_std", .number(sparsity.l0Std)),
+                    ("l1_mean", .number(sparsity.l1Mean)), ("l1_std", .number(sparsity.l1Std)),
+                ])
+            ),
+            (
+                "dead_features",
+                .object([
+                    ("n_dead", .int(results.deadFeatureIDs.count)),
+                    ("pct_dead", .double(results.deadPercent)),
+                ])
+            ),
+            (
+                "reconstruction",
+                .object([
+                    ("mse", .number(reconstruction.mse)),
+                    ("explained_variance", .number(reconstruction.explainedVariance)),
+                    ("cosine_similarity", .number(reconstruction.cosineSimilarity)),
+                ])
+            ),
+            (
+                "ablation",
+                .object([
+                    ("baseline_loss", .number(ablation?.baselineLoss)),
+                    ("zero_ablation_loss", .number(ablation?.zeroAblationLoss)),
+                    ("sae_reconstruction_loss", .number(ablation?.saeReconstructionLoss)),
+                    ("loss_recovered", .number(ablation?.lossRecovered)),
+                ])
+            ),
             ("top_features", .array(s.mostActive(10).map(OrderedJSON.int))),
             ("files", .object(files.map { ($0.0, .string($0.1)) })),
         ])

@@ -28,9 +28,10 @@ enum FeatureSummaryRecord {
             ])
         }
         func neighbors(_ table: NeighborTable) -> OrderedJSON {
-            .array(table.neighbors(of: f).prefix(listedNeighbors).map {
-                .object([("feature", .int($0.feature)), ("value", .float($0.value))])
-            })
+            .array(
+                table.neighbors(of: f).prefix(listedNeighbors).map {
+                    .object([("feature", .int($0.feature)), ("value", .float($0.value))])
+                })
         }
         func histogram(_ h: Histogram) -> OrderedJSON {
             .object([("edges", .array(h.edges.map(OrderedJSON.double))), ("counts", .array(h.counts.map(OrderedJSON.int)))])
@@ -45,31 +46,48 @@ enum FeatureSummaryRecord {
             ("max_activation", .float(report.maxActivation)),
             ("moments", moments(report.moments)),
             ("histogram", histogram(report.histogram)),
-            ("quantile_examples", .array(report.intervalExamples.map {
-                .object([("range", .array([.double($0.lower), .double($0.upper)])), ("count", .int($0.count)),
-                         ("examples", .array($0.examples.map(example)))])
-            })),
+            (
+                "quantile_examples",
+                .array(
+                    report.intervalExamples.map {
+                        .object([
+                            ("range", .array([.double($0.lower), .double($0.upper)])), ("count", .int($0.count)),
+                            ("examples", .array($0.examples.map(example))),
+                        ])
+                    })
+            ),
         ]
         if let effects = analysis.logitEffects {
             let (promoted, suppressed) = effects.effects(of: f)
             func list(_ items: ArraySlice<LogitEffects.Effect>) -> OrderedJSON {
-                .array(items.filter { $0.tokenID >= 0 }.map {
-                    .object([("token", .string(tokenTexts([Int32($0.tokenID)])[0])), ("token_id", .int($0.tokenID)),
-                             ("value", .float($0.value))])
-                })
+                .array(
+                    items.filter { $0.tokenID >= 0 }.map {
+                        .object([
+                            ("token", .string(tokenTexts([Int32($0.tokenID)])[0])), ("token_id", .int($0.tokenID)),
+                            ("value", .float($0.value)),
+                        ])
+                    })
             }
             members.append(("logit_effects", .object([("promoted", list(promoted)), ("suppressed", list(suppressed))])))
             members.append(("logit_histogram", histogram(effects.histograms[f])))
         }
-        members.append(("neighbors", .object([("decoder", neighbors(analysis.decoderNeighbors)),
-                                              ("cooccurrence", neighbors(analysis.cooccurrenceNeighbors))])))
+        members.append(
+            (
+                "neighbors",
+                .object([
+                    ("decoder", neighbors(analysis.decoderNeighbors)),
+                    ("cooccurrence", neighbors(analysis.cooccurrenceNeighbors)),
+                ])
+            ))
         members.append(("cluster", analysis.clustering.assignment[f].map(OrderedJSON.int) ?? .null))
         return .object(members)
     }
 
     /// Zero-centred moments over all tokens; skew and kurtosis are null when `E[a²] = 0`.
     static func moments(_ m: FeatureMoments) -> OrderedJSON {
-        .object([("density", .double(m.density)), ("mean", .double(m.mean)), ("mean_square", .double(m.meanSquare)),
-                 ("skew", m.skew.map(OrderedJSON.double) ?? .null), ("kurtosis", m.kurtosis.map(OrderedJSON.double) ?? .null)])
+        .object([
+            ("density", .double(m.density)), ("mean", .double(m.mean)), ("mean_square", .double(m.meanSquare)),
+            ("skew", m.skew.map(OrderedJSON.double) ?? .null), ("kurtosis", m.kurtosis.map(OrderedJSON.double) ?? .null),
+        ])
     }
 }

@@ -30,8 +30,9 @@ public final class OutputLock {
                 let reason = Self.systemError()
                 close(descriptor)
                 throw busy
-                    ? InputError("another sae-report run is writing this output; wait for it to end or choose another -o",
-                                 url: destination)
+                    ? InputError(
+                        "another sae-report run is writing this output; wait for it to end or choose another -o",
+                        url: destination)
                     : InputError("cannot lock the output (\(reason))", url: lockFile)
             }
             if Self.isSameFile(descriptor, lockFile.path) {

@@ -3,8 +3,10 @@ import Foundation
 /// `README_<ts>.md`: the seed's report, section for section, followed by our additions (the metric table with the
 /// seed's and the correct definitions, warnings, feature geometry, and the list of files).
 enum ReadmeReport {
-    static func markdown(run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
-                         files: [(String, String)]) -> String {
+    static func markdown(
+        run: AnalysisRunInfo, analysis: FeatureAnalysis, layout: AnalysisLayout,
+        files: [(String, String)]
+    ) -> String {
         func fixed(_ value: Double?, _ digits: Int) -> String {
             value.map { String(format: "%.\(digits)f", $0) } ?? "not computed"
         }
@@ -38,14 +40,17 @@ enum ReadmeReport {
             s.mostActive(10).map(String.init).joined(separator: ", "), "",
         ]
         if !results.metricTable.isEmpty {
-            lines += ["## Metrics (seed definition vs. corrected)", "",
-                      "| group | metric | variant | value | definition | seed value | seed definition |",
-                      "|---|---|---|---|---|---|---|"]
+            lines += [
+                "## Metrics (seed definition vs. corrected)", "",
+                "| group | metric | variant | value | definition | seed value | seed definition |",
+                "|---|---|---|---|---|---|---|",
+            ]
             func cell(_ text: String?) -> String { text?.replacingOccurrences(of: "|", with: "\\|") ?? "—" }
             func cell(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "—" }
             for row in results.metricTable {
-                lines.append("| \(cell(row.group)) | \(cell(row.name)) | \(cell(row.variant.rawValue)) | \(cell(row.value)) | "
-                             + "\(cell(row.definition)) | \(cell(row.seedValue)) | \(cell(row.seedDefinition)) |")
+                lines.append(
+                    "| \(cell(row.group)) | \(cell(row.name)) | \(cell(row.variant.rawValue)) | \(cell(row.value)) | "
+                        + "\(cell(row.definition)) | \(cell(row.seedValue)) | \(cell(row.seedDefinition)) |")
             }
             lines.append("")
         }
@@ -55,11 +60,15 @@ enum ReadmeReport {
             lines.append("")
         }
         let clustering = analysis.clustering
-        lines += ["## Feature Geometry", "",
-                  "- Decoder neighbours: \(analysis.options.similarityMetric.rawValue); co-occurrence: \(analysis.options.cooccurrenceMeasure.rawValue) (\(analysis.options.neighbors) per feature in `\(layout.neighbors)`)",
-                  "- Clusters: \(clustering.clusters.count) (average linkage on 1 − |phi| over the \(clustering.features.count) features with the most varied co-occurrence)"]
+        lines += [
+            "## Feature Geometry", "",
+            "- Decoder neighbours: \(analysis.options.similarityMetric.rawValue); co-occurrence: \(analysis.options.cooccurrenceMeasure.rawValue) (\(analysis.options.neighbors) per feature in `\(layout.neighbors)`)",
+            "- Clusters: \(clustering.clusters.count) (average linkage on 1 − |phi| over the \(clustering.features.count) features with the most varied co-occurrence)",
+        ]
         for cluster in clustering.clusters.sorted(by: { $0.members.count > $1.members.count }).prefix(5) {
-            lines.append("  - cluster \(cluster.id): \(cluster.members.count) features, mean co-occurrence \(String(format: "%.3f", cluster.meanCooccurrence)), mean decoder cosine \(String(format: "%.3f", cluster.meanDecoderCosine))")
+            lines.append(
+                "  - cluster \(cluster.id): \(cluster.members.count) features, mean co-occurrence \(String(format: "%.3f", cluster.meanCooccurrence)), mean decoder cosine \(String(format: "%.3f", cluster.meanDecoderCosine))"
+            )
         }
         lines += ["", "## Files", ""]
         for (key, path) in files { lines.append("- \(key): `\(path)`") }

@@ -26,8 +26,9 @@ public final class StagedAnalysisDirectory {
         do {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             for directory in createsLayout ? AnalysisLayout.directories : [] {
-                try FileManager.default.createDirectory(at: staging.appendingPathComponent(directory),
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: staging.appendingPathComponent(directory),
+                    withIntermediateDirectories: true)
             }
         } catch {
             throw InputError("cannot create the output directory (\(error.localizedDescription))", url: parent)
@@ -66,7 +67,8 @@ public final class StagedAnalysisDirectory {
         if !manager.fileExists(atPath: destination.path) {
             try manager.moveItem(at: staging, to: destination)
         } else {
-            let files = manager.enumerator(at: staging, includingPropertiesForKeys: [.isRegularFileKey])?
+            let files =
+                manager.enumerator(at: staging, includingPropertiesForKeys: [.isRegularFileKey])?
                 .compactMap { $0 as? URL }.filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true } ?? []
             for file in files {
                 let relative = String(file.standardizedFileURL.path.dropFirst(staging.standardizedFileURL.path.count + 1))

@@ -19,8 +19,10 @@ public struct ActivationCollector {
     /// Continues a database from a checkpoint: cuts its columns back to `rows` rows and `nonzeros` activations,
     /// and rebuilds the statistics and top examples by reading those rows again (in order, so the result is what an
     /// uninterrupted run holds at that point).
-    public init(resuming directory: URL, dSae: Int, rows: Int, nonzeros: Int,
-                topExamples k: Int = FeatureAnalysisOptions().topExamples) throws {
+    public init(
+        resuming directory: URL, dSae: Int, rows: Int, nonzeros: Int,
+        topExamples k: Int = FeatureAnalysisOptions().topExamples
+    ) throws {
         writer = try ActivationDatabaseWriter(resuming: directory, dSae: dSae, rows: rows, nonzeros: nonzeros)
         try writer.synchronize()
         statistics = FeatureStatistics(dSae: dSae)
@@ -35,8 +37,9 @@ public struct ActivationCollector {
     /// Appends every row of `database` (one shard of a run), as if its batches had been added here.
     public mutating func append(_ database: ActivationDatabase) throws {
         guard database.dSae == writer.dSae else {
-            throw InputError("the shard's database has \(database.dSae) features, expected \(writer.dSae)",
-                             url: database.directory)
+            throw InputError(
+                "the shard's database has \(database.dSae) features, expected \(writer.dSae)",
+                url: database.directory)
         }
         try database.forEachRow { row, features, values in
             let target = writer.count

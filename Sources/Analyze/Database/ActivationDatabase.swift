@@ -42,7 +42,8 @@ public final class ActivationDatabase: @unchecked Sendable {
         positions = try MappedFile(url: directory.appendingPathComponent(Column.position))
         rowCount = indptr.count - 1
         guard rowCount >= 0, data.count == indices.count, Int(indptr.buffer.last ?? -1) == data.count,
-              tokenIDs.count == rowCount, textIndices.count == rowCount, positions.count == rowCount else {
+            tokenIDs.count == rowCount, textIndices.count == rowCount, positions.count == rowCount
+        else {
             throw InputError("activation database columns have inconsistent lengths", url: directory)
         }
         var starts: [Int] = []
@@ -58,8 +59,10 @@ public final class ActivationDatabase: @unchecked Sendable {
     public func row(_ row: Int) -> (features: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>) {
         precondition(row >= 0 && row < rowCount, "row \(row) out of range")
         let start = Int(indptr.buffer[row]), end = Int(indptr.buffer[row + 1])
-        return (UnsafeBufferPointer(rebasing: indices.buffer[start..<end]),
-                UnsafeBufferPointer(rebasing: data.buffer[start..<end]))
+        return (
+            UnsafeBufferPointer(rebasing: indices.buffer[start..<end]),
+            UnsafeBufferPointer(rebasing: data.buffer[start..<end])
+        )
     }
 
     /// The activation of `feature` at `row` (0 when not stored).
@@ -114,8 +117,9 @@ public final class ActivationDatabase: @unchecked Sendable {
             .init(name: "indices", descr: "<i4", shape: [nonzeroCount], source: .file(indices.url)),
             .init(name: "indptr", descr: "<i8", shape: [rowCount + 1], source: .file(indptr.url)),
             .init(name: "format", descr: "|S3", shape: [], source: .bytes(Data("csr".utf8))),
-            .init(name: "shape", descr: "<i8", shape: [2],
-                  source: .bytes([Int64(rowCount), Int64(dSae)].withUnsafeBytes { Data($0) })),
+            .init(
+                name: "shape", descr: "<i8", shape: [2],
+                source: .bytes([Int64(rowCount), Int64(dSae)].withUnsafeBytes { Data($0) })),
             .init(name: "data", descr: "<f4", shape: [nonzeroCount], source: .file(data.url)),
         ]
         try NPZStreamWriter.write(csr, to: url)
@@ -123,10 +127,11 @@ public final class ActivationDatabase: @unchecked Sendable {
 
     /// Writes the token table (int32 `token_id`, `text_idx`, `position`; entry i describes CSR row i).
     public func writeTokenTable(to url: URL) throws {
-        try NPZStreamWriter.write([
-            .init(name: "token_id", descr: "<i4", shape: [rowCount], source: .file(tokenIDs.url)),
-            .init(name: "text_idx", descr: "<i4", shape: [rowCount], source: .file(textIndices.url)),
-            .init(name: "position", descr: "<i4", shape: [rowCount], source: .file(positions.url)),
-        ], to: url)
+        try NPZStreamWriter.write(
+            [
+                .init(name: "token_id", descr: "<i4", shape: [rowCount], source: .file(tokenIDs.url)),
+                .init(name: "text_idx", descr: "<i4", shape: [rowCount], source: .file(textIndices.url)),
+                .init(name: "position", descr: "<i4", shape: [rowCount], source: .file(positions.url)),
+            ], to: url)
     }
 }

@@ -98,8 +98,10 @@ public final class ActivationDatabaseWriter {
 
     /// Flushes every column and forces it to disk.
     public func synchronize() throws {
-        for column in [data.synchronize, indices.synchronize, indptr.synchronize, tokenIDs.synchronize,
-                       textIndices.synchronize, positions.synchronize] {
+        for column in [
+            data.synchronize, indices.synchronize, indptr.synchronize, tokenIDs.synchronize,
+            textIndices.synchronize, positions.synchronize,
+        ] {
             try column()
         }
     }

@@ -41,9 +41,11 @@ struct NPZStreamWriter {
             }
             defer { try? handle?.close() }
             let headerCount = Int64(header.count)
-            try archive.addEntry(with: member.name + ".npy", type: .file, uncompressedSize: headerCount + payload,
-                                 modificationDate: Date(timeIntervalSince1970: 315_532_800),
-                                 bufferSize: 1 << 20) { position, size in
+            try archive.addEntry(
+                with: member.name + ".npy", type: .file, uncompressedSize: headerCount + payload,
+                modificationDate: Date(timeIntervalSince1970: 315_532_800),
+                bufferSize: 1 << 20
+            ) { position, size in
                 // ZIPFoundation asks for consecutive chunks; the header is the first bytes.
                 var chunk = Data()
                 var position = position

@@ -30,7 +30,7 @@ public struct AverageLinkage: Equatable, Sendable {
                     best = d[i * n + j]; bi = i; bj = j
                 }
             }
-            if bi < 0 { // only infinite/NaN distances left: merge the first two active slots
+            if bi < 0 {  // only infinite/NaN distances left: merge the first two active slots
                 let remaining = (0..<n).filter { active[$0] }
                 bi = remaining[0]; bj = remaining[1]; best = d[bi * n + bj]
             }

@@ -12,8 +12,10 @@ public struct ContextWindow: Equatable, Sendable {
     /// `pieces` are the display strings of the context tokens (joining to the text), `target` the example's index
     /// in them; `before`/`after` are the display strings of the tokens just outside (nil at the text's edges,
     /// which are word boundaries).
-    public init(pieces: [String], target: Int, before: String?, after: String?,
-                charactersPerSide: Int = ContextWindow.defaultCharactersPerSide) {
+    public init(
+        pieces: [String], target: Int, before: String?, after: String?,
+        charactersPerSide: Int = ContextWindow.defaultCharactersPerSide
+    ) {
         precondition(pieces.indices.contains(target))
         func isBoundary(_ index: Int) -> Bool {
             let left = index == 0 ? before : pieces[..<index].last { !$0.isEmpty }

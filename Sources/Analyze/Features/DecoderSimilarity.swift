@@ -52,9 +52,10 @@ public struct DecoderSimilarity: Sendable {
             let count = range.count * dSae
             rows.withUnsafeBufferPointer { all in
                 block.withUnsafeMutableBufferPointer { out in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(dSae),
-                                Int32(dimension), 1, all.baseAddress! + start * dimension, Int32(dimension),
-                                all.baseAddress!, Int32(dimension), 0, out.baseAddress!, Int32(dSae))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(dSae),
+                        Int32(dimension), 1, all.baseAddress! + start * dimension, Int32(dimension),
+                        all.baseAddress!, Int32(dimension), 0, out.baseAddress!, Int32(dSae))
                 }
             }
             if metric == .euclidean {

@@ -27,10 +27,12 @@ public struct FeatureAnalysis: Sendable {
 
     /// Runs the analysis. Dense matrices go to `similarityMatrix` / `cooccurrenceMatrix` when those are given
     /// and `options.denseMatrices` allows it.
-    public init(database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
-                decoder: FloatTensor, unembedding: FloatTensor? = nil, finalNormWeight: [Float]? = nil,
-                options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
-                similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil) throws {
+    public init(
+        database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
+        decoder: FloatTensor, unembedding: FloatTensor? = nil, finalNormWeight: [Float]? = nil,
+        options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
+        similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil
+    ) throws {
         let m = database.dSae
         guard decoder.shape.count == 2, decoder.shape[0] == m else {
             throw InputError("W_dec has shape \(decoder.shape), expected [\(m), d_in]")
@@ -77,7 +79,9 @@ public struct FeatureAnalysis: Sendable {
                     let phi = Float(CooccurrenceMeasure.phi.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
                     sum += Double(phi)
                     squares += Double(phi) * Double(phi)
-                    values[(i - start) * m + j] = options.cooccurrenceMeasure == .phi ? phi
+                    values[(i - start) * m + j] =
+                        options.cooccurrenceMeasure == .phi
+                        ? phi
                         : Float(options.cooccurrenceMeasure.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
                 }
                 phiVariance[i] = max(squares / Double(m) - (sum / Double(m)) * (sum / Double(m)), 0)
@@ -100,9 +104,10 @@ public struct FeatureAnalysis: Sendable {
         var phiAmong = [Float](repeating: 0, count: n * n)
         for a in 0..<n {
             for b in 0..<n {
-                phiAmong[a * n + b] = Float(CooccurrenceMeasure.phi.value(
-                    joint: Double(jointAmong[a * n + b]), countI: Double(statistics.counts[chosen[a]]),
-                    countJ: Double(statistics.counts[chosen[b]]), tokens: tokens))
+                phiAmong[a * n + b] = Float(
+                    CooccurrenceMeasure.phi.value(
+                        joint: Double(jointAmong[a * n + b]), countI: Double(statistics.counts[chosen[a]]),
+                        countJ: Double(statistics.counts[chosen[b]]), tokens: tokens))
             }
         }
         let cosine = DecoderSimilarity(decoder: decoder, metric: .cosine)
@@ -120,8 +125,10 @@ public struct FeatureAnalysis: Sendable {
         self.timings = timings
     }
 
-    private static func reports(database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
-                                options: FeatureAnalysisOptions) -> [FeatureReport] {
+    private static func reports(
+        database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
+        options: FeatureAnalysisOptions
+    ) -> [FeatureReport] {
         let m = database.dSae
         let bins = options.histogramBins
         var edges = [Double](repeating: 0, count: m * (bins + 1))
@@ -132,8 +139,9 @@ public struct FeatureAnalysis: Sendable {
             for (index, edge) in histogram.edges.enumerated() { edges[f * (bins + 1) + index] = edge }
         }
         var counts = [Int](repeating: 0, count: m * bins)
-        var samples = IntervalSamples(maxima: statistics.maxima, binCount: options.intervalCount,
-                                      perBin: options.examplesPerInterval, seed: options.seed)
+        var samples = IntervalSamples(
+            maxima: statistics.maxima, binCount: options.intervalCount,
+            perBin: options.examplesPerInterval, seed: options.seed)
         edges.withUnsafeBufferPointer { allEdges in
             database.forEachRow { row, features, values in
                 for (feature, value) in zip(features, values) {
@@ -147,8 +155,9 @@ public struct FeatureAnalysis: Sendable {
         return (0..<m).compactMap { f -> FeatureReport? in
             guard statistics.counts[f] > 0 else { return nil }
             let binCount = edgeCounts[f] - 1
-            let histogram = Histogram(edges: Array(edges[f * (bins + 1)..<f * (bins + 1) + edgeCounts[f]]),
-                                      counts: Array(counts[f * bins..<f * bins + binCount]))
+            let histogram = Histogram(
+                edges: Array(edges[f * (bins + 1)..<f * (bins + 1) + edgeCounts[f]]),
+                counts: Array(counts[f * bins..<f * bins + binCount]))
             func example(_ e: ActivationExample) -> FeatureExample {
                 FeatureExample(row: e.row, activation: e.value, feature: f, radius: options.contextRadius, database: database)
             }
@@ -158,8 +167,9 @@ public struct FeatureAnalysis: Sendable {
                 moments: statistics.moments(f), histogram: histogram,
                 topExamples: topExamples.examples(of: f).map(example),
                 intervalExamples: samples.bins(of: f).map {
-                    FeatureReport.IntervalExamples(lower: $0.lower, upper: $0.upper, count: $0.count,
-                                                   examples: $0.examples.map(example))
+                    FeatureReport.IntervalExamples(
+                        lower: $0.lower, upper: $0.upper, count: $0.count,
+                        examples: $0.examples.map(example))
                 })
         }
     }

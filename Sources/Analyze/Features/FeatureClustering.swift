@@ -29,8 +29,10 @@ public struct FeatureClustering: Equatable, Sendable {
     public var assignment: [Int?]
 
     /// Clusters `features` given their co-occurrence matrix `cooccurrence` (`n × n`, in the order of `features`).
-    public init(features: [Int], cooccurrence: [Float], dSae: Int, cut: FeatureAnalysisOptions.ClusterCut,
-                minimumSize: Int, decoderSimilarity: (Int, Int) -> Double, topTokens: (Int) -> [Int32]) {
+    public init(
+        features: [Int], cooccurrence: [Float], dSae: Int, cut: FeatureAnalysisOptions.ClusterCut,
+        minimumSize: Int, decoderSimilarity: (Int, Int) -> Double, topTokens: (Int) -> [Int32]
+    ) {
         let n = features.count
         var distances = [Double](repeating: 0, count: n * n)
         for i in 0..<n {
@@ -65,10 +67,12 @@ public struct FeatureClustering: Equatable, Sendable {
             let shared = memberCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
             let members = group.map { features[$0] }
             for member in members { assignment[member] = id }
-            clusters.append(Cluster(id: id, members: members,
-                                    meanCooccurrence: pairs > 0 ? cooc / Double(pairs) : .nan,
-                                    meanDecoderCosine: pairs > 0 ? cosine / Double(pairs) : .nan,
-                                    topTokens: shared.map { ($0.key, $0.value) }))
+            clusters.append(
+                Cluster(
+                    id: id, members: members,
+                    meanCooccurrence: pairs > 0 ? cooc / Double(pairs) : .nan,
+                    meanDecoderCosine: pairs > 0 ? cosine / Double(pairs) : .nan,
+                    topTokens: shared.map { ($0.key, $0.value) }))
         }
         self.clusters = clusters
         self.assignment = assignment

@@ -63,8 +63,9 @@ public struct FeatureStatistics: Sendable {
 
     /// The feature's moments over all tokens (zeros included).
     public func moments(_ feature: Int) -> FeatureMoments {
-        FeatureMoments(tokens: tokenCount, active: counts[feature], sum: sums[feature], squareSum: squareSums[feature],
-                       cubeSum: cubeSums[feature], fourthPowerSum: fourthPowerSums[feature])
+        FeatureMoments(
+            tokens: tokenCount, active: counts[feature], sum: sums[feature], squareSum: squareSums[feature],
+            cubeSum: cubeSums[feature], fourthPowerSum: fourthPowerSums[feature])
     }
 
     /// The smallest nonzero activation, or 0 when the feature never fired.

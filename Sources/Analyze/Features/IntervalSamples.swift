@@ -62,8 +62,9 @@ public struct IntervalSamples: Sendable {
             let n = seen[slot]
             guard n > 0 else { return nil }
             let kept = reservoirs[slot * perBin..<slot * perBin + min(n, perBin)].sorted(by: ActivationExample.ranksAbove)
-            return Bin(index: bin, lower: maximum * Double(bin) / Double(binCount),
-                       upper: maximum * Double(bin + 1) / Double(binCount), count: n, examples: kept)
+            return Bin(
+                index: bin, lower: maximum * Double(bin) / Double(binCount),
+                upper: maximum * Double(bin + 1) / Double(binCount), count: n, examples: kept)
         }
     }
 }

@@ -25,8 +25,10 @@ public struct LogitEffects: Sendable {
     /// `decoder` is `W_dec [d_sae, d]`; `unembedding` is `W_U [vocab, d]` (an HF `lm_head.weight`). When
     /// `finalNormWeight` (the final RMSNorm's γ, `[d]`) is given it is folded into `W_U` as TransformerLens does.
     /// `blockBytes` bounds the block of full rows held at once (at least one feature's row).
-    public init(decoder: FloatTensor, unembedding: FloatTensor, finalNormWeight: [Float]? = nil,
-                k: Int = 10, histogramBins: Int = 50, blockBytes: Int = 256 << 20) throws {
+    public init(
+        decoder: FloatTensor, unembedding: FloatTensor, finalNormWeight: [Float]? = nil,
+        k: Int = 10, histogramBins: Int = 50, blockBytes: Int = 256 << 20
+    ) throws {
         guard decoder.shape.count == 2, unembedding.shape.count == 2, decoder.shape[1] == unembedding.shape[1] else {
             throw InputError("W_dec \(decoder.shape) and the unembedding \(unembedding.shape) do not share a dimension")
         }
@@ -58,9 +60,10 @@ public struct LogitEffects: Sendable {
                             let top = top.baseAddress!, bottom = bottom.baseAddress!, histograms = histograms.baseAddress!
                             for first in stride(from: 0, to: m, by: block) {
                                 let rows = min(block, m - first)
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocabulary), Int32(d), 1,
-                                            a.baseAddress! + first * d, Int32(d), b.baseAddress!, Int32(d), 0, logits,
-                                            Int32(vocabulary))
+                                cblas_sgemm(
+                                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(vocabulary), Int32(d), 1,
+                                    a.baseAddress! + first * d, Int32(d), b.baseAddress!, Int32(d), 0, logits,
+                                    Int32(vocabulary))
                                 let workers = min(Parallelism.workerCount, rows)
                                 Parallelism.forEach(workers) { worker in
                                     for r in (rows * worker / workers)..<(rows * (worker + 1) / workers) {
@@ -70,9 +73,11 @@ public struct LogitEffects: Sendable {
                                         }
                                         let values = UnsafeBufferPointer(start: row, count: vocabulary)
                                         // The scan's extremes are the row's (ties aside), so the histogram needs one pass.
-                                        histograms[f] = k > 0
-                                            ? Histogram.linear(values, bins: histogramBins, lower: bottom[f * k].value,
-                                                               upper: top[f * k].value)
+                                        histograms[f] =
+                                            k > 0
+                                            ? Histogram.linear(
+                                                values, bins: histogramBins, lower: bottom[f * k].value,
+                                                upper: top[f * k].value)
                                             : Histogram.linear(values, bins: histogramBins)
                                     }
                                 }
@@ -89,8 +94,10 @@ public struct LogitEffects: Sendable {
 
     /// Fills one feature's best-first lists from its row. Tokens arrive in increasing id and comparisons are
     /// strict, so ties keep the lower id.
-    private static func scan(_ values: UnsafePointer<Float>, count: Int,
-                             top: UnsafeMutablePointer<Effect>, bottom: UnsafeMutablePointer<Effect>, k: Int) {
+    private static func scan(
+        _ values: UnsafePointer<Float>, count: Int,
+        top: UnsafeMutablePointer<Effect>, bottom: UnsafeMutablePointer<Effect>, k: Int
+    ) {
         var highest = top[k - 1].value, lowest = bottom[k - 1].value
         for index in 0..<count {
             let value = values[index]
@@ -110,8 +117,10 @@ public struct LogitEffects: Sendable {
         (promoted[feature * k..<(feature + 1) * k], suppressed[feature * k..<(feature + 1) * k])
     }
 
-    private static func insert(_ effect: Effect, into list: UnsafeMutablePointer<Effect>, k: Int,
-                               before: (Float, Float) -> Bool) {
+    private static func insert(
+        _ effect: Effect, into list: UnsafeMutablePointer<Effect>, k: Int,
+        before: (Float, Float) -> Bool
+    ) {
         var slot = k - 1
         while slot > 0 && before(effect.value, list[slot - 1].value) {
             list[slot] = list[slot - 1]

@@ -26,8 +26,10 @@ public struct NeighborTable: Equatable, Sendable {
 
     /// Fills the rows `rows` from a dense block of similarities (`rows.count × dSae`, row-major).
     /// `isCandidate(i, j)` can exclude pairs (e.g. features that never fired together).
-    public mutating func fill(rows: Range<Int>, block: UnsafeBufferPointer<Float>,
-                              isCandidate: (Int, Int) -> Bool = { _, _ in true }) {
+    public mutating func fill(
+        rows: Range<Int>, block: UnsafeBufferPointer<Float>,
+        isCandidate: (Int, Int) -> Bool = { _, _ in true }
+    ) {
         precondition(block.count == rows.count * dSae)
         var bestIndex = [Int32](repeating: -1, count: k)
         var bestValue = [Float](repeating: 0, count: k)

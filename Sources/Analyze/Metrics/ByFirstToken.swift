@@ -24,7 +24,8 @@ extension ByFirstToken: Sendable where Value: Sendable {}
 
 extension ByFirstToken: Codable where Value: Codable {
     enum CodingKeys: String, CodingKey {
-        case allTokens = "all_tokens", withoutFirstToken = "without_first_token"
+        case allTokens = "all_tokens"
+        case withoutFirstToken = "without_first_token"
     }
 }
 

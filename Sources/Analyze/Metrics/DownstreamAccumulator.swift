@@ -53,9 +53,10 @@ public struct DownstreamAccumulator: Codable, Sendable {
         var notes: [String] = []
         if stats.allTokens.zeroRows > 0, stats.allTokens.uniformZeroRows == stats.allTokens.zeroRows {
             let uniform = log(Double(vocabularySize))
-            notes.append("zero ablation is degenerate: every zero-ablated logit row is constant (a bias-free model maps a "
-                         + "zero residual to zero logits), so its CE is ln(vocab) = \(uniform) and loss recovered against "
-                         + "it measures the distance from a uniform guess; see ΔCE, KL and the mean-ablation baseline")
+            notes.append(
+                "zero ablation is degenerate: every zero-ablated logit row is constant (a bias-free model maps a "
+                    + "zero residual to zero logits), so its CE is ln(vocab) = \(uniform) and loss recovered against "
+                    + "it measures the distance from a uniform guess; see ΔCE, KL and the mean-ablation baseline")
         }
         for (variant, value) in [("all tokens", metrics.allTokens), ("without first token", metrics.withoutFirstToken)] {
             if let zero = value.ceZeroAblated, zero <= value.ceBaseline ?? .infinity {
@@ -65,8 +66,10 @@ public struct DownstreamAccumulator: Codable, Sendable {
                 notes.append("\(variant): mean-ablation CE (\(mean)) is not above the baseline CE; loss recovered (mean) is undefined")
             }
         }
-        return DownstreamResult(metrics: metrics, zeroAblationDegenerate: stats.allTokens.zeroRows > 0
-                                && stats.allTokens.uniformZeroRows == stats.allTokens.zeroRows, notes: notes)
+        return DownstreamResult(
+            metrics: metrics,
+            zeroAblationDegenerate: stats.allTokens.zeroRows > 0
+                && stats.allTokens.uniformZeroRows == stats.allTokens.zeroRows, notes: notes)
     }
 }
 
@@ -90,10 +93,19 @@ public struct DownstreamMetrics: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case standardErrors = "standard_errors"
-        case nTargets = "n_targets", nPositions = "n_positions"
-        case ceBaseline = "ce_baseline", ceSpliced = "ce_spliced", ceZeroAblated = "ce_zero_ablated", ceMeanAblated = "ce_mean_ablated"
-        case deltaCE = "delta_ce", lossRecoveredZero = "loss_recovered_zero", lossRecoveredMean = "loss_recovered_mean"
-        case klSpliced = "kl_spliced", klZeroAblated = "kl_zero_ablated", klMeanAblated = "kl_mean_ablated", seed
+        case nTargets = "n_targets"
+        case nPositions = "n_positions"
+        case ceBaseline = "ce_baseline"
+        case ceSpliced = "ce_spliced"
+        case ceZeroAblated = "ce_zero_ablated"
+        case ceMeanAblated = "ce_mean_ablated"
+        case deltaCE = "delta_ce"
+        case lossRecoveredZero = "loss_recovered_zero"
+        case lossRecoveredMean = "loss_recovered_mean"
+        case klSpliced = "kl_spliced"
+        case klZeroAblated = "kl_zero_ablated"
+        case klMeanAblated = "kl_mean_ablated"
+        case seed
     }
 }
 
@@ -110,8 +122,11 @@ public struct DownstreamStandardErrors: Codable, Equatable, Sendable {
     public var nSequences: Int
 
     enum CodingKeys: String, CodingKey {
-        case deltaCE = "delta_ce", klSpliced = "kl_spliced", lossRecoveredZero = "loss_recovered_zero"
-        case lossRecoveredMean = "loss_recovered_mean", nSequences = "n_sequences"
+        case deltaCE = "delta_ce"
+        case klSpliced = "kl_spliced"
+        case lossRecoveredZero = "loss_recovered_zero"
+        case lossRecoveredMean = "loss_recovered_mean"
+        case nSequences = "n_sequences"
     }
 }
 
@@ -124,8 +139,11 @@ public struct SeedAblationMetrics: Codable, Equatable, Sendable {
     public var nBatches: Int
 
     enum CodingKeys: String, CodingKey {
-        case baselineLoss = "baseline_loss", zeroAblationLoss = "zero_ablation_loss"
-        case saeReconstructionLoss = "sae_reconstruction_loss", lossRecovered = "loss_recovered", nBatches = "n_batches"
+        case baselineLoss = "baseline_loss"
+        case zeroAblationLoss = "zero_ablation_loss"
+        case saeReconstructionLoss = "sae_reconstruction_loss"
+        case lossRecovered = "loss_recovered"
+        case nBatches = "n_batches"
     }
 }
 
@@ -137,7 +155,9 @@ public struct DownstreamResult: Codable, Equatable, Sendable {
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case metrics, zeroAblationDegenerate = "zero_ablation_degenerate", notes
+        case metrics
+        case zeroAblationDegenerate = "zero_ablation_degenerate"
+        case notes
     }
 }
 
@@ -239,8 +259,9 @@ struct DownstreamStats: Codable, Sendable {
             deltaCE: spliced.flatMap { s in baseline.map { s - $0 } },
             lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced),
             klSpliced: mean(klSpliced, positions), klZeroAblated: mean(klZero, zeroRows), klMeanAblated: mean(klMean, meanRows),
-            seed: SeedAblationMetrics(baselineLoss: seedBaseline, zeroAblationLoss: seedZero, saeReconstructionLoss: seedSpliced,
-                                      lossRecovered: seedRecovered, nBatches: batches),
+            seed: SeedAblationMetrics(
+                baselineLoss: seedBaseline, zeroAblationLoss: seedZero, saeReconstructionLoss: seedSpliced,
+                lossRecovered: seedRecovered, nBatches: batches),
             standardErrors: groups.standardErrors(
                 deltaCE: spliced.flatMap { s in baseline.map { s - $0 } }, klSpliced: mean(klSpliced, positions),
                 lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced)))
@@ -294,8 +315,10 @@ struct ClusterSums: Codable, Sendable {
         meanAA += other.meanAA; meanAC += other.meanAC; meanCC += other.meanCC; meanC += other.meanC
     }
 
-    func standardErrors(deltaCE: Double?, klSpliced: Double?, lossRecoveredZero: Double?,
-                        lossRecoveredMean: Double?) -> DownstreamStandardErrors {
+    func standardErrors(
+        deltaCE: Double?, klSpliced: Double?, lossRecoveredZero: Double?,
+        lossRecoveredMean: Double?
+    ) -> DownstreamStandardErrors {
         let g = Double(count), correction = g / (g - 1)
         /// SE of a per-item mean: Σ_g (V_g − n_g·mean)² expanded into the accumulated sums.
         func ofMean(_ mean: Double?, squares: Double, cross: Double, sizes: Double, total: Int) -> Double? {

@@ -63,10 +63,17 @@ public struct ReconstructionMetrics: Codable, Equatable, Sendable {
     public var seed: SeedReconstructionMetrics
 
     enum CodingKeys: String, CodingKey {
-        case nTokens = "n_tokens", msePerElement = "mse_per_element", msePerToken = "mse_per_token"
-        case explainedVariance = "explained_variance", explainedVarianceLegacy = "explained_variance_legacy"
-        case cosineSimilarity = "cosine_similarity", relativeReconstructionBias = "relative_reconstruction_bias"
-        case l2Ratio = "l2_ratio", l2NormIn = "l2_norm_in", l2NormOut = "l2_norm_out", seed
+        case nTokens = "n_tokens"
+        case msePerElement = "mse_per_element"
+        case msePerToken = "mse_per_token"
+        case explainedVariance = "explained_variance"
+        case explainedVarianceLegacy = "explained_variance_legacy"
+        case cosineSimilarity = "cosine_similarity"
+        case relativeReconstructionBias = "relative_reconstruction_bias"
+        case l2Ratio = "l2_ratio"
+        case l2NormIn = "l2_norm_in"
+        case l2NormOut = "l2_norm_out"
+        case seed
     }
 }
 
@@ -83,8 +90,11 @@ public struct SeedReconstructionMetrics: Codable, Equatable, Sendable {
     public var originalStd: Double?, residualStd: Double?
 
     enum CodingKeys: String, CodingKey {
-        case mse, explainedVariance = "explained_variance", cosineSimilarity = "cosine_similarity"
-        case originalStd = "original_std", residualStd = "residual_std"
+        case mse
+        case explainedVariance = "explained_variance"
+        case cosineSimilarity = "cosine_similarity"
+        case originalStd = "original_std"
+        case residualStd = "residual_std"
     }
 }
 
@@ -98,7 +108,7 @@ struct ReconstructionStats: Codable, Sendable {
     var squaredError = 0.0, cosineSum = 0.0, normInSum = 0.0, normOutSum = 0.0
     var outSquareSum = 0.0, dotSum = 0.0, ratioSum = 0.0
     var legacySum = 0.0, legacyTokens = 0
-    var seedVarianceX = 0.0, seedVarianceResidual = 0.0   // Σ_b var_b · n_b
+    var seedVarianceX = 0.0, seedVarianceResidual = 0.0  // Σ_b var_b · n_b
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -119,7 +129,7 @@ struct ReconstructionStats: Codable, Sendable {
         }
         for j in 0..<d { poolMean[j] /= n; residualMean[j] /= n }
 
-        var poolSquares = 0.0, residualSquares = 0.0   // centred on the pool means
+        var poolSquares = 0.0, residualSquares = 0.0  // centred on the pool means
         for row in rows {
             var error = 0.0, centered = 0.0, centeredResidual = 0.0, dot = 0.0, normIn = 0.0, normOut = 0.0
             for j in 0..<d {

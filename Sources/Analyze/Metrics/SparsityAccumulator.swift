@@ -64,10 +64,17 @@ public struct SparsityMetrics: Codable, Equatable, Sendable {
     public var l0Distribution: [Int]
 
     enum CodingKeys: String, CodingKey {
-        case nTokens = "n_tokens", l0Mean = "l0_mean", l0Std = "l0_std", l1Mean = "l1_mean", l1Std = "l1_std"
-        case activationCounts = "activation_counts", deadFeatureIds = "dead_feature_ids"
-        case denseAbove10Percent = "dense_above_10pct", denseAbove1Percent = "dense_above_1pct"
-        case fractionAlive = "fraction_alive", l0Distribution = "l0_distribution"
+        case nTokens = "n_tokens"
+        case l0Mean = "l0_mean"
+        case l0Std = "l0_std"
+        case l1Mean = "l1_mean"
+        case l1Std = "l1_std"
+        case activationCounts = "activation_counts"
+        case deadFeatureIds = "dead_feature_ids"
+        case denseAbove10Percent = "dense_above_10pct"
+        case denseAbove1Percent = "dense_above_1pct"
+        case fractionAlive = "fraction_alive"
+        case l0Distribution = "l0_distribution"
     }
 
     /// Each feature's firing frequency, count / tokens.
@@ -84,7 +91,8 @@ public struct SparsityResult: Codable, Equatable, Sendable {
     public var trainingDeadFeatureIds: [Int]?
 
     enum CodingKeys: String, CodingKey {
-        case metrics, trainingDeadFeatureIds = "training_dead_feature_ids"
+        case metrics
+        case trainingDeadFeatureIds = "training_dead_feature_ids"
     }
 }
 

@@ -16,9 +16,11 @@ public struct TokenLosses: Sendable {
     /// Whether each zero-ablated position predicted the uniform distribution (all logits equal).
     public var uniformZero: [Bool]?
 
-    public init(targets: [Int32], isFirst: [Bool], ceClean: [Double], ceSpliced: [Double], ceZero: [Double]? = nil,
-                ceMean: [Double]? = nil, klSpliced: [Double], klZero: [Double]? = nil, klMean: [Double]? = nil,
-                uniformZero: [Bool]? = nil) {
+    public init(
+        targets: [Int32], isFirst: [Bool], ceClean: [Double], ceSpliced: [Double], ceZero: [Double]? = nil,
+        ceMean: [Double]? = nil, klSpliced: [Double], klZero: [Double]? = nil, klMean: [Double]? = nil,
+        uniformZero: [Bool]? = nil
+    ) {
         let n = targets.count
         precondition([isFirst.count, ceClean.count, ceSpliced.count, klSpliced.count].allSatisfy { $0 == n })
         precondition([ceZero, ceMean, klZero, klMean].allSatisfy { $0 == nil || $0!.count == n })
@@ -42,18 +44,23 @@ public struct TokenLosses: Sendable {
         var ceZero: [Double]?, klZero: [Double]?, uniformZero: [Bool]?
         switch zero {
         case .run(let index)?:
-            (ceZero, klZero, uniformZero) = (statistics.loss[index], statistics.klDivergence[index - 1],
-                                             [Bool](repeating: false, count: hasTarget.count))
+            (ceZero, klZero, uniformZero) = (
+                statistics.loss[index], statistics.klDivergence[index - 1],
+                [Bool](repeating: false, count: hasTarget.count)
+            )
         case .uniform(let vocabularySize)?:
             let uniform = Foundation.log(Double(vocabularySize))
-            (ceZero, klZero, uniformZero) = (hasTarget.map { $0 ? uniform : .nan }, statistics.klToUniform,
-                                             [Bool](repeating: true, count: hasTarget.count))
+            (ceZero, klZero, uniformZero) = (
+                hasTarget.map { $0 ? uniform : .nan }, statistics.klToUniform,
+                [Bool](repeating: true, count: hasTarget.count)
+            )
         case nil:
             break
         }
-        self.init(targets: statistics.targets, isFirst: isFirst, ceClean: statistics.loss[0],
-                  ceSpliced: statistics.loss[spliced], ceZero: ceZero, ceMean: mean.map { statistics.loss[$0] },
-                  klSpliced: statistics.klDivergence[spliced - 1], klZero: klZero,
-                  klMean: mean.map { statistics.klDivergence[$0 - 1] }, uniformZero: uniformZero)
+        self.init(
+            targets: statistics.targets, isFirst: isFirst, ceClean: statistics.loss[0],
+            ceSpliced: statistics.loss[spliced], ceZero: ceZero, ceMean: mean.map { statistics.loss[$0] },
+            klSpliced: statistics.klDivergence[spliced - 1], klZero: klZero,
+            klMean: mean.map { statistics.klDivergence[$0 - 1] }, uniformZero: uniformZero)
     }
 }

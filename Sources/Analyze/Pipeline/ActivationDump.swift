@@ -18,14 +18,17 @@ public enum ActivationDump {
         public var hook: Hook
     }
 
-    public static func write(model modelDirectory: URL, corpus corpusFile: URL, hook hookName: String, to output: URL,
-                             context: Int, batchTokens: Int) throws -> Summary {
+    public static func write(
+        model modelDirectory: URL, corpus corpusFile: URL, hook hookName: String, to output: URL,
+        context: Int, batchTokens: Int
+    ) throws -> Summary {
         let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
         let hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         let corpus = try Corpus(contentsOf: corpusFile)
         let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
-        let weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
-                                       blockCount: hook.blocksNeeded)
+        let weights = try ModelWeights(
+            spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
+            blockCount: hook.blocksNeeded)
         BLAS.configure()
         let forward = DecoderModel(weights: weights, contextLength: context)
 
@@ -41,7 +44,8 @@ public enum ActivationDump {
             writer.discard()
             throw error
         }
-        return Summary(tokens: tokenCount, width: width, texts: texts.count,
-                       skippedTexts: corpus.skipped.count, batches: batches.count, hook: hook)
+        return Summary(
+            tokens: tokenCount, width: width, texts: texts.count,
+            skippedTexts: corpus.skipped.count, batches: batches.count, hook: hook)
     }
 }

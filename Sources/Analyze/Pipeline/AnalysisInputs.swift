@@ -22,14 +22,16 @@ struct AnalysisInputs {
         sae = try SparseAutoencoder(directory: options.paths.sae)
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
-        let hookName = try SAEHookCheck.resolve(sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
-                                                modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
-                                                layerCount: spec.layerCount)
+        let hookName = try SAEHookCheck.resolve(
+            sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
+            modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
+            layerCount: spec.layerCount)
         hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
-        weights = try ModelWeights(spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
-                                   blockCount: needsHead ? nil : hook.blocksNeeded)
+        weights = try ModelWeights(
+            spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
+            blockCount: needsHead ? nil : hook.blocksNeeded)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
     }
@@ -75,8 +77,9 @@ struct CorpusBatches {
             var batch = PackedBatch()
             for text in start..<min(start + options.pass.batchTexts, tokenized.count) {
                 for offset in stride(from: 0, to: tokenized[text].count, by: options.pass.context) {
-                    batch.append(tokenized[text][offset..<min(offset + options.pass.context, tokenized[text].count)],
-                                 text: text, start: offset)
+                    batch.append(
+                        tokenized[text][offset..<min(offset + options.pass.context, tokenized[text].count)],
+                        text: text, start: offset)
                 }
             }
             if batch.tokenCount > 0 { batches.append(batch) }
@@ -113,8 +116,10 @@ struct CorpusBatches {
         records.reserveCapacity(batch.tokenCount)
         for sequence in batch.sequences {
             for (offset, row) in sequence.rows.enumerated() {
-                records.append(TokenRecord(tokenID: batch.tokens[row], textIndex: Int32(textIndices[sequence.text]),
-                                           position: Int32(sequence.start + offset)))
+                records.append(
+                    TokenRecord(
+                        tokenID: batch.tokens[row], textIndex: Int32(textIndices[sequence.text]),
+                        position: Int32(sequence.start + offset)))
             }
         }
         return records

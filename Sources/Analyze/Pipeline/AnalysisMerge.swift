@@ -44,8 +44,9 @@ public final class AnalysisMerge {
         let (inputs, hashes) = try AnalysisInputs.loadHashing(options: options)
         let changed = hashes.differences(from: first.inputHashes)
         guard changed.isEmpty else {
-            throw InputError("the inputs differ from those the shards were made from (SHA-256 of "
-                             + "\(changed.joined(separator: ", ")))", url: checkpoints[0].directory)
+            throw InputError(
+                "the inputs differ from those the shards were made from (SHA-256 of "
+                    + "\(changed.joined(separator: ", ")))", url: checkpoints[0].directory)
         }
         let clock = Date()
         let layout = AnalysisLayout(timestamp: AnalysisLayout.timestamp(for: started))
@@ -59,22 +60,27 @@ public final class AnalysisMerge {
         var state: PassState?
         var warnings: [String] = []
         for (shard, (directory, checkpoint)) in checkpoints.enumerated() {
-            let database = try ActivationDatabase(directory: directory.appendingPathComponent(PassCheckpoint.columnsDirectory),
-                                                  dSae: inputs.sae.dSae)
+            let database = try ActivationDatabase(
+                directory: directory.appendingPathComponent(PassCheckpoint.columnsDirectory),
+                dSae: inputs.sae.dSae)
             guard database.rowCount == checkpoint.state.rows, database.nonzeroCount == checkpoint.state.nonzeros else {
-                throw InputError("the shard's database holds \(database.rowCount) rows and its checkpoint records "
-                                 + "\(checkpoint.state.rows): the shard directory is damaged", url: directory)
+                throw InputError(
+                    "the shard's database holds \(database.rowCount) rows and its checkpoint records "
+                        + "\(checkpoint.state.rows): the shard directory is damaged", url: directory)
             }
             try collector.append(database)
             state = state.map { $0.merged(with: checkpoint.state) } ?? checkpoint.state
             if checkpoint.calibration != first.calibration {
-                warnings.append("shard \(shard + 1) calibrated a different top-k threshold or mean "
-                                + "(\(checkpoint.calibration.threshold.map { "\($0)" } ?? "none") vs "
-                                + "\(first.calibration.threshold.map { "\($0)" } ?? "none")); the calibration sample is "
-                                + "the same in every shard, so only floating-point differences between machines cause this")
+                warnings.append(
+                    "shard \(shard + 1) calibrated a different top-k threshold or mean "
+                        + "(\(checkpoint.calibration.threshold.map { "\($0)" } ?? "none") vs "
+                        + "\(first.calibration.threshold.map { "\($0)" } ?? "none")); the calibration sample is "
+                        + "the same in every shard, so only floating-point differences between machines cause this")
             }
-            progress(AnalysisProgress(stage: "merge", tokensDone: collector.writer.count, tokensTotal: first.corpus.tokens,
-                                      elapsed: Date().timeIntervalSince(started)))
+            progress(
+                AnalysisProgress(
+                    stage: "merge", tokensDone: collector.writer.count, tokensTotal: first.corpus.tokens,
+                    elapsed: Date().timeIntervalSince(started)))
         }
         var merged = first
         merged.timestamp = layout.timestamp
@@ -83,13 +89,15 @@ public final class AnalysisMerge {
         merged.endBatch = first.batchCount
         merged.nextBatch = first.batchCount
         merged.state = state!
-        var record = RunRecord(options: options, inputs: inputs, checkpoint: merged,
-                               timings: [("merge", Date().timeIntervalSince(clock))])
+        var record = RunRecord(
+            options: options, inputs: inputs, checkpoint: merged,
+            timings: [("merge", Date().timeIntervalSince(clock))])
         record.provenance.append(.mergedShards(checkpoints.count))
         record.extraWarnings = warnings
         let results = try record.finishAnalysis(in: staged, collector: collector, started: started)
-        return AnalysisPipeline.Outcome(results: results, directory: staged.destination, tokenCount: merged.state.rows,
-                                        seconds: Date().timeIntervalSince(started))
+        return AnalysisPipeline.Outcome(
+            results: results, directory: staged.destination, tokenCount: merged.state.rows,
+            seconds: Date().timeIntervalSince(started))
     }
 
     /// The shards' checkpoints in shard order, after checking they are complete shards of one run covering it once.
@@ -98,12 +106,14 @@ public final class AnalysisMerge {
         var found: [(directory: URL, checkpoint: PassCheckpoint)] = []
         for directory in shards {
             guard let checkpoint = try PassCheckpoint.read(in: directory) else {
-                throw InputError("not a shard directory (no \(PassCheckpoint.fileName); write shards with analyze --shard i/n)",
-                                 url: directory)
+                throw InputError(
+                    "not a shard directory (no \(PassCheckpoint.fileName); write shards with analyze --shard i/n)",
+                    url: directory)
             }
             guard let shard = checkpoint.shard else {
-                throw InputError("this checkpoint is not a shard's (it belongs to an interrupted analyze; resume it instead)",
-                                 url: directory)
+                throw InputError(
+                    "this checkpoint is not a shard's (it belongs to an interrupted analyze; resume it instead)",
+                    url: directory)
             }
             guard checkpoint.isComplete else {
                 throw InputError("shard \(shard) is incomplete (\(checkpoint.state.rows) tokens done)", url: directory)
@@ -113,8 +123,9 @@ public final class AnalysisMerge {
                     throw InputError("this shard was made with other inputs or settings than \(other.directory.path)", url: directory)
                 }
                 guard shard.count == other.checkpoint.shard!.count else {
-                    throw InputError("shard \(shard) belongs to a split into \(shard.count), \(other.directory.path) to one "
-                                     + "into \(other.checkpoint.shard!.count)", url: directory)
+                    throw InputError(
+                        "shard \(shard) belongs to a split into \(shard.count), \(other.directory.path) to one "
+                            + "into \(other.checkpoint.shard!.count)", url: directory)
                 }
             }
             if let duplicate = found.first(where: { $0.checkpoint.shard == shard }) {

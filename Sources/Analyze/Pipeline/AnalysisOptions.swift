@@ -37,7 +37,10 @@ public struct InputPaths: Codable, Sendable {
         (self.model, self.sae, self.corpus) = (model, sae, corpus)
     }
 
-    enum CodingKeys: String, CodingKey { case model, sae, corpus = "data" }
+    enum CodingKeys: String, CodingKey {
+        case model, sae
+        case corpus = "data"
+    }
 }
 
 /// The settings that decide the pass's numbers.
@@ -81,9 +84,17 @@ public struct PassSettings: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case hook, layer, topKMode = "topk_mode", context = "ctx", batchTokens = "batch_tokens", batchTexts = "batch_texts"
-        case maxTexts = "max_texts", ablation, ablationTokens = "ablation_tokens", calibrationTokens = "calibration_tokens"
-        case excludeFirstToken = "exclude_first_token", featureAnalysis = "feature_analysis"
+        case hook, layer
+        case topKMode = "topk_mode"
+        case context = "ctx"
+        case batchTokens = "batch_tokens"
+        case batchTexts = "batch_texts"
+        case maxTexts = "max_texts"
+        case ablation
+        case ablationTokens = "ablation_tokens"
+        case calibrationTokens = "calibration_tokens"
+        case excludeFirstToken = "exclude_first_token"
+        case featureAnalysis = "feature_analysis"
     }
 }
 
@@ -102,7 +113,10 @@ public struct RunControl: Codable, Sendable {
 
     public init(output: URL? = nil) { self.output = output }
 
-    enum CodingKeys: String, CodingKey { case output, threads, shard, resume, checkpointInterval = "checkpoint_interval" }
+    enum CodingKeys: String, CodingKey {
+        case output, threads, shard, resume
+        case checkpointInterval = "checkpoint_interval"
+    }
 }
 
 /// What a run reports while it works: the CLI turns these into a progress line or log lines.

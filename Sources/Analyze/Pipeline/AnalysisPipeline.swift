@@ -66,17 +66,20 @@ public final class AnalysisPipeline {
         let batches = corpusBatches.batches
         let range = options.control.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
         if let shard = options.control.shard, range.isEmpty {
-            throw InputError("shard \(shard) has no batches: the corpus packs into \(batches.count) batches of up to "
-                             + "--batch-tokens \(options.pass.batchTokens) tokens; use fewer shards", url: options.paths.corpus)
+            throw InputError(
+                "shard \(shard) has no batches: the corpus packs into \(batches.count) batches of up to "
+                    + "--batch-tokens \(options.pass.batchTokens) tokens; use fewer shards", url: options.paths.corpus)
         }
         lap("tokenize")
 
         // Calibration sample: evenly spaced batches of the whole corpus; the activations of those in this run's
         // range are kept and reused by the pass.
         var captured: [Int: HookCapture] = [:]
-        var state = resumed?.state ?? PassState(
-            dSae: inputs.sae.dSae, trainingEverFired: inputs.sae.everFired,
-            dIn: inputs.sae.dIn, vocabularySize: inputs.spec.vocabSize)
+        var state =
+            resumed?.state
+            ?? PassState(
+                dSae: inputs.sae.dSae, trainingEverFired: inputs.sae.everFired,
+                dIn: inputs.sae.dIn, vocabularySize: inputs.spec.vocabSize)
         var calibration = resumed?.calibration ?? .none
         if resumed == nil, Calibration.isNeeded(options: options, topKMode: inputs.topKMode) {
             let start = Date()
@@ -87,8 +90,10 @@ public final class AnalysisPipeline {
                 inputs: inputs, batches: corpusBatches, sample: sample, keep: range,
                 reuse: { captured[$0] = $1 },
                 progress: { done in
-                    self.progress(AnalysisProgress(stage: "calibration", tokensDone: done, tokensTotal: sampleTokens,
-                                                   elapsed: Date().timeIntervalSince(start)))
+                    self.progress(
+                        AnalysisProgress(
+                            stage: "calibration", tokensDone: done, tokensTotal: sampleTokens,
+                            elapsed: Date().timeIntervalSince(start)))
                 })
             state.forwardSeconds += forwardSeconds
             state.passSeconds += Date().timeIntervalSince(start)
@@ -98,21 +103,25 @@ public final class AnalysisPipeline {
         let collector = try passDirectory.map { directory -> ActivationCollector in
             let columns = directory.appendingPathComponent(PassCheckpoint.columnsDirectory)
             if resumed != nil {
-                return try ActivationCollector(resuming: columns, dSae: inputs.sae.dSae, rows: state.rows,
-                                               nonzeros: state.nonzeros, topExamples: options.features.topExamples)
+                return try ActivationCollector(
+                    resuming: columns, dSae: inputs.sae.dSae, rows: state.rows,
+                    nonzeros: state.nonzeros, topExamples: options.features.topExamples)
             }
             try? FileManager.default.removeItem(at: columns)
-            return try ActivationCollector(directory: columns, dSae: inputs.sae.dSae,
-                                           topExamples: options.features.topExamples)
+            return try ActivationCollector(
+                directory: columns, dSae: inputs.sae.dSae,
+                topExamples: options.features.topExamples)
         }
-        let pass = try CorpusPass(inputs: inputs, batches: corpusBatches, options: options, calibration: calibration,
-                                  state: state, collector: collector)
+        let pass = try CorpusPass(
+            inputs: inputs, batches: corpusBatches, options: options, calibration: calibration,
+            state: state, collector: collector)
         var checkpoint = PassCheckpoint(
             fingerprint: fingerprint, options: options, inputHashes: hashes, timestamp: layout.timestamp,
             shard: options.control.shard, batchCount: batches.count, firstBatch: range.lowerBound, endBatch: range.upperBound,
             nextBatch: resumed?.nextBatch ?? range.lowerBound, calibration: calibration,
-            corpus: .init(texts: inputs.corpus.texts.count, textsUsed: corpusBatches.textIndices.count,
-                          tokens: corpusBatches.totalTokens, skipped: corpusBatches.skipped),
+            corpus: .init(
+                texts: inputs.corpus.texts.count, textsUsed: corpusBatches.textIndices.count,
+                tokens: corpusBatches.totalTokens, skipped: corpusBatches.skipped),
             state: state)
         func saveCheckpoint() throws {
             guard let staged, let passDirectory else { return }
@@ -132,13 +141,16 @@ public final class AnalysisPipeline {
             try pass.process(batch: index, capture: captured.removeValue(forKey: index))
             done += batches[index].tokenCount
             checkpoint.nextBatch = index + 1
-            progress(AnalysisProgress(stage: options.pass.ablation != .none ? "activations + ablation" : "activations",
-                                      tokensDone: done - doneBefore, tokensTotal: rangeTokens - doneBefore,
-                                      elapsed: Date().timeIntervalSince(passStart)))
+            progress(
+                AnalysisProgress(
+                    stage: options.pass.ablation != .none ? "activations + ablation" : "activations",
+                    tokensDone: done - doneBefore, tokensTotal: rangeTokens - doneBefore,
+                    elapsed: Date().timeIntervalSince(passStart)))
             if stopRequest.isSet, index + 1 < range.upperBound {
                 try saveCheckpoint()
-                throw AnalysisInterrupted(tokensDone: pass.state.rows, tokensTotal: corpusBatches.totalTokens,
-                                          checkpoint: passDirectory == nil ? nil : staged?.staging)
+                throw AnalysisInterrupted(
+                    tokensDone: pass.state.rows, tokensTotal: corpusBatches.totalTokens,
+                    checkpoint: passDirectory == nil ? nil : staged?.staging)
             }
             if Date().timeIntervalSince(lastCheckpoint) >= options.control.checkpointInterval, index + 1 < range.upperBound {
                 try saveCheckpoint()
@@ -153,21 +165,26 @@ public final class AnalysisPipeline {
         if let shard = options.control.shard { record.provenance.append(.shard(shard)) }
         guard let staged, let collector = pass.collector else {
             record.timings.append(("total", Date().timeIntervalSince(started)))
-            return Outcome(results: record.results(), directory: nil, tokenCount: pass.state.rows,
-                           seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
+            return Outcome(
+                results: record.results(), directory: nil, tokenCount: pass.state.rows,
+                seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
         }
         if options.control.shard != nil {
             try saveCheckpoint()
             try staged.commit()
-            return Outcome(results: record.results(), directory: staged.destination, tokenCount: pass.state.rows,
-                           seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
+            return Outcome(
+                results: record.results(), directory: staged.destination, tokenCount: pass.state.rows,
+                seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
         }
 
-        progress(AnalysisProgress(stage: "features", tokensDone: done, tokensTotal: corpusBatches.totalTokens,
-                                  elapsed: Date().timeIntervalSince(passStart)))
+        progress(
+            AnalysisProgress(
+                stage: "features", tokensDone: done, tokensTotal: corpusBatches.totalTokens,
+                elapsed: Date().timeIntervalSince(passStart)))
         let results = try record.finishAnalysis(in: staged, collector: collector, started: started)
-        return Outcome(results: results, directory: staged.destination, tokenCount: pass.state.rows,
-                       seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
+        return Outcome(
+            results: results, directory: staged.destination, tokenCount: pass.state.rows,
+            seconds: Date().timeIntervalSince(started), resumedTokens: doneBefore)
     }
 
     /// The checkpoint an interrupted run left for `output`, when this run should continue it. Without `resume`, an
@@ -182,12 +199,14 @@ public final class AnalysisPipeline {
         }
         let done = "\(checkpoint.state.rows) of \(checkpoint.corpus.tokens) tokens done"
         guard options.control.resume else {
-            throw InputError("an interrupted run left a checkpoint here (\(done)): rerun with --resume to continue it, "
-                             + "or delete this directory to start over", url: staging)
+            throw InputError(
+                "an interrupted run left a checkpoint here (\(done)): rerun with --resume to continue it, "
+                    + "or delete this directory to start over", url: staging)
         }
         guard checkpoint.fingerprint == fingerprint, checkpoint.shard == options.control.shard else {
-            throw InputError("the checkpoint here (\(done)) was made with other inputs or settings than this run's, "
-                             + "so it cannot be resumed; delete this directory to start over", url: staging)
+            throw InputError(
+                "the checkpoint here (\(done)) was made with other inputs or settings than this run's, "
+                    + "so it cannot be resumed; delete this directory to start over", url: staging)
         }
         return checkpoint
     }

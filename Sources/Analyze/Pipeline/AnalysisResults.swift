@@ -39,9 +39,11 @@ public struct AnalysisResults: Sendable {
 
         public var tokensPerSecond: Double { passSeconds > 0 ? Double(tokens) / passSeconds : 0 }
 
-        public init(texts: Int, textsUsed: Int, tokens: Int, ablatedTokens: Int, skipped: [Corpus.Skipped],
-                    timings: [(stage: String, seconds: Double)], passSeconds: Double, forwardSeconds: Double,
-                    ablationSeconds: Double, topKMode: TopKMode?, topKThreshold: Float?, provenance: [Provenance]) {
+        public init(
+            texts: Int, textsUsed: Int, tokens: Int, ablatedTokens: Int, skipped: [Corpus.Skipped],
+            timings: [(stage: String, seconds: Double)], passSeconds: Double, forwardSeconds: Double,
+            ablationSeconds: Double, topKMode: TopKMode?, topKThreshold: Float?, provenance: [Provenance]
+        ) {
             (self.texts, self.textsUsed, self.tokens, self.ablatedTokens) = (texts, textsUsed, tokens, ablatedTokens)
             (self.skipped, self.timings) = (skipped, timings)
             (self.passSeconds, self.forwardSeconds, self.ablationSeconds) = (passSeconds, forwardSeconds, ablationSeconds)
@@ -66,9 +68,11 @@ public struct AnalysisResults: Sendable {
         }
     }
 
-    public init(primary: TokenVariant, dSae: Int, sparsity: SparsityResult,
-                reconstruction: ByFirstToken<ReconstructionMetrics>, downstream: DownstreamResult?,
-                warnings: [String], run: RunFacts) {
+    public init(
+        primary: TokenVariant, dSae: Int, sparsity: SparsityResult,
+        reconstruction: ByFirstToken<ReconstructionMetrics>, downstream: DownstreamResult?,
+        warnings: [String], run: RunFacts
+    ) {
         self.primary = primary
         self.dSae = dSae
         self.sparsity = sparsity
@@ -100,47 +104,67 @@ extension AnalysisResults {
     public var document: OrderedJSON {
         let s = headlineSparsity, r = headlineReconstruction
         var document: OrderedJSON = .object([
-            ("sparsity", .object([
-                ("l0_mean", .number(s.l0Mean)), ("l0_std", .number(s.l0Std)),
-                ("l1_mean", .number(s.l1Mean)), ("l1_std", .number(s.l1Std)),
-                ("n_features", .int(dSae)), ("n_tokens", .int(s.nTokens)),
-            ])),
-            ("dead_features", .object([
-                ("n_dead", .int(deadFeatureIDs.count)), ("pct_dead", .double(deadPercent)),
-                ("threshold", .double(0)), ("use_training_metric", .bool(false)),
-                ("definition", .string("features that never fired on this corpus")),
-            ])),
-            ("reconstruction", .object([
-                ("mse", .number(r.mse)), ("explained_variance", .number(r.explainedVariance)),
-                ("cosine_similarity", .number(r.cosineSimilarity)), ("original_std", .number(r.originalStd)),
-                ("residual_std", .number(r.residualStd)), ("n_tokens", .int(reconstruction[primary].nTokens)),
-            ])),
+            (
+                "sparsity",
+                .object([
+                    ("l0_mean", .number(s.l0Mean)), ("l0_std", .number(s.l0Std)),
+                    ("l1_mean", .number(s.l1Mean)), ("l1_std", .number(s.l1Std)),
+                    ("n_features", .int(dSae)), ("n_tokens", .int(s.nTokens)),
+                ])
+            ),
+            (
+                "dead_features",
+                .object([
+                    ("n_dead", .int(deadFeatureIDs.count)), ("pct_dead", .double(deadPercent)),
+                    ("threshold", .double(0)), ("use_training_metric", .bool(false)),
+                    ("definition", .string("features that never fired on this corpus")),
+                ])
+            ),
+            (
+                "reconstruction",
+                .object([
+                    ("mse", .number(r.mse)), ("explained_variance", .number(r.explainedVariance)),
+                    ("cosine_similarity", .number(r.cosineSimilarity)), ("original_std", .number(r.originalStd)),
+                    ("residual_std", .number(r.residualStd)), ("n_tokens", .int(reconstruction[primary].nTokens)),
+                ])
+            ),
         ])
         if let seed = headlineAblation {
-            document.set("ablation", .object([
-                ("baseline_loss", .number(seed.baselineLoss)), ("zero_ablation_loss", .number(seed.zeroAblationLoss)),
-                ("sae_reconstruction_loss", .number(seed.saeReconstructionLoss)),
-                ("loss_recovered", .number(seed.lossRecovered)), ("n_batches", .int(seed.nBatches)),
-            ]))
+            document.set(
+                "ablation",
+                .object([
+                    ("baseline_loss", .number(seed.baselineLoss)), ("zero_ablation_loss", .number(seed.zeroAblationLoss)),
+                    ("sae_reconstruction_loss", .number(seed.saeReconstructionLoss)),
+                    ("loss_recovered", .number(seed.lossRecovered)), ("n_batches", .int(seed.nBatches)),
+                ]))
         }
         document.set("primary_variant", .string(primary.rawValue))
         document.set("metric_table", (try? OrderedJSON(encoding: metricTable)) ?? .array([]))
-        document.set("metrics", .object([
-            ("sparsity", (try? OrderedJSON(encoding: sparsity)) ?? .null),
-            ("reconstruction", (try? OrderedJSON(encoding: reconstruction)) ?? .null),
-            ("downstream", downstream.flatMap { try? OrderedJSON(encoding: $0) } ?? .null),
-        ]))
+        document.set(
+            "metrics",
+            .object([
+                ("sparsity", (try? OrderedJSON(encoding: sparsity)) ?? .null),
+                ("reconstruction", (try? OrderedJSON(encoding: reconstruction)) ?? .null),
+                ("downstream", downstream.flatMap { try? OrderedJSON(encoding: $0) } ?? .null),
+            ]))
         let l0 = s.l0Distribution
-        document.set("histograms", .object([
-            ("l0", .object([
-                ("edges", .array((0...l0.count).map { .int($0) })),
-                ("counts", .array(l0.map(OrderedJSON.int))),
-            ])),
-        ]))
-        document.set("dense_features", .object([
-            ("above_10pct", .array(s.denseAbove10Percent.map(OrderedJSON.int))),
-            ("above_1pct", .array(s.denseAbove1Percent.map(OrderedJSON.int))),
-        ]))
+        document.set(
+            "histograms",
+            .object([
+                (
+                    "l0",
+                    .object([
+                        ("edges", .array((0...l0.count).map { .int($0) })),
+                        ("counts", .array(l0.map(OrderedJSON.int))),
+                    ])
+                )
+            ]))
+        document.set(
+            "dense_features",
+            .object([
+                ("above_10pct", .array(s.denseAbove10Percent.map(OrderedJSON.int))),
+                ("above_1pct", .array(s.denseAbove1Percent.map(OrderedJSON.int))),
+            ]))
         document.set("dead_feature_ids", .array(deadFeatureIDs.map(OrderedJSON.int)))
         if let training = sparsity.trainingDeadFeatureIds {
             document.set("training_dead_feature_ids", .array(training.map(OrderedJSON.int)))
@@ -151,21 +175,26 @@ extension AnalysisResults {
     }
 
     private var runBlock: OrderedJSON {
-        .object([
-            ("n_texts", .int(run.texts)),
-            ("n_texts_used", .int(run.textsUsed)),
-            ("n_tokens", .int(run.tokens)),
-            ("n_tokens_ablation", .int(run.ablatedTokens)),
-            ("skipped_texts", .array(run.skipped.map { .object([("text_idx", .int($0.textIdx)), ("reason", .string($0.reason))]) })),
-            ("timings_s", .object(run.timings.map { ($0.stage, .double($0.seconds)) } + [
-                ("activation_pass", .double(run.passSeconds)),
-                ("forward_to_hook", .double(run.forwardSeconds)), ("ablation_suffix", .double(run.ablationSeconds)),
-            ])),
-            ("tokens_per_second", .double(run.tokensPerSecond)),
-            ("topk_mode", run.topKMode.map { .string($0.rawValue) } ?? .null),
-            ("topk_threshold", run.topKThreshold.map { .double(Double($0)) } ?? .null),
-            ("versions", Self.versions),
-        ] + run.provenance.map(\.entry))
+        .object(
+            [
+                ("n_texts", .int(run.texts)),
+                ("n_texts_used", .int(run.textsUsed)),
+                ("n_tokens", .int(run.tokens)),
+                ("n_tokens_ablation", .int(run.ablatedTokens)),
+                ("skipped_texts", .array(run.skipped.map { .object([("text_idx", .int($0.textIdx)), ("reason", .string($0.reason))]) })),
+                (
+                    "timings_s",
+                    .object(
+                        run.timings.map { ($0.stage, .double($0.seconds)) } + [
+                            ("activation_pass", .double(run.passSeconds)),
+                            ("forward_to_hook", .double(run.forwardSeconds)), ("ablation_suffix", .double(run.ablationSeconds)),
+                        ])
+                ),
+                ("tokens_per_second", .double(run.tokensPerSecond)),
+                ("topk_mode", run.topKMode.map { .string($0.rawValue) } ?? .null),
+                ("topk_threshold", run.topKThreshold.map { .double(Double($0)) } ?? .null),
+                ("versions", Self.versions),
+            ] + run.provenance.map(\.entry))
     }
 
     /// The tool's version and the OpenBLAS kernels, recorded in the results and the config.
@@ -174,8 +203,10 @@ extension AnalysisResults {
     }
 
     /// The warnings every run's sparsity and corpus imply.
-    static func warnings(sparsity: SparsityResult, downstream: DownstreamResult?, skipped: [Corpus.Skipped],
-                         dSae: Int) -> [String] {
+    static func warnings(
+        sparsity: SparsityResult, downstream: DownstreamResult?, skipped: [Corpus.Skipped],
+        dSae: Int
+    ) -> [String] {
         let s = sparsity.metrics.allTokens
         var warnings: [String] = downstream?.notes ?? []
         if !s.deadFeatureIds.isEmpty {

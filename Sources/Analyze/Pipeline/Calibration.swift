@@ -22,8 +22,10 @@ struct Calibration: Codable, Equatable {
 
     /// Runs the model to the hook on the sample batches `sample`; the captures of the batches in `keep` are handed
     /// to `reuse` so the pass does not run them again.
-    static func run(inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
-                    reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void) throws -> (Calibration, forwardSeconds: Double) {
+    static func run(
+        inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
+        reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void
+    ) throws -> (Calibration, forwardSeconds: Double) {
         var calibrator = inputs.topKMode == .threshold ? try ThresholdCalibrator(sae: inputs.sae) : nil
         var mean = ActivationMean(dimension: inputs.model.width(of: inputs.hook))
         var forwardSeconds = 0.0

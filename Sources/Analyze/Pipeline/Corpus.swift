@@ -6,7 +6,10 @@ public struct Corpus: Sendable {
     public struct Skipped: Codable, Equatable, Sendable {
         public var textIdx: Int
         public var reason: String
-        enum CodingKeys: String, CodingKey { case textIdx = "text_idx", reason }
+        enum CodingKeys: String, CodingKey {
+            case textIdx = "text_idx"
+            case reason
+        }
     }
 
     /// All texts, in file order (indices are `text_idx` everywhere).

@@ -15,8 +15,10 @@ final class CorpusPass {
     private(set) var state: PassState
     private(set) var collector: ActivationCollector?
 
-    init(inputs: AnalysisInputs, batches: CorpusBatches, options: AnalysisOptions, calibration: Calibration,
-         state: PassState, collector: ActivationCollector?) throws {
+    init(
+        inputs: AnalysisInputs, batches: CorpusBatches, options: AnalysisOptions, calibration: Calibration,
+        state: PassState, collector: ActivationCollector?
+    ) throws {
         self.inputs = inputs
         self.batches = batches
         self.options = options

@@ -47,8 +47,9 @@ struct PassCheckpoint: Codable {
             // The format first: another version's checkpoint may not decode as this one's.
             let format = try decoder.decode(Format.self, from: data).format
             guard format == formatVersion else {
-                throw InputError("checkpoint format \(format) is not the supported format \(formatVersion) (written by "
-                                 + "another version of sae-report; delete this directory to start over)", url: url)
+                throw InputError(
+                    "checkpoint format \(format) is not the supported format \(formatVersion) (written by "
+                        + "another version of sae-report; delete this directory to start over)", url: url)
             }
             return try decoder.decode(PassCheckpoint.self, from: data)
         } catch let error as InputError {

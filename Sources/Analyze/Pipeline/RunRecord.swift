@@ -23,22 +23,26 @@ struct RunRecord {
         let downstream = options.pass.ablation != .none ? state.downstream.result : nil
         let dSae = inputs.sae.dSae
         let primary: TokenVariant = options.pass.excludeFirstToken ? .withoutFirstToken : .allTokens
-        var warnings = AnalysisResults.warnings(sparsity: sparsity, downstream: downstream,
-                                                skipped: checkpoint.corpus.skipped, dSae: dSae)
+        var warnings = AnalysisResults.warnings(
+            sparsity: sparsity, downstream: downstream,
+            skipped: checkpoint.corpus.skipped, dSae: dSae)
         if let ablationTokens = options.pass.ablationTokens, let downstream, state.ablatedTokens < state.rows {
             let m = downstream.metrics[primary]
             func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {
                 guard let value, let error else { return nil }
                 return "\(name) \(String(format: "%.4g", value)) ± \(String(format: "%.2g", error))"
             }
-            let precision = [plusMinus("ΔCE", m.deltaCE, m.standardErrors.deltaCE),
-                             plusMinus("KL", m.klSpliced, m.standardErrors.klSpliced),
-                             plusMinus("loss recovered (mean ablation)", m.lossRecoveredMean, m.standardErrors.lossRecoveredMean),
-                             plusMinus("loss recovered (zero ablation)", m.lossRecoveredZero, m.standardErrors.lossRecoveredZero)]
-                .compactMap { $0 }
-            warnings.append("the ablation study ran on \(state.ablatedTokens) of \(checkpoint.corpus.tokens) tokens (evenly spaced batches, "
-                            + "--ablation-tokens \(ablationTokens)); use --ablation-tokens all for every token"
-                            + (precision.isEmpty ? "" : "; standard errors clustered by sequence: " + precision.joined(separator: ", ")))
+            let precision = [
+                plusMinus("ΔCE", m.deltaCE, m.standardErrors.deltaCE),
+                plusMinus("KL", m.klSpliced, m.standardErrors.klSpliced),
+                plusMinus("loss recovered (mean ablation)", m.lossRecoveredMean, m.standardErrors.lossRecoveredMean),
+                plusMinus("loss recovered (zero ablation)", m.lossRecoveredZero, m.standardErrors.lossRecoveredZero),
+            ]
+            .compactMap { $0 }
+            warnings.append(
+                "the ablation study ran on \(state.ablatedTokens) of \(checkpoint.corpus.tokens) tokens (evenly spaced batches, "
+                    + "--ablation-tokens \(ablationTokens)); use --ablation-tokens all for every token"
+                    + (precision.isEmpty ? "" : "; standard errors clustered by sequence: " + precision.joined(separator: ", ")))
         }
         let corpus = checkpoint.corpus
         let run = AnalysisResults.RunFacts(
@@ -46,9 +50,10 @@ struct RunRecord {
             skipped: corpus.skipped, timings: timings, passSeconds: state.passSeconds,
             forwardSeconds: state.forwardSeconds, ablationSeconds: state.ablationSeconds,
             topKMode: inputs.topKMode, topKThreshold: checkpoint.calibration.threshold, provenance: provenance)
-        return AnalysisResults(primary: primary, dSae: dSae, sparsity: sparsity,
-                               reconstruction: reconstruction, downstream: downstream,
-                               warnings: warnings + extraWarnings, run: run)
+        return AnalysisResults(
+            primary: primary, dSae: dSae, sparsity: sparsity,
+            reconstruction: reconstruction, downstream: downstream,
+            warnings: warnings + extraWarnings, run: run)
     }
 
     func config() -> OrderedJSON {
@@ -86,8 +91,10 @@ struct RunRecord {
     /// The stages after the pass, shared by a single run, a resumed run and a merge: the feature stage over the
     /// finished database, then the artifact stage, which writes and commits the analysis directory. Returns the
     /// results as written.
-    func finishAnalysis(in staged: StagedAnalysisDirectory, collector: ActivationCollector,
-                        started: Date) throws -> AnalysisResults {
+    func finishAnalysis(
+        in staged: StagedAnalysisDirectory, collector: ActivationCollector,
+        started: Date
+    ) throws -> AnalysisResults {
         let (database, analysis) = try featureStage(collector: collector, staged: staged)
         var record = self
         record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
@@ -98,8 +105,10 @@ struct RunRecord {
     }
 
     /// Per-feature statistics, examples, logit effects, decoder similarity, co-occurrence and clusters.
-    func featureStage(collector: ActivationCollector,
-                      staged: StagedAnalysisDirectory) throws -> (ActivationDatabase, FeatureAnalysis) {
+    func featureStage(
+        collector: ActivationCollector,
+        staged: StagedAnalysisDirectory
+    ) throws -> (ActivationDatabase, FeatureAnalysis) {
         let sae = inputs.sae, weights = inputs.weights, config = inputs.spec, layout = staged.layout
         let database = try collector.finish()
         let analysis = try FeatureAnalysis(
@@ -115,8 +124,10 @@ struct RunRecord {
     }
 
     /// Writes the analysis directory (docs/artifacts.md) and moves it into place.
-    func artifactStage(_ staged: StagedAnalysisDirectory, results: AnalysisResults, database: ActivationDatabase,
-                       analysis: FeatureAnalysis) throws {
+    func artifactStage(
+        _ staged: StagedAnalysisDirectory, results: AnalysisResults, database: ActivationDatabase,
+        analysis: FeatureAnalysis
+    ) throws {
         let sae = inputs.sae
         let run = AnalysisRunInfo(
             model: options.paths.model.standardizedFileURL.lastPathComponent,
@@ -125,7 +136,8 @@ struct RunRecord {
             results: results)
         let historyPNG = sae.history.flatMap { history in TrainingHistoryChart.png(curves: history.curves) }
         let tokenizer = inputs.tokenizer
-        try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
-                                 tokenTexts: { tokenizer.displayPieces($0) }, trainingHistoryPNG: historyPNG)
+        try ArtifactWriter.write(
+            staged, run: run, database: database, analysis: analysis,
+            tokenTexts: { tokenizer.displayPieces($0) }, trainingHistoryPNG: historyPNG)
     }
 }

@@ -9,13 +9,14 @@ enum GPT2: CheckpointLayout {
         if try config.optionalBool("scale_attn_by_inverse_layer_idx") == true || config.optionalBool("reorder_and_upcast_attn") == true {
             throw config.error("scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not implemented")
         }
-        var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: d,
-                               intermediateSize: try config.optionalPositiveInt("n_inner") ?? 4 * d,
-                               layerCount: try config.positiveInt("n_layer"), headCount: heads, kvHeadCount: heads,
-                               headDim: d / heads, normalization: .layer,
-                               normEps: Float(try config.optionalDouble("layer_norm_epsilon") ?? 1e-5),
-                               activation: try config.activation("activation_function") ?? .geluTanh, gatedMLP: false,
-                               positions: .learned(count: try config.positiveInt("n_positions")))
+        var spec = DecoderSpec(
+            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: d,
+            intermediateSize: try config.optionalPositiveInt("n_inner") ?? 4 * d,
+            layerCount: try config.positiveInt("n_layer"), headCount: heads, kvHeadCount: heads,
+            headDim: d / heads, normalization: .layer,
+            normEps: Float(try config.optionalDouble("layer_norm_epsilon") ?? 1e-5),
+            activation: try config.activation("activation_function") ?? .geluTanh, gatedMLP: false,
+            positions: .learned(count: try config.positiveInt("n_positions")))
         if try config.optionalBool("scale_attn_weights") == false { spec.attentionScale = 1 }
         spec.attentionBias = true
         spec.outputBias = true
@@ -30,8 +31,10 @@ enum GPT2: CheckpointLayout {
     static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
         guard case .learned(let count) = spec.positions else { preconditionFailure("GPT-2 has learned positions") }
         let root = root(tensors)
-        return (try tensors.load(root + "wte.weight", [spec.vocabSize, spec.hiddenSize]),
-                try tensors.load(root + "wpe.weight", [count, spec.hiddenSize]))
+        return (
+            try tensors.load(root + "wte.weight", [spec.vocabSize, spec.hiddenSize]),
+            try tensors.load(root + "wpe.weight", [count, spec.hiddenSize])
+        )
     }
 
     static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block {
@@ -41,21 +44,26 @@ enum GPT2: CheckpointLayout {
             .init(weight: try tensors.load(prefix + name + ".weight", [d]), bias: try tensors.load(prefix + name + ".bias", [d]))
         }
         func conv(_ name: String, in input: Int, out output: Int) throws -> ([Float], [Float]) {
-            (try tensors.loadTransposed(prefix + name + ".weight", rows: output, columns: input),
-             try tensors.load(prefix + name + ".bias", [output]))
+            (
+                try tensors.loadTransposed(prefix + name + ".weight", rows: output, columns: input),
+                try tensors.load(prefix + name + ".bias", [output])
+            )
         }
         let (qkv, qkvBias) = try conv("attn.c_attn", in: d, out: 3 * d)
         let (output, outputBias) = try conv("attn.c_proj", in: d, out: d)
         let (up, upBias) = try conv("mlp.c_fc", in: d, out: inner)
         let (down, downBias) = try conv("mlp.c_proj", in: inner, out: d)
-        return ModelWeights.Block(attentionNorm: try norm("ln_1"), qkv: qkv, qkvBias: qkvBias, queryNorm: nil, keyNorm: nil,
-                                  output: output, outputBias: outputBias, postAttentionNorm: nil, mlpNorm: try norm("ln_2"),
-                                  mlpIn: up, mlpInBias: upBias, down: down, downBias: downBias, postMLPNorm: nil)
+        return ModelWeights.Block(
+            attentionNorm: try norm("ln_1"), qkv: qkv, qkvBias: qkvBias, queryNorm: nil, keyNorm: nil,
+            output: output, outputBias: outputBias, postAttentionNorm: nil, mlpNorm: try norm("ln_2"),
+            mlpIn: up, mlpInBias: upBias, down: down, downBias: downBias, postMLPNorm: nil)
     }
 
     static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
         let root = root(tensors), d = spec.hiddenSize
-        return (.init(weight: try tensors.load(root + "ln_f.weight", [d]), bias: try tensors.load(root + "ln_f.bias", [d])),
-                spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, d]))
+        return (
+            .init(weight: try tensors.load(root + "ln_f.weight", [d]), bias: try tensors.load(root + "ln_f.bias", [d])),
+            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, d])
+        )
     }
 }

@@ -11,15 +11,17 @@ enum GPTNeoX: CheckpointLayout {
             throw config.error("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(headCount)")
         }
         let headDim = hiddenSize / headCount
-        var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
-                               intermediateSize: try config.positiveInt("intermediate_size"),
-                               layerCount: try config.positiveInt("num_hidden_layers"), headCount: headCount,
-                               kvHeadCount: headCount, headDim: headDim, normalization: .layer,
-                               normEps: Float(try config.optionalDouble("layer_norm_eps") ?? 1e-5),
-                               residual: try config.optionalBool("use_parallel_residual") ?? true ? .parallel : .sequential,
-                               activation: try config.activation("hidden_act") ?? .gelu, gatedMLP: false,
-                               positions: try config.rotary(headDim: headDim, fallbackFraction: try config.optionalDouble("rotary_pct"),
-                                                            fallbackTheta: "rotary_emb_base"))
+        var spec = DecoderSpec(
+            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
+            intermediateSize: try config.positiveInt("intermediate_size"),
+            layerCount: try config.positiveInt("num_hidden_layers"), headCount: headCount,
+            kvHeadCount: headCount, headDim: headDim, normalization: .layer,
+            normEps: Float(try config.optionalDouble("layer_norm_eps") ?? 1e-5),
+            residual: try config.optionalBool("use_parallel_residual") ?? true ? .parallel : .sequential,
+            activation: try config.activation("hidden_act") ?? .gelu, gatedMLP: false,
+            positions: try config.rotary(
+                headDim: headDim, fallbackFraction: try config.optionalDouble("rotary_pct"),
+                fallbackTheta: "rotary_emb_base"))
         let bias = try config.optionalBool("attention_bias") ?? true
         spec.attentionBias = bias
         spec.outputBias = bias
@@ -68,8 +70,11 @@ enum GPTNeoX: CheckpointLayout {
 
     static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
         let d = spec.hiddenSize
-        return (.init(weight: try tensors.load("gpt_neox.final_layer_norm.weight", [d]),
-                      bias: try tensors.load("gpt_neox.final_layer_norm.bias", [d])),
-                spec.tieWordEmbeddings ? nil : try tensors.load("embed_out.weight", [spec.vocabSize, d]))
+        return (
+            .init(
+                weight: try tensors.load("gpt_neox.final_layer_norm.weight", [d]),
+                bias: try tensors.load("gpt_neox.final_layer_norm.bias", [d])),
+            spec.tieWordEmbeddings ? nil : try tensors.load("embed_out.weight", [spec.vocabSize, d])
+        )
     }
 }

@@ -9,20 +9,23 @@ enum Gemma2: CheckpointLayout {
         let headCount = try config.positiveInt("num_attention_heads")
         let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
         let layerCount = try config.positiveInt("num_hidden_layers")
-        var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
-                               intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
-                               headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-                               headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
-                               residual: .sandwich,
-                               activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
-                               positions: try config.rotary(headDim: headDim))
+        var spec = DecoderSpec(
+            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
+            intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
+            headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
+            headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
+            residual: .sandwich,
+            activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
+            positions: try config.rotary(headDim: headDim))
         spec.attentionBias = try config.optionalBool("attention_bias") ?? false
         spec.outputBias = spec.attentionBias
         spec.attentionScale = Float(1 / (try config.optionalDouble("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())
         spec.attentionSoftCap = try config.optionalDouble("attn_logit_softcapping").map(Float.init)
         spec.finalSoftCap = try config.optionalDouble("final_logit_softcapping").map(Float.init)
-        spec.slidingWindows = try config.slidingWindows(window: config.optionalPositiveInt("sliding_window"),
-                                                        layerCount: layerCount) { $0 % 2 == 0 }
+        spec.slidingWindows = try config.slidingWindows(
+            window: config.optionalPositiveInt("sliding_window"),
+            layerCount: layerCount
+        ) { $0 % 2 == 0 }
         // transformers casts √d to the activations' dtype; the forward runs in fp32.
         spec.embeddingScale = Float(Double(hiddenSize).squareRoot())
         spec.tieWordEmbeddings = try config.optionalBool("tie_word_embeddings") ?? true
@@ -44,8 +47,10 @@ enum Gemma2: CheckpointLayout {
     }
 
     static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
-        (try norm("model.norm", tensors, spec),
-         spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize]))
+        (
+            try norm("model.norm", tensors, spec),
+            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize])
+        )
     }
 
     /// Gemma's RMSNorm multiplies by (1 + w), computed in fp32 as transformers does.

@@ -8,11 +8,14 @@ enum Gemma3: CheckpointLayout {
         var spec = try Gemma2.spec(config, family)
         spec.qkNorm = true
         let pattern = try config.optionalPositiveInt("sliding_window_pattern") ?? config.optionalPositiveInt("_sliding_window_pattern") ?? 6
-        spec.slidingWindows = try config.slidingWindows(window: config.optionalPositiveInt("sliding_window"),
-                                                        layerCount: spec.layerCount) { ($0 + 1) % pattern != 0 }
+        spec.slidingWindows = try config.slidingWindows(
+            window: config.optionalPositiveInt("sliding_window"),
+            layerCount: spec.layerCount
+        ) { ($0 + 1) % pattern != 0 }
         spec.positions = try config.rotary(headDim: spec.headDim, defaultTheta: 1_000_000, layerType: "full_attention")
-        let local = try config.rotary(headDim: spec.headDim, defaultTheta: 10_000, fallbackTheta: "rope_local_base_freq",
-                                      layerType: "sliding_attention")
+        let local = try config.rotary(
+            headDim: spec.headDim, defaultTheta: 10_000, fallbackTheta: "rope_local_base_freq",
+            layerType: "sliding_attention")
         if case .rotary(let dimensions, let theta, _) = local {
             // transformers 4.x configs: rope_scaling belongs to the global layers only.
             let nested = try config.optionalObject("rope_parameters")?.optionalObject("sliding_attention") != nil

@@ -11,11 +11,12 @@ enum Llama: CheckpointLayout {
         let headCount = try config.positiveInt("num_attention_heads")
         let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
         let layerCount = try config.positiveInt("num_hidden_layers")
-        var spec = DecoderSpec(family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
-                               intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
-                               headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-                               headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
-                               positions: try config.rotary(headDim: headDim))
+        var spec = DecoderSpec(
+            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
+            intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
+            headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
+            headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
+            positions: try config.rotary(headDim: headDim))
         // attention_bias puts biases on q/k/v and o (Llama, Qwen3); Qwen2 always has them on q/k/v only; Mistral never.
         let attentionBias = try family != .mistral && config.optionalBool("attention_bias") ?? false
         spec.attentionBias = family == .qwen2 || attentionBias
@@ -70,7 +71,9 @@ enum Llama: CheckpointLayout {
     }
 
     static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
-        (.init(weight: try tensors.load("model.norm.weight", [spec.hiddenSize])),
-         spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize]))
+        (
+            .init(weight: try tensors.load("model.norm.weight", [spec.hiddenSize])),
+            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize])
+        )
     }
 }

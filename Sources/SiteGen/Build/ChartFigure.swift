@@ -5,9 +5,11 @@ import Foundation
 enum ChartFigure {
     /// Draws `histogram`, writes it to `file` (under the site root) and returns the partial's context, with
     /// `src` relative to the page at `root`.
-    static func histogram(_ histogram: HistogramBins, chart: HistogramChart, file: String, site: URL, root: String,
-                          alt: String, xLabel: String, yLabel: String = "count",
-                          formatEdge: (Double) -> String = NumberFormat.short) throws -> [String: Any] {
+    static func histogram(
+        _ histogram: HistogramBins, chart: HistogramChart, file: String, site: URL, root: String,
+        alt: String, xLabel: String, yLabel: String = "count",
+        formatEdge: (Double) -> String = NumberFormat.short
+    ) throws -> [String: Any] {
         let png = try PNGWriter.encode(chart.draw(histogram))
         try SiteOutput.write(png, to: site.appendingPathComponent(file))
         let top = histogram.counts.max() ?? 0

@@ -20,8 +20,9 @@ enum ClusterPages {
             cluster.members = cluster.members.filter { $0 >= 0 && $0 < n }
             return cluster
         }
-        let globalIDs = Array((set.order.isEmpty ? clusters.flatMap(\.members) : set.order).filter { $0 >= 0 && $0 < n }
-            .prefix(globalLimit))
+        let globalIDs = Array(
+            (set.order.isEmpty ? clusters.flatMap(\.members) : set.order).filter { $0 >= 0 && $0 < n }
+                .prefix(globalLimit))
 
         // One pass per matrix: map it, cut out every sub-matrix (reading only their pages), unmap it.
         var similarity: [Int: [Float]] = [:], cooccurrence: [Int: [Float]] = [:]
@@ -42,28 +43,34 @@ enum ClusterPages {
         context["globalN"] = String(globalIDs.count)
         let axis = "the first \(globalIDs.count) features in clustering order"
         if let values = globalSimilarity {
-            context["globalSimilarity"] = try heatmap(values, n: globalIDs.count, cooccurrence: false, file: "img/global-similarity.png",
-                                                      site: site, root: "", alt: "Decoder cosine similarity of \(axis)", axis: axis)
+            context["globalSimilarity"] = try heatmap(
+                values, n: globalIDs.count, cooccurrence: false, file: "img/global-similarity.png",
+                site: site, root: "", alt: "Decoder cosine similarity of \(axis)", axis: axis)
         }
         if let values = globalCooccurrence {
-            context["globalCooccurrence"] = try heatmap(values, n: globalIDs.count, cooccurrence: true, file: "img/global-cooccurrence.png",
-                                                        site: site, root: "", alt: "Co-occurrence (phi) of \(axis)", axis: axis)
+            context["globalCooccurrence"] = try heatmap(
+                values, n: globalIDs.count, cooccurrence: true, file: "img/global-cooccurrence.png",
+                site: site, root: "", alt: "Co-occurrence (phi) of \(axis)", axis: axis)
         }
         context["clusters"] = clusters.map { cluster -> [String: Any] in
-            ["id": String(cluster.id), "size": String(cluster.members.count),
-             "cooc": cluster.meanCooccurrence.map { NumberFormat.fixed($0, 3) } ?? "–",
-             "cosine": cluster.meanDecoderCosine.map { NumberFormat.fixed($0, 3) } ?? "–",
-             "tokens": cluster.topTokens.prefix(6).map { ["token": $0.token] },
-             "preview": cluster.members.prefix(8).map { ["id": String($0)] },
-             "more": cluster.members.count > 8 ? "… +\(cluster.members.count - 8)" : ""]
+            [
+                "id": String(cluster.id), "size": String(cluster.members.count),
+                "cooc": cluster.meanCooccurrence.map { NumberFormat.fixed($0, 3) } ?? "–",
+                "cosine": cluster.meanDecoderCosine.map { NumberFormat.fixed($0, 3) } ?? "–",
+                "tokens": cluster.topTokens.prefix(6).map { ["token": $0.token] },
+                "preview": cluster.members.prefix(8).map { ["id": String($0)] },
+                "more": cluster.members.count > 8 ? "… +\(cluster.members.count - 8)" : "",
+            ]
         }
         context["has_clusters"] = true
         try SiteOutput.write(try renderer.render("clusters", context), to: site.appendingPathComponent("clusters.html"))
 
         let pages = try Parallelism.map(clusters.count) { i -> Int in
             let cluster = clusters[i]
-            var page: [String: Any] = ["title": "Cluster \(cluster.id)", "root": "../", "site": data.siteContext,
-                                       "id": String(cluster.id), "size": String(cluster.members.count)]
+            var page: [String: Any] = [
+                "title": "Cluster \(cluster.id)", "root": "../", "site": data.siteContext,
+                "id": String(cluster.id), "size": String(cluster.members.count),
+            ]
             if i > 0 { page["prev"] = String(clusters[i - 1].id) }
             if i + 1 < clusters.count { page["next"] = String(clusters[i + 1].id) }
             page["cooc"] = cluster.meanCooccurrence.map { NumberFormat.fixed($0, 3) } ?? "–"
@@ -71,20 +78,24 @@ enum ClusterPages {
             page["tokens"] = cluster.topTokens.map { ["token": $0.token, "count": String($0.count)] }
             let axis = "the cluster's \(cluster.members.count) members in clustering order"
             if let values = similarity[cluster.id] {
-                page["similarity"] = try heatmap(values, n: cluster.members.count, cooccurrence: false,
-                                                 file: "img/cluster-\(cluster.id)-similarity.png", site: site, root: "../",
-                                                 alt: "Decoder cosine similarity between the members of cluster \(cluster.id)", axis: axis)
+                page["similarity"] = try heatmap(
+                    values, n: cluster.members.count, cooccurrence: false,
+                    file: "img/cluster-\(cluster.id)-similarity.png", site: site, root: "../",
+                    alt: "Decoder cosine similarity between the members of cluster \(cluster.id)", axis: axis)
             }
             if let values = cooccurrence[cluster.id] {
-                page["cooccurrence"] = try heatmap(values, n: cluster.members.count, cooccurrence: true,
-                                                   file: "img/cluster-\(cluster.id)-cooccurrence.png", site: site, root: "../",
-                                                   alt: "Co-occurrence (phi) between the members of cluster \(cluster.id)", axis: axis)
+                page["cooccurrence"] = try heatmap(
+                    values, n: cluster.members.count, cooccurrence: true,
+                    file: "img/cluster-\(cluster.id)-cooccurrence.png", site: site, root: "../",
+                    alt: "Co-occurrence (phi) between the members of cluster \(cluster.id)", axis: axis)
             }
             page["members"] = cluster.members.map { id -> [String: Any] in
                 let row = data.table?.row(id)
-                var member: [String: Any] = ["id": String(id),
-                                             "frequency": row?.frequency.map { NumberFormat.short($0 * 100) + "%" } ?? "–",
-                                             "mean": row?.mean.map(NumberFormat.short) ?? "–"]
+                var member: [String: Any] = [
+                    "id": String(id),
+                    "frequency": row?.frequency.map { NumberFormat.short($0 * 100) + "%" } ?? "–",
+                    "mean": row?.mean.map(NumberFormat.short) ?? "–",
+                ]
                 if let label = data.label(id) { member["label"] = label }
                 return member
             }
@@ -96,8 +107,10 @@ enum ClusterPages {
 
     /// Draws a heatmap PNG and returns the `heatmap` partial's values. Similarity uses the diverging map over
     /// [-1, 1]; co-occurrence the sequential map from 0 to its largest off-diagonal value.
-    private static func heatmap(_ values: [Float], n: Int, cooccurrence: Bool, file: String, site: URL, root: String,
-                                alt: String, axis: String) throws -> [String: Any] {
+    private static func heatmap(
+        _ values: [Float], n: Int, cooccurrence: Bool, file: String, site: URL, root: String,
+        alt: String, axis: String
+    ) throws -> [String: Any] {
         let range: ClosedRange<Double>
         if cooccurrence {
             var top = 0.0
@@ -109,8 +122,10 @@ enum ClusterPages {
         let chart = HeatmapChart(colormap: cooccurrence ? .sequential : .diverging, range: range, maxSide: 480)
         let raster = chart.draw(values, n: n)
         try SiteOutput.write(try PNGWriter.encode(raster), to: site.appendingPathComponent(file))
-        return ["src": root + file, "side": String(raster.width), "alt": alt, "axis": axis,
-                "low": NumberFormat.short(range.lowerBound), "high": NumberFormat.short(range.upperBound),
-                "gradient": (cooccurrence ? Colormap.sequential : Colormap.diverging).cssGradient]
+        return [
+            "src": root + file, "side": String(raster.width), "alt": alt, "axis": axis,
+            "low": NumberFormat.short(range.lowerBound), "high": NumberFormat.short(range.upperBound),
+            "gradient": (cooccurrence ? Colormap.sequential : Colormap.diverging).cssGradient,
+        ]
     }
 }

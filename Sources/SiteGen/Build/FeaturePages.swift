@@ -96,8 +96,10 @@ struct FeaturePages {
         let active = record.count
         let intervals: [[String: Any]] = (record.intervalExamples ?? []).compactMap { bin in
             guard bin.range.count == 2, !bin.examples.isEmpty else { return nil }
-            var group: [String: Any] = ["lo": NumberFormat.short(bin.range[0]), "hi": NumberFormat.short(bin.range[1]),
-                                        "examples": bin.examples.map { example($0, scale: scale) }]
+            var group: [String: Any] = [
+                "lo": NumberFormat.short(bin.range[0]), "hi": NumberFormat.short(bin.range[1]),
+                "examples": bin.examples.map { example($0, scale: scale) },
+            ]
             if let count = bin.count, let active, active > 0 { group["share"] = NumberFormat.percent(count / active, 1) }
             return group
         }
@@ -119,8 +121,9 @@ struct FeaturePages {
             let token = example.token.trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty && seen.insert(token).inserted { tokens.append(token) }
         }
-        return IndexEntry(label: data.label(id), frequency: frequency, mean: mean, max: maxActivation, cluster: cluster,
-                          topTokens: tokens.joined(separator: " · "), hasExamples: true)
+        return IndexEntry(
+            label: data.label(id), frequency: frequency, mean: mean, max: maxActivation, cluster: cluster,
+            topTokens: tokens.joined(separator: " · "), hasExamples: true)
     }
 
     /// A page for a feature without a summary record: whatever the feature table and neighbour lists say.
@@ -133,9 +136,12 @@ struct FeaturePages {
         }
         var context = base(id)
         let neverFired = row?.count == 0 || (data.run.deadFeatureIDs?.contains(id) ?? false)
-        context["stub"] = neverFired ? "This feature never fired on this corpus, so it has no examples."
-            : data.directory.summariesURL == nil ? "This run has no feature summaries file, so there are no examples to show."
-            : "The summaries file of this run has no record for this feature, so there are no examples to show."
+        context["stub"] =
+            neverFired
+            ? "This feature never fired on this corpus, so it has no examples."
+            : data.directory.summariesURL == nil
+                ? "This run has no feature summaries file, so there are no examples to show."
+                : "The summaries file of this run has no record for this feature, so there are no examples to show."
         context["count"] = row?.count.map(formatCount) ?? "–"
         context["frequency"] = row?.frequency.map(formatFrequency) ?? "–"
         context["mean"] = row?.mean.map(NumberFormat.short) ?? "–"
@@ -147,8 +153,9 @@ struct FeaturePages {
         addNeighbors(&context, id: id, decoder: nil, cooccurrence: nil)
         context["panels"] = try FeaturePanels.render(nil, page: panelPage(id), renderer: renderer)
         try SiteOutput.write(try renderer.render("feature", context), to: site.appendingPathComponent("features/\(id).html"))
-        return IndexEntry(label: data.label(id), frequency: row?.frequency ?? (neverFired ? 0 : nil), mean: row?.mean,
-                          max: row?.max, cluster: cluster, topTokens: "", hasExamples: false)
+        return IndexEntry(
+            label: data.label(id), frequency: row?.frequency ?? (neverFired ? 0 : nil), mean: row?.mean,
+            max: row?.max, cluster: cluster, topTokens: "", hasExamples: false)
     }
 
     /// The context every feature page starts from: header values, navigation and the LLM label.
@@ -172,8 +179,10 @@ struct FeaturePages {
 
     private func panelPage(_ id: Int) -> FeaturePanelPage { FeaturePanelPage(feature: id, site: site, root: "../") }
 
-    private func addNeighbors(_ context: inout [String: Any], id: Int, decoder: [FeatureRecord.Neighbor]?,
-                              cooccurrence: [FeatureRecord.Neighbor]?) {
+    private func addNeighbors(
+        _ context: inout [String: Any], id: Int, decoder: [FeatureRecord.Neighbor]?,
+        cooccurrence: [FeatureRecord.Neighbor]?
+    ) {
         for (key, listed, isCooccurrence) in [("decoder", decoder, false), ("cooccurrence", cooccurrence, true)] {
             let list = listed ?? data.neighbors?.neighbors(of: id, cooccurrence: isCooccurrence) ?? []
             let rows: [[String: Any]] = list.filter { $0.feature >= 0 && $0.feature < data.dSae }.prefix(10).map { n in

@@ -36,15 +36,18 @@ struct IndexColumn: Sendable {
 
     /// The `columns` member of `data/features.js`.
     static var schemaJSON: String {
-        "[" + all.map { "{\"name\":\"\($0.name)\",\"kind\":\"\($0.kind.rawValue)\",\"search\":\($0.searchable)}" }
+        "["
+            + all.map { "{\"name\":\"\($0.name)\",\"kind\":\"\($0.kind.rawValue)\",\"search\":\($0.searchable)}" }
             .joined(separator: ",") + "]"
     }
 
     /// The header cells' template values (shown columns only).
     static var headers: [[String: Any]] {
         all.filter { $0.kind != .flag }.map { column in
-            var header: [String: Any] = ["name": column.name, "title": column.title,
-                                         "ascending": column.ascendingFirst ? "1" : "0"]
+            var header: [String: Any] = [
+                "name": column.name, "title": column.title,
+                "ascending": column.ascendingFirst ? "1" : "0",
+            ]
             if column.isNumeric { header["num"] = true }
             if column.name == initialSort { header["sort"] = "descending" }
             return header

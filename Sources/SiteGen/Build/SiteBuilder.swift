@@ -54,10 +54,11 @@ public struct SiteBuilder {
                 .write(into: out.staging)
             try out.commit()
             let recordedLocation = recordsLocation && SiteLocations.record(site: out.target, analysis: directory.url)
-            return Report(featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages,
-                          seconds: Date().timeIntervalSince(start),
-                          featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9),
-                          recordedLocation: recordedLocation)
+            return Report(
+                featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages,
+                seconds: Date().timeIntervalSince(start),
+                featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9),
+                recordedLocation: recordedLocation)
         } catch {
             out.discard()
             throw error

@@ -38,7 +38,8 @@ struct SiteData: Sendable {
         siteContext = [
             "model": summary.member("model")?.text ?? "unknown model",
             "hook": summary.member("hook_name")?.text.map { name in
-                summary.member("layer")?.integer.map { "layer \($0) \(name)" } ?? name } ?? "",
+                summary.member("layer")?.integer.map { "layer \($0) \(name)" } ?? name
+            } ?? "",
             "timestamp": directory.timestamp,
             "saePath": summary.member("sae_path")?.text ?? "",
             "toolVersion": ToolVersion.string,

@@ -14,19 +14,23 @@ enum SummaryPage {
         context["has_warnings"] = !run.warnings.isEmpty
         if let table = run.metricTable, !table.isEmpty {
             context["metricTable"] = table.map { metric -> [String: Any] in
-                ["group": metric.group, "name": metric.name,
-                 "value": (metric.value.map(NumberFormat.precise) ?? "–")
-                    + (metric.standardError.map { " ± " + NumberFormat.precise($0) } ?? ""),
-                 "definition": metric.definition ?? "", "seedValue": metric.seedValue.map(NumberFormat.precise) ?? "–",
-                 "seedDefinition": metric.seedDefinition ?? "(no seed metric)",
-                 "tokens": metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? ""]
+                [
+                    "group": metric.group, "name": metric.name,
+                    "value": (metric.value.map(NumberFormat.precise) ?? "–")
+                        + (metric.standardError.map { " ± " + NumberFormat.precise($0) } ?? ""),
+                    "definition": metric.definition ?? "", "seedValue": metric.seedValue.map(NumberFormat.precise) ?? "–",
+                    "seedDefinition": metric.seedDefinition ?? "(no seed metric)",
+                    "tokens": metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? "",
+                ]
             }
             context["has_metricTable"] = true
         }
         if let variant = run.variant { context["variant"] = variant }
         context["blocks"] = run.blocks.map { block -> [String: Any] in
-            ["name": block.name.replacingOccurrences(of: "_", with: " "),
-             "rows": block.values.map { ["key": $0.key, "value": $0.value.displayText] }]
+            [
+                "name": block.name.replacingOccurrences(of: "_", with: " "),
+                "rows": block.values.map { ["key": $0.key, "value": $0.value.displayText] },
+            ]
         }
         if let histogram = run.frequencyHistogram {
             var chart = try ChartFigure.histogram(
@@ -54,8 +58,10 @@ enum SummaryPage {
         func ids(_ list: [Int]?, limit: Int = 200) -> [String: Any]? {
             guard let list else { return nil }
             let shown = list.filter { $0 >= 0 && $0 < run.dSae }.prefix(limit)
-            return ["ids": shown.map { ["id": String($0), "href": "features/\($0).html"] },
-                    "more": list.count > limit ? "… and \(NumberFormat.grouped(list.count - limit)) more" : ""]
+            return [
+                "ids": shown.map { ["id": String($0), "href": "features/\($0).html"] },
+                "more": list.count > limit ? "… and \(NumberFormat.grouped(list.count - limit)) more" : "",
+            ]
         }
         context["topFeatures"] = run.topFeatures.map { ["id": String($0), "href": "features/\($0).html"] }
         if let value = ids(run.denseAbove10pct) { context["dense10"] = value }

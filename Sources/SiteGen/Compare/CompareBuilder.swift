@@ -59,8 +59,9 @@ public struct CompareBuilder {
         do {
             let mode = loadDecoder == nil ? .off : options.matching
             let pairs = try PairMatching.all(compared, mode: mode, load: loadDecoder)
-            let site = CompareSite(runs: compared, pairs: pairs, options: options, renderer: renderer,
-                                   staging: out.staging, target: out.target)
+            let site = CompareSite(
+                runs: compared, pairs: pairs, options: options, renderer: renderer,
+                staging: out.staging, target: out.target)
             try prepare(out.staging)
             try CompareOverviewPage.write(site)
             for pair in pairs {
@@ -69,12 +70,13 @@ public struct CompareBuilder {
                 }
             }
             try out.commit()
-            return Report(runs: compared.count, matchedPairs: pairs.filter { (try? $0.outcome.get()) != nil }.count,
-                          skippedPairs: pairs.compactMap { pair in
-                              guard case .failure(let skip) = pair.outcome else { return nil }
-                              return "\(site.pairName(pair)): \(skip)"
-                          },
-                          matchingSeconds: pairs.map(\.seconds).reduce(0, +), seconds: Date().timeIntervalSince(start))
+            return Report(
+                runs: compared.count, matchedPairs: pairs.filter { (try? $0.outcome.get()) != nil }.count,
+                skippedPairs: pairs.compactMap { pair in
+                    guard case .failure(let skip) = pair.outcome else { return nil }
+                    return "\(site.pairName(pair)): \(skip)"
+                },
+                matchingSeconds: pairs.map(\.seconds).reduce(0, +), seconds: Date().timeIntervalSince(start))
         } catch {
             out.discard()
             throw error
@@ -88,8 +90,9 @@ public struct CompareBuilder {
             for protected in [run.directory.url, run.site].compactMap({ $0 }) {
                 let path = protected.standardizedFileURL.resolvingSymlinksInPath().path
                 if target == path || path.hasPrefix(target + "/") || target.hasPrefix(path + "/") {
-                    throw InputError("the output would overwrite or sit inside run \(run.label)'s \(protected == run.site ? "site" : "analysis"); choose another -o",
-                                     url: output)
+                    throw InputError(
+                        "the output would overwrite or sit inside run \(run.label)'s \(protected == run.site ? "site" : "analysis"); choose another -o",
+                        url: output)
                 }
             }
         }

@@ -111,7 +111,8 @@ enum CompareOverviewPage {
 
     static func matchedText(_ matches: FeatureMatching.BestMatches, _ threshold: Float) -> String {
         let matched = matches.count - matches.unmatched(below: threshold).count
-        return "\(NumberFormat.grouped(matched)) / \(NumberFormat.grouped(matches.count)) (\(NumberFormat.percent(Double(matched) / Double(max(1, matches.count)), 1)))"
+        return
+            "\(NumberFormat.grouped(matched)) / \(NumberFormat.grouped(matches.count)) (\(NumberFormat.percent(Double(matched) / Double(max(1, matches.count)), 1)))"
     }
 
     // MARK: - Metrics

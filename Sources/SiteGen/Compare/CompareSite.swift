@@ -58,10 +58,12 @@ struct CompareSite {
     }
 
     /// Draws an overlay chart into `img/<name>.png` and returns the `chart` partial's values plus a legend.
-    func overlayChart(name: String, edges: [Double], series: [(run: Int, values: [Double], note: String)], root: String,
-                      alt: String, xLabel: String, yLabel: String, markers: [Double] = [],
-                      formatEdge: (Double) -> String = NumberFormat.short, formatY: (Double) -> String = NumberFormat.short,
-                      colors: [RGB]? = nil, labels: [String]? = nil) throws -> [String: Any] {
+    func overlayChart(
+        name: String, edges: [Double], series: [(run: Int, values: [Double], note: String)], root: String,
+        alt: String, xLabel: String, yLabel: String, markers: [Double] = [],
+        formatEdge: (Double) -> String = NumberFormat.short, formatY: (Double) -> String = NumberFormat.short,
+        colors: [RGB]? = nil, labels: [String]? = nil
+    ) throws -> [String: Any] {
         let chart = OverlaidHistogramChart()
         let palette = colors ?? series.map { OverlaidHistogramChart.color($0.run) }
         let raster = chart.draw(edges: edges, series: series.map(\.values), colors: palette, markers: markers)

@@ -44,11 +44,13 @@ struct ComparedRun: Sendable {
             }
             sae = .success(saeOverride)
         } else {
-            sae = Self.locateSAE(recorded: config?.member("sae_path")?.text ?? directory.summary.member("sae_path")?.text,
-                                 analysis: directory.url)
+            sae = Self.locateSAE(
+                recorded: config?.member("sae_path")?.text ?? directory.summary.member("sae_path")?.text,
+                analysis: directory.url)
         }
         // Hashes prove which SAE the run read; an SAE given on the command line is the user's call.
-        saeHashes = saeOverride == nil
+        saeHashes =
+            saeOverride == nil
             ? (config?.member("hashes")?.member("sae")?.fields ?? [:]).compactMapValues(\.text) : [:]
         var neverFired = Set(data.run.deadFeatureIDs ?? [])
         if let table = data.table {
@@ -106,9 +108,13 @@ struct ComparedRun: Sendable {
     static func locateSAE(recorded: String?, analysis: URL) -> Result<URL, SkipReason> {
         guard let recorded, !recorded.isEmpty else { return .failure(.noSAEPath) }
         let base = analysis.standardizedFileURL
-        let candidates = recorded.hasPrefix("/") ? [URL(fileURLWithPath: recorded)]
-            : [base.deletingLastPathComponent().appendingPathComponent(recorded), base.appendingPathComponent(recorded),
-               URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(recorded)]
+        let candidates =
+            recorded.hasPrefix("/")
+            ? [URL(fileURLWithPath: recorded)]
+            : [
+                base.deletingLastPathComponent().appendingPathComponent(recorded), base.appendingPathComponent(recorded),
+                URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(recorded),
+            ]
         for candidate in candidates {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {

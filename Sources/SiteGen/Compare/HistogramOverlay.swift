@@ -17,7 +17,8 @@ struct HistogramOverlay: Sendable {
     init?(_ histograms: [HistogramBins?], totals: [Double?], maxBins: Int = 60) {
         let present = histograms.compactMap { $0 }.filter { $0.isWellFormed }
         guard !present.isEmpty, let low = present.map({ $0.edges.first! }).min(),
-              let high = present.map({ $0.edges.last! }).max() else { return nil }
+            let high = present.map({ $0.edges.last! }).max()
+        else { return nil }
         var width = present.map { ($0.edges.last! - $0.edges.first!) / Double($0.counts.count) }.max()!
         if !(width > 0) { width = max(1, abs(high)) * 1e-6 }
         var bins = max(1, Int(((high - low) / width - 1e-9).rounded(.up)))

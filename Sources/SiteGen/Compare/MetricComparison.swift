@@ -1,4 +1,3 @@
-
 /// Every metric of the runs side by side with its difference to run A: the seed's four blocks (every run has
 /// them, ours and the seed's, with the seed's definitions) and `metric_table` (ours, correct definitions, per
 /// token variant), plus the dead and dense feature counts.
@@ -26,20 +25,22 @@ struct MetricComparison: Sendable {
     var counts: [Row]
 
     init(_ runs: [RunSummary]) {
-        blocks = Self.merge(runs.map { run in
-            run.blocks.flatMap { block in
-                block.values.map { entry -> Row in
-                    let value: Value = entry.value.number.map(Value.number) ?? .text(entry.value.displayText)
-                    return Row(group: block.name.replacingOccurrences(of: "_", with: " "), name: entry.key, detail: "", values: [value])
+        blocks = Self.merge(
+            runs.map { run in
+                run.blocks.flatMap { block in
+                    block.values.map { entry -> Row in
+                        let value: Value = entry.value.number.map(Value.number) ?? .text(entry.value.displayText)
+                        return Row(group: block.name.replacingOccurrences(of: "_", with: " "), name: entry.key, detail: "", values: [value])
+                    }
                 }
-            }
-        })
-        table = Self.merge(runs.map { run in
-            (run.metricTable ?? []).map { metric in
-                let tokens = metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? ""
-                return Row(group: metric.group, name: metric.name, detail: tokens, values: [metric.value.map(Value.number)])
-            }
-        })
+            })
+        table = Self.merge(
+            runs.map { run in
+                (run.metricTable ?? []).map { metric in
+                    let tokens = metric.variant.map { $0 == "without_first_token" ? "without first token" : "all tokens" } ?? ""
+                    return Row(group: metric.group, name: metric.name, detail: tokens, values: [metric.value.map(Value.number)])
+                }
+            })
         func count(_ name: String, _ detail: String, _ value: (RunSummary) -> Int?) -> Row {
             Row(group: "features", name: name, detail: detail, values: runs.map { value($0).map { .number(Double($0)) } })
         }
@@ -61,8 +62,9 @@ struct MetricComparison: Sendable {
                 let key = row.group + "\u{0}" + row.name + "\u{0}" + row.detail
                 if rows[key] == nil {
                     order.append(key)
-                    rows[key] = Row(group: row.group, name: row.name, detail: row.detail,
-                                    values: Array(repeating: nil, count: perRun.count))
+                    rows[key] = Row(
+                        group: row.group, name: row.name, detail: row.detail,
+                        values: Array(repeating: nil, count: perRun.count))
                 }
                 if rows[key]!.values[run] == nil { rows[key]!.values[run] = row.values[0] }
             }

@@ -7,8 +7,10 @@ struct OverlaidHistogramChart: Sendable {
     var width = 480
     var height = 160
     /// Colours of runs A, B, C, … (matplotlib's tab10), cycled.
-    static let palette = [RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40), RGB(148, 103, 189),
-                          RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207)]
+    static let palette = [
+        RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40), RGB(148, 103, 189),
+        RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207),
+    ]
 
     static func color(_ index: Int) -> RGB { palette[index % palette.count] }
 

@@ -34,15 +34,18 @@ struct PairMatching: Sendable {
                 do {
                     guard let load else { throw InputError("no decoder loader was given") }
                     let tensor = try load(directory, run.saeHashes)
-                    result = tensor.shape.first == run.dSae ? .success(tensor)
+                    result =
+                        tensor.shape.first == run.dSae
+                        ? .success(tensor)
                         : .failure(.featureCountMismatch(sae: tensor.shape.first ?? 0, run: run.dSae))
                 } catch let error as InputError {
                     result = .failure(.unloadable(error.description))
                 }
             }
             if mode == .require, case .failure(let reason) = result {
-                throw InputError("cannot match the features of run \(run.label) (--match require): \(reason)",
-                                 url: run.directory.url)
+                throw InputError(
+                    "cannot match the features of run \(run.label) (--match require): \(reason)",
+                    url: run.directory.url)
             }
             decoders[run.index] = result
             return result
@@ -65,8 +68,9 @@ struct PairMatching: Sendable {
                     outcome = .failure(Skip(run: runs[j].label, reason: reason))
                 case (.success(let x), .success(let y)) where x.shape[1] != y.shape[1]:
                     if mode == .require {
-                        throw InputError("cannot match runs \(runs[i].label) and \(runs[j].label) (--match require): "
-                                         + "\(SkipReason.widthMismatch(x.shape[1], y.shape[1]))")
+                        throw InputError(
+                            "cannot match runs \(runs[i].label) and \(runs[j].label) (--match require): "
+                                + "\(SkipReason.widthMismatch(x.shape[1], y.shape[1]))")
                     }
                     outcome = .failure(Skip(reason: .widthMismatch(x.shape[1], y.shape[1])))
                 case (.success(let x), .success(let y)):

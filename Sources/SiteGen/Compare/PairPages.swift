@@ -28,8 +28,10 @@ struct PairPages {
         let mutualA = matching.mutualA
         var mutualB = [Bool](repeating: false, count: matching.bToA.count)
         for (i, isMutual) in mutualA.enumerated() where isMutual { mutualB[Int(matching.aToB.index[i])] = true }
-        let directions = [Direction(from: a, to: b, matches: matching.aToB, mutual: mutualA),
-                          Direction(from: b, to: a, matches: matching.bToA, mutual: mutualB)]
+        let directions = [
+            Direction(from: a, to: b, matches: matching.aToB, mutual: mutualA),
+            Direction(from: b, to: a, matches: matching.bToA, mutual: mutualB),
+        ]
         let threshold = Float(site.options.threshold)
         let runs = site.runs
 
@@ -53,10 +55,14 @@ struct PairPages {
                     ["what": "features", "value": NumberFormat.grouped(direction.matches.count)],
                     ["what": "mean best cosine", "value": NumberFormat.fixed(CompareOverviewPage.mean(direction.matches.cosine), 3)],
                     ["what": "median best cosine", "value": NumberFormat.fixed(cosines[cosines.count / 2], 3)],
-                    ["what": "matched (best cosine ≥ \(NumberFormat.precise(site.options.threshold)))",
-                     "value": CompareOverviewPage.matchedText(direction.matches, threshold)],
-                    ["what": "unmatched that never fired on the run's corpus",
-                     "value": "\(NumberFormat.grouped(neverFiredUnmatched)) of \(NumberFormat.grouped(unmatched.count))"],
+                    [
+                        "what": "matched (best cosine ≥ \(NumberFormat.precise(site.options.threshold)))",
+                        "value": CompareOverviewPage.matchedText(direction.matches, threshold),
+                    ],
+                    [
+                        "what": "unmatched that never fired on the run's corpus",
+                        "value": "\(NumberFormat.grouped(neverFiredUnmatched)) of \(NumberFormat.grouped(unmatched.count))",
+                    ],
                     ["what": "mutual best matches", "value": NumberFormat.grouped(matching.mutualCount)],
                 ],
                 "nUnmatched": NumberFormat.grouped(unmatched.count),

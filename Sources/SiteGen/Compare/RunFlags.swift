@@ -6,19 +6,37 @@ import Formats
 enum RunFlags {
     static func warnings(_ runs: [ComparedRun]) -> [String] {
         var lines: [String] = []
-        if let line = differing(runs, what: "corpus", consequence: "metrics and feature statistics come from different text",
-                                identity: corpusPath, strong: corpusHash) { lines.append(line) }
-        if let line = differing(runs, what: "model", consequence: "the activations the SAEs saw are not the same",
-                                identity: modelName, strong: modelHashes) { lines.append(line) }
-        if let line = differing(runs, what: "hook", consequence: "the SAEs read different activations",
-                                identity: { hook($0).map { ($0, $0) } }) { lines.append(line) }
-        if let line = differing(runs, what: "input width (d_in)", consequence: "their features cannot be matched",
-                                identity: { run in run.config?.member("d_in")?.integer.map { (String($0), String($0)) } }) {
+        if let line = differing(
+            runs, what: "corpus", consequence: "metrics and feature statistics come from different text",
+            identity: corpusPath, strong: corpusHash)
+        {
             lines.append(line)
         }
-        if let line = differing(runs, what: "token variant of the headline numbers",
-                                consequence: "one excludes the first token of each text, the other does not",
-                                identity: { $0.run.variant.map { ($0, $0) } }) { lines.append(line) }
+        if let line = differing(
+            runs, what: "model", consequence: "the activations the SAEs saw are not the same",
+            identity: modelName, strong: modelHashes)
+        {
+            lines.append(line)
+        }
+        if let line = differing(
+            runs, what: "hook", consequence: "the SAEs read different activations",
+            identity: { hook($0).map { ($0, $0) } })
+        {
+            lines.append(line)
+        }
+        if let line = differing(
+            runs, what: "input width (d_in)", consequence: "their features cannot be matched",
+            identity: { run in run.config?.member("d_in")?.integer.map { (String($0), String($0)) } })
+        {
+            lines.append(line)
+        }
+        if let line = differing(
+            runs, what: "token variant of the headline numbers",
+            consequence: "one excludes the first token of each text, the other does not",
+            identity: { $0.run.variant.map { ($0, $0) } })
+        {
+            lines.append(line)
+        }
         return lines
     }
 
@@ -37,9 +55,11 @@ enum RunFlags {
     /// One line when two runs differ: "Different corpus: A: x; B: y — consequence.". Two runs are compared by
     /// `strong` (a file hash) when both have one, else by `identity`'s key (a path or a name); `identity` also gives
     /// the text shown for each run.
-    private static func differing(_ runs: [ComparedRun], what: String, consequence: String,
-                                  identity: (ComparedRun) -> (key: String, display: String)?,
-                                  strong: (ComparedRun) -> String? = { _ in nil }) -> String? {
+    private static func differing(
+        _ runs: [ComparedRun], what: String, consequence: String,
+        identity: (ComparedRun) -> (key: String, display: String)?,
+        strong: (ComparedRun) -> String? = { _ in nil }
+    ) -> String? {
         func differ(_ x: ComparedRun, _ y: ComparedRun) -> Bool {
             if let a = strong(x), let b = strong(y) { return a != b }
             guard let a = identity(x)?.key, let b = identity(y)?.key else { return false }

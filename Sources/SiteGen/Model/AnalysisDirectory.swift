@@ -25,7 +25,8 @@ public struct AnalysisDirectory: Sendable {
         summaryURL = url.appendingPathComponent(name)
         summary = try JSONFile.decode(JSONValue.self, from: summaryURL)
         guard summary.fields != nil else { throw InputError("malformed SUMMARY: expected a JSON object", url: summaryURL) }
-        timestamp = summary.member("timestamp")?.text
+        timestamp =
+            summary.member("timestamp")?.text
             ?? String(name.dropFirst("SUMMARY_".count).dropLast(".json".count))
     }
 

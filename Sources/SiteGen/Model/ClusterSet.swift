@@ -13,7 +13,9 @@ public struct ClusterSet: Decodable, Sendable {
         public var topTokens: [TokenCount]
 
         enum CodingKeys: String, CodingKey {
-            case id, members, meanCooccurrence = "mean_cooccurrence", meanDecoderCosine = "mean_decoder_cosine"
+            case id, members
+            case meanCooccurrence = "mean_cooccurrence"
+            case meanDecoderCosine = "mean_decoder_cosine"
             case topTokens = "top_tokens"
         }
 

@@ -17,8 +17,10 @@ public struct FeatureLabel: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case feature, label, description, category, monosemantic
-        case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
-        case interpretabilityScore = "interpretability_score", knowledgeDomain = "knowledge_domain"
+        case activationFrequency = "activation_frequency"
+        case meanActivation = "mean_activation"
+        case interpretabilityScore = "interpretability_score"
+        case knowledgeDomain = "knowledge_domain"
         case abstractionLevel = "abstraction_level"
     }
 

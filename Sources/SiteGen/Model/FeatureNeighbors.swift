@@ -10,11 +10,14 @@ public struct FeatureNeighbors: Sendable {
     let cooccurrenceIndices: [Int32], cooccurrenceValues: [Float]
 
     /// Builds the table from the four `[d_sae, K]` arrays; throws when their shapes disagree.
-    init(decoderIndices: NPYArray, decoderValues: NPYArray, cooccurrenceIndices: NPYArray,
-         cooccurrenceValues: NPYArray, dSae: Int) throws {
+    init(
+        decoderIndices: NPYArray, decoderValues: NPYArray, cooccurrenceIndices: NPYArray,
+        cooccurrenceValues: NPYArray, dSae: Int
+    ) throws {
         let arrays = [decoderIndices, decoderValues, cooccurrenceIndices, cooccurrenceValues]
         guard let shape = arrays.first?.shape, shape.count == 2, shape[0] == dSae,
-              arrays.allSatisfy({ $0.shape == shape }) else {
+            arrays.allSatisfy({ $0.shape == shape })
+        else {
             throw InputError("neighbour arrays must all have shape [\(dSae), K]; got \(arrays.map(\.shape))")
         }
         self.dSae = dSae
@@ -34,8 +37,9 @@ public struct FeatureNeighbors: Sendable {
             throw InputError("missing arrays \(names.filter { arrays[$0] == nil }) in neighbour lists", url: url)
         }
         do {
-            return try FeatureNeighbors(decoderIndices: found[0], decoderValues: found[1], cooccurrenceIndices: found[2],
-                                     cooccurrenceValues: found[3], dSae: dSae)
+            return try FeatureNeighbors(
+                decoderIndices: found[0], decoderValues: found[1], cooccurrenceIndices: found[2],
+                cooccurrenceValues: found[3], dSae: dSae)
         } catch let error as InputError {
             throw InputError(error.message, url: url)
         }

@@ -22,9 +22,13 @@ public struct FeatureRecord: Decodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case feature, frequency, histogram, neighbors, cluster, moments
         case logitHistogram = "logit_histogram"
-        case activationFrequency = "activation_frequency", meanActivation = "mean_activation"
-        case topExamples = "top_examples", activationCount = "activation_count", maxActivation = "max_activation"
-        case intervalExamples = "quantile_examples", logitEffects = "logit_effects"
+        case activationFrequency = "activation_frequency"
+        case meanActivation = "mean_activation"
+        case topExamples = "top_examples"
+        case activationCount = "activation_count"
+        case maxActivation = "max_activation"
+        case intervalExamples = "quantile_examples"
+        case logitEffects = "logit_effects"
     }
 
     public init(from decoder: Decoder) throws {
@@ -60,9 +64,11 @@ public struct FeatureRecord: Decodable, Sendable {
         public var contextActivations: [Double]?
         public var targetIndex: Int?
 
-        public init(token: String, activation: Double, context: String? = nil, position: Int? = nil,
-                    textIndex: Int? = nil, contextTokens: [String]? = nil, contextActivations: [Double]? = nil,
-                    targetIndex: Int? = nil) {
+        public init(
+            token: String, activation: Double, context: String? = nil, position: Int? = nil,
+            textIndex: Int? = nil, contextTokens: [String]? = nil, contextActivations: [Double]? = nil,
+            targetIndex: Int? = nil
+        ) {
             self.token = token
             self.activation = activation
             self.context = context
@@ -75,8 +81,10 @@ public struct FeatureRecord: Decodable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case token, activation, context, position
-            case textIndex = "text_idx", contextTokens = "context_tokens"
-            case contextActivations = "context_activations", targetIndex = "target_index"
+            case textIndex = "text_idx"
+            case contextTokens = "context_tokens"
+            case contextActivations = "context_activations"
+            case targetIndex = "target_index"
         }
     }
 
@@ -94,7 +102,10 @@ public struct FeatureRecord: Decodable, Sendable {
         public var meanSquare: Double?
         public var skew: Double?
         public var kurtosis: Double?
-        enum CodingKeys: String, CodingKey { case density, mean, skew, kurtosis, meanSquare = "mean_square" }
+        enum CodingKeys: String, CodingKey {
+            case density, mean, skew, kurtosis
+            case meanSquare = "mean_square"
+        }
     }
 
     public struct LogitEffects: Decodable, Sendable {
@@ -106,7 +117,10 @@ public struct FeatureRecord: Decodable, Sendable {
         public var token: String
         public var tokenID: Int?
         public var value: Double
-        enum CodingKeys: String, CodingKey { case token, value, tokenID = "token_id" }
+        enum CodingKeys: String, CodingKey {
+            case token, value
+            case tokenID = "token_id"
+        }
     }
 
     public struct NeighborLists: Decodable, Sendable {

@@ -8,8 +8,12 @@ public struct FeatureTable: Decodable, Sendable {
     public var cluster: [Int?]
 
     enum CodingKeys: String, CodingKey {
-        case dSae = "n_features", activationCount = "activation_count", frequency
-        case meanActivation = "mean_activation", maxActivation = "max_activation", cluster
+        case dSae = "n_features"
+        case activationCount = "activation_count"
+        case frequency
+        case meanActivation = "mean_activation"
+        case maxActivation = "max_activation"
+        case cluster
     }
 
     public init(from decoder: Decoder) throws {

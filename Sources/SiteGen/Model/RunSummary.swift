@@ -48,9 +48,11 @@ public struct RunSummary: Sendable {
         let results = try directory.resultsURL.map { try JSONFile.decode(JSONValue.self, from: $0) }
         let config = try directory.configURL.map { try JSONFile.decode(JSONValue.self, from: $0) }
 
-        guard let features = summary.member("n_features")?.integer
-            ?? results?.member("sparsity")?.member("n_features")?.integer
-            ?? config?.member("d_sae")?.integer, features > 0, features <= 1 << 24 else {
+        guard
+            let features = summary.member("n_features")?.integer
+                ?? results?.member("sparsity")?.member("n_features")?.integer
+                ?? config?.member("d_sae")?.integer, features > 0, features <= 1 << 24
+        else {
             throw InputError("missing or invalid n_features", url: directory.summaryURL)
         }
         dSae = features
@@ -65,10 +67,11 @@ public struct RunSummary: Sendable {
         metricTable = results?.member("metric_table")?.items.map { rows in
             rows.compactMap { row in
                 guard let name = row.member("name")?.text else { return nil }
-                return Metric(group: row.member("group")?.text ?? "", name: name, value: row.member("value")?.number,
-                              definition: row.member("definition")?.text, seedValue: row.member("seed_value")?.number,
-                              seedDefinition: row.member("seed_definition")?.text, variant: row.member("variant")?.text,
-                              standardError: row.member("std_error")?.number)
+                return Metric(
+                    group: row.member("group")?.text ?? "", name: name, value: row.member("value")?.number,
+                    definition: row.member("definition")?.text, seedValue: row.member("seed_value")?.number,
+                    seedDefinition: row.member("seed_definition")?.text, variant: row.member("variant")?.text,
+                    standardError: row.member("std_error")?.number)
             }
         }
         variant = results?.member("primary_variant")?.text ?? results?.member("variant")?.text
@@ -91,7 +94,8 @@ public struct RunSummary: Sendable {
 
     private static func histogram(_ value: JSONValue?) -> HistogramBins? {
         guard let edges = value?.member("edges")?.items?.compactMap(\.number),
-              let counts = value?.member("counts")?.items?.compactMap(\.number) else { return nil }
+            let counts = value?.member("counts")?.items?.compactMap(\.number)
+        else { return nil }
         let histogram = HistogramBins(edges: edges, counts: counts)
         return histogram.isWellFormed ? histogram : nil
     }

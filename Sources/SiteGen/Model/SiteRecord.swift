@@ -39,7 +39,8 @@ struct SiteLocations: Codable, Equatable {
 
     static func read(analysis: URL) -> SiteLocations {
         guard let data = try? Data(contentsOf: analysis.appendingPathComponent(fileName)),
-              let locations = try? JSONDecoder().decode(SiteLocations.self, from: data) else { return SiteLocations() }
+            let locations = try? JSONDecoder().decode(SiteLocations.self, from: data)
+        else { return SiteLocations() }
         return locations
     }
 

@@ -25,8 +25,10 @@ struct SquareMatrix {
             var out = [Float](repeating: 0, count: ids.count * ids.count)
             for (r, row) in ids.enumerated() {
                 for (c, column) in ids.enumerated() {
-                    out[r * ids.count + c] = Float(bitPattern: UInt32(littleEndian:
-                        raw.loadUnaligned(fromByteOffset: 4 * (row * n + column), as: UInt32.self)))
+                    out[r * ids.count + c] = Float(
+                        bitPattern: UInt32(
+                            littleEndian:
+                                raw.loadUnaligned(fromByteOffset: 4 * (row * n + column), as: UInt32.self)))
                 }
             }
             return out

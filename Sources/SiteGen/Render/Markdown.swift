@@ -8,8 +8,9 @@ public enum Markdown {
         var source = markdown
         return source.withUTF8 { bytes in
             guard let base = bytes.baseAddress,
-                  let rendered = cmark_markdown_to_html(UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), bytes.count,
-                                                        CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8)
+                let rendered = cmark_markdown_to_html(
+                    UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), bytes.count,
+                    CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8)
             else { return "" }
             defer { free(rendered) }
             return String(cString: rendered)

@@ -18,13 +18,17 @@ import TestSupport
             database: database, statistics: statistics, topExamples: top, decoder: input.decoder,
             unembedding: input.unembedding, options: FeatureFixtures.options,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
-        let config: OrderedJSON = .object([("timestamp", .string(timestamp)), ("model_name", .string("fixture")),
-                                           ("tool", .string("sae-report"))])
-        let run = AnalysisRunInfo(model: "fixture", saePath: "sae", layer: 3, hookName: "hook_resid_post",
-                                  datasetSize: input.text_lengths.count, config: config,
-                                  results: .sparsityOnly(of: database, warnings: ["a warning"]))
-        try ArtifactWriter.write(staged, run: run, database: database, analysis: analysis,
-                                 tokenTexts: { $0.map { self.input.vocab[Int($0)] } })
+        let config: OrderedJSON = .object([
+            ("timestamp", .string(timestamp)), ("model_name", .string("fixture")),
+            ("tool", .string("sae-report")),
+        ])
+        let run = AnalysisRunInfo(
+            model: "fixture", saePath: "sae", layer: 3, hookName: "hook_resid_post",
+            datasetSize: input.text_lengths.count, config: config,
+            results: .sparsityOnly(of: database, warnings: ["a warning"]))
+        try ArtifactWriter.write(
+            staged, run: run, database: database, analysis: analysis,
+            tokenTexts: { $0.map { self.input.vocab[Int($0)] } })
         #expect(!FileManager.default.fileExists(atPath: staged.staging.path))
         return destination
     }
@@ -39,8 +43,11 @@ import TestSupport
         let layout = AnalysisLayout(timestamp: "20261125_120000")
         let summary = try #require(try json(directory.appendingPathComponent(layout.summary)) as? [String: Any])
         let files = try #require(summary["files"] as? [String: String])
-        #expect(Set(files.keys) == ["activation_db", "similarity_matrix", "cooccurrence_matrix", "results", "feature_summaries",
-                                    "config", "readme", "token_table", "feature_table", "neighbors", "clusters"])
+        #expect(
+            Set(files.keys) == [
+                "activation_db", "similarity_matrix", "cooccurrence_matrix", "results", "feature_summaries",
+                "config", "readme", "token_table", "feature_table", "neighbors", "clusters",
+            ])
         for path in files.values { #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path), "\(path)") }
         #expect(summary["n_tokens_processed"] as? Int == input.n_tokens)
         #expect((summary["reconstruction"] as? [String: Any])?["mse"] is NSNull)  // not computed → null
@@ -54,14 +61,18 @@ import TestSupport
             .split(separator: "\n")
         #expect(lines.count == FeatureFixtures.expected.stats.count.filter { $0 > 0 }.count)
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
-        for key in ["feature", "activation_frequency", "mean_activation", "top_examples", "activation_count", "frequency",
-                    "max_activation", "moments", "histogram", "quantile_examples", "logit_effects", "logit_histogram",
-                    "neighbors", "cluster"] {
+        for key in [
+            "feature", "activation_frequency", "mean_activation", "top_examples", "activation_count", "frequency",
+            "max_activation", "moments", "histogram", "quantile_examples", "logit_effects", "logit_histogram",
+            "neighbors", "cluster",
+        ] {
             #expect(first[key] != nil, "record key \(key)")
         }
         let example = try #require((first["top_examples"] as? [[String: Any]])?.first)
-        for key in ["token", "activation", "context", "position", "text_idx", "global_idx", "context_tokens",
-                    "context_activations", "target_index"] {
+        for key in [
+            "token", "activation", "context", "position", "text_idx", "global_idx", "context_tokens",
+            "context_activations", "target_index",
+        ] {
             #expect(example[key] != nil, "example key \(key)")
         }
         let want = try #require(FeatureFixtures.expected.features[first["feature"] as! Int]?.top.first)
@@ -94,9 +105,11 @@ import TestSupport
         #expect(try neighbors["decoder_indices"]?.int32Values().prefix(32).map(Int.init) == FeatureFixtures.expected.decoder_neighbors.indices[0])
 
         let readme = try String(contentsOf: directory.appendingPathComponent(layout.readme), encoding: .utf8)
-        for heading in ["# SAE Analysis Report", "## Configuration", "### Sparsity Metrics", "### Dead Features",
-                        "### Reconstruction Quality", "### Ablation Study", "## Top 10 Most Active Features",
-                        "## Metrics (seed definition vs. corrected)", "## Warnings", "## Feature Geometry", "## Files"] {
+        for heading in [
+            "# SAE Analysis Report", "## Configuration", "### Sparsity Metrics", "### Dead Features",
+            "### Reconstruction Quality", "### Ablation Study", "## Top 10 Most Active Features",
+            "## Metrics (seed definition vs. corrected)", "## Warnings", "## Feature Geometry", "## Files",
+        ] {
             #expect(readme.contains(heading + "\n"), "README section \(heading)")
         }
         #expect(readme.contains("- Tokens processed: 500") && readme.contains("- Number: 4 / 64"))
@@ -115,8 +128,10 @@ import TestSupport
     }
 
     @Test func writesValidJSONForAnyString() throws {
-        let value: OrderedJSON = .object([("s", .string("quote\" back\\ nl\n tab\t ctl\u{1} é")), ("n", .double(.infinity)),
-                                          ("f", .float(0.1)), ("i", .int(-3)), ("a", .array([])), ("o", .object([]))])
+        let value: OrderedJSON = .object([
+            ("s", .string("quote\" back\\ nl\n tab\t ctl\u{1} é")), ("n", .double(.infinity)),
+            ("f", .float(0.1)), ("i", .int(-3)), ("a", .array([])), ("o", .object([])),
+        ])
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(value.pretty.utf8)) as? [String: Any])
         #expect(parsed["s"] as? String == "quote\" back\\ nl\n tab\t ctl\u{1} é")
         #expect(parsed["n"] is NSNull)

@@ -67,7 +67,7 @@ import Testing
         for rows in [1, 2, 4] {
             let matching = try FeatureMatching(decoderA: a, decoderB: b, rowsPerBlock: rows)
             #expect(matching.aToB.index == [2, 1, 2, 0])
-            #expect(matching.aToB.cosine == [1, 1, 1, 0])       // the zero row has cosine 0 with everything
+            #expect(matching.aToB.cosine == [1, 1, 1, 0])  // the zero row has cosine 0 with everything
             // B's e2 has cosine 0 with every row of A: the tie goes to A's row 0.
             #expect(matching.bToA.index == [0, 1, 0, 1])
             #expect(matching.bToA.cosine == [0, 1, 1, 1])

@@ -103,17 +103,19 @@ import TestSupport
     @Test func collectsBatchesLikeRowByRowAppends() throws {
         let input = FeatureFixtures.input
         let scratch = try ScratchDirectory()
-        var collector = try ActivationCollector(directory: scratch.url.appendingPathComponent("c"),
-                                                dSae: input.n_features, topExamples: 25)
+        var collector = try ActivationCollector(
+            directory: scratch.url.appendingPathComponent("c"),
+            dSae: input.n_features, topExamples: 25)
         // Uneven batches of the fixture's rows.
         var start = 0
         for size in [1, 37, 200, 262] {
             let rows = start..<start + size
             let base = input.indptr[rows.lowerBound]
-            let codes = SparseCodes(dSae: input.n_features,
-                                    rowStarts: input.indptr[rows.lowerBound...rows.upperBound].map { $0 - base },
-                                    features: Array(input.indices[base..<input.indptr[rows.upperBound]]),
-                                    values: Array(input.data[base..<input.indptr[rows.upperBound]]))
+            let codes = SparseCodes(
+                dSae: input.n_features,
+                rowStarts: input.indptr[rows.lowerBound...rows.upperBound].map { $0 - base },
+                features: Array(input.indices[base..<input.indptr[rows.upperBound]]),
+                values: Array(input.data[base..<input.indptr[rows.upperBound]]))
             try collector.add(codes, tokens: rows.map(input.token))
             start += size
         }

@@ -27,8 +27,9 @@ import TestSupport
     @Test func topExamplesAndContextsMatchNumpy() throws {
         let scratch = try ScratchDirectory()
         let (database, statistics, top) = try FeatureFixtures.database(in: scratch.url)
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: input.decoder, options: FeatureFixtures.options)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: input.decoder, options: FeatureFixtures.options)
         #expect(analysis.reports.map(\.feature) == (0..<input.n_features).filter { expected.stats.count[$0] > 0 })
         for report in analysis.reports {
             let want = try #require(expected.features[report.feature])
@@ -49,16 +50,18 @@ import TestSupport
     @Test func histogramsAndIntervalSamplesMatchNumpy() throws {
         let scratch = try ScratchDirectory()
         let (database, statistics, top) = try FeatureFixtures.database(in: scratch.url)
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: input.decoder, options: FeatureFixtures.options)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: input.decoder, options: FeatureFixtures.options)
         for report in analysis.reports {
             let want = try #require(expected.features[report.feature])
             #expect(report.histogram.counts == want.histogram.counts, "histogram of \(report.feature)")
             #expect(report.histogram.counts.reduce(0, +) == report.activationCount)
             #expect(zip(report.histogram.edges, want.histogram.edges).allSatisfy { isClose($0, $1, absolute: 0) })
             #expect(report.intervalExamples.map(\.count) == want.intervals.map(\.count), "interval counts of \(report.feature)")
-            #expect(report.intervalExamples.map { $0.examples.map(\.row) } == want.intervals.map(\.rows),
-                    "interval samples of \(report.feature)")
+            #expect(
+                report.intervalExamples.map { $0.examples.map(\.row) } == want.intervals.map(\.rows),
+                "interval samples of \(report.feature)")
             for (bin, wantBin) in zip(report.intervalExamples, want.intervals) {
                 #expect(isClose(bin.lower, wantBin.range[0]) && isClose(bin.upper, wantBin.range[1]))
             }
@@ -82,7 +85,10 @@ import TestSupport
         for (row, value) in values.enumerated() {
             [Int32(0)].withUnsafeBufferPointer { f in [value].withUnsafeBufferPointer { v in top.add(row: row, features: f, values: v) } }
         }
-        #expect(top.examples(of: 0) == [ActivationExample(row: 5, value: 9), ActivationExample(row: 1, value: 7),
-                                        ActivationExample(row: 3, value: 7)])
+        #expect(
+            top.examples(of: 0) == [
+                ActivationExample(row: 5, value: 9), ActivationExample(row: 1, value: 7),
+                ActivationExample(row: 3, value: 7),
+            ])
     }
 }

@@ -57,7 +57,10 @@ enum FeatureFixtures {
         var histogram: HistogramValues
         var intervals: [IntervalBin]
         /// The fixture keeps the seed's name for the equal-width intervals.
-        enum CodingKeys: String, CodingKey { case top, histogram, intervals = "quantiles" }
+        enum CodingKeys: String, CodingKey {
+            case top, histogram
+            case intervals = "quantiles"
+        }
     }
 
     struct Neighbors: Decodable {
@@ -147,8 +150,9 @@ enum FeatureFixtures {
 
     /// Writes the fixture's codes into a new database under `directory`, also feeding the streaming accumulators.
     static func database(in directory: URL) throws -> (ActivationDatabase, FeatureStatistics, TopExamples) {
-        let writer = try ActivationDatabaseWriter(directory: directory.appendingPathComponent("db"),
-                                                  dSae: input.n_features)
+        let writer = try ActivationDatabaseWriter(
+            directory: directory.appendingPathComponent("db"),
+            dSae: input.n_features)
         var statistics = FeatureStatistics(dSae: input.n_features)
         var top = TopExamples(dSae: input.n_features, k: expected.parameters.top_k)
         for row in 0..<input.n_tokens {

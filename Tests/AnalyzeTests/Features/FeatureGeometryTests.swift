@@ -64,8 +64,9 @@ import TestSupport
         let want = expected.cooccurrence[measure.rawValue]!
         for i in 0..<m {
             for j in 0..<m {
-                let value = measure.value(joint: Double(expected.joint_counts[i * m + j]), countI: counts[i],
-                                          countJ: counts[j], tokens: Double(expected.n_tokens))
+                let value = measure.value(
+                    joint: Double(expected.joint_counts[i * m + j]), countI: counts[i],
+                    countJ: counts[j], tokens: Double(expected.n_tokens))
                 #expect(isClose(Double(Float(value)), want[i * m + j]), "\(measure) \(i),\(j)")
             }
         }
@@ -77,9 +78,10 @@ import TestSupport
         var options = FeatureFixtures.options
         options.cooccurrenceBlockBytes = 4 * m * 9  // several passes of 9 rows
         let simURL = scratch.url.appendingPathComponent("sim.npy"), coURL = scratch.url.appendingPathComponent("co.npy")
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: input.decoder, options: options,
-                                           similarityMatrix: simURL, cooccurrenceMatrix: coURL)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: input.decoder, options: options,
+            similarityMatrix: simURL, cooccurrenceMatrix: coURL)
         let sim = try NPY.read(simURL), co = try NPY.read(coURL)
         #expect(sim.shape == [m, m] && co.shape == [m, m] && sim.dtype == .float32)
         #expect(zip(try sim.doubleValues(), expected.similarity["cosine"]!).allSatisfy { isClose($0, $1) })
@@ -93,8 +95,9 @@ import TestSupport
 
         options.denseMatrices = .never
         try FileManager.default.removeItem(at: simURL)
-        _ = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top, decoder: input.decoder,
-                                options: options, similarityMatrix: simURL, cooccurrenceMatrix: coURL)
+        _ = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top, decoder: input.decoder,
+            options: options, similarityMatrix: simURL, cooccurrenceMatrix: coURL)
         #expect(!FileManager.default.fileExists(atPath: simURL.path))
     }
 
@@ -126,8 +129,9 @@ import TestSupport
         let (database, statistics, top) = try FeatureFixtures.database(in: scratch.url)
         var options = FeatureFixtures.options
         options.clusterCut = .count(expected.parameters.cluster_count)
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: input.decoder, options: options)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: input.decoder, options: options)
         let clustering = analysis.clustering
         #expect(clustering.features == expected.clustering.features)
         #expect(clustering.order == expected.clustering.order)
@@ -162,14 +166,16 @@ import TestSupport
         let database = try ActivationDatabaseWriter(directory: scratch.url.appendingPathComponent("db"), dSae: m).finish()
         let statistics = FeatureStatistics(dSae: m), top = TopExamples(dSae: m, k: 5)
         let coURL = scratch.url.appendingPathComponent("co.npy")
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: input.decoder, cooccurrenceMatrix: coURL)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: input.decoder, cooccurrenceMatrix: coURL)
         #expect(analysis.reports.isEmpty && analysis.clustering.clusters.isEmpty && analysis.clustering.order.isEmpty)
         #expect(analysis.cooccurrenceNeighbors.indices.allSatisfy { $0 == -1 })
         #expect(try NPY.read(coURL).doubleValues().allSatisfy { $0 == 0 })
         #expect(throws: InputError.self) {
-            _ = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                    decoder: FloatTensor(shape: [m - 1, 2], values: Array(repeating: 1, count: 2 * (m - 1))))
+            _ = try FeatureAnalysis(
+                database: database, statistics: statistics, topExamples: top,
+                decoder: FloatTensor(shape: [m - 1, 2], values: Array(repeating: 1, count: 2 * (m - 1))))
         }
     }
 }

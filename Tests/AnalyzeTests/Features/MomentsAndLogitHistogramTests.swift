@@ -33,16 +33,18 @@ import TestSupport
             #expect(isClose(got.mean, want.mean), "mean of \(f)")
             #expect(isClose(got.meanSquare, want.mean_square), "E[a²] of \(f)")
             #expect(got.skew.map { s in want.skew.map { isClose(s, $0) } ?? false } ?? (want.skew == nil), "skew of \(f)")
-            #expect(got.kurtosis.map { k in want.kurtosis.map { isClose(k, $0) } ?? false } ?? (want.kurtosis == nil),
-                    "kurtosis of \(f)")
+            #expect(
+                got.kurtosis.map { k in want.kurtosis.map { isClose(k, $0) } ?? false } ?? (want.kurtosis == nil),
+                "kurtosis of \(f)")
         }
     }
 
     @Test func reportsCarryTheMoments() throws {
         let scratch = try ScratchDirectory()
         let (database, statistics, top) = try FeatureFixtures.database(in: scratch.url)
-        let analysis = try FeatureAnalysis(database: database, statistics: statistics, topExamples: top,
-                                           decoder: FeatureFixtures.input.decoder, options: FeatureFixtures.options)
+        let analysis = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top,
+            decoder: FeatureFixtures.input.decoder, options: FeatureFixtures.options)
         for report in analysis.reports { #expect(report.moments == statistics.moments(report.feature)) }
     }
 
@@ -51,8 +53,9 @@ import TestSupport
     @Test(arguments: [1, 16 * 50 * 4, 1 << 28])
     func logitHistogramsMatchNumpy(blockBytes: Int) throws {
         let input = FeatureFixtures.input
-        let effects = try LogitEffects(decoder: input.decoder, unembedding: input.unembedding,
-                                       histogramBins: Self.expected.bins, blockBytes: blockBytes)
+        let effects = try LogitEffects(
+            decoder: input.decoder, unembedding: input.unembedding,
+            histogramBins: Self.expected.bins, blockBytes: blockBytes)
         for (f, want) in Self.expected.logit_histograms.enumerated() {
             let got = effects.histograms[f]
             #expect(got.counts.reduce(0, +) == input.vocab_size)

@@ -36,9 +36,10 @@ enum FormatFixtures {
 /// Bitwise equality, so -0 != +0, except that any NaN equals any NaN (torch widens a half NaN to a different
 /// payload than IEEE conversion does; both are NaN).
 func sameBits(_ a: FloatTensor, _ b: FloatTensor) -> Bool {
-    a.shape == b.shape && zip(a.values, b.values).allSatisfy { x, y in
-        x.isNaN ? y.isNaN : x.bitPattern == y.bitPattern
-    }
+    a.shape == b.shape
+        && zip(a.values, b.values).allSatisfy { x, y in
+            x.isNaN ? y.isNaN : x.bitPattern == y.bitPattern
+        }
 }
 
 /// A temporary directory removed when the test ends.

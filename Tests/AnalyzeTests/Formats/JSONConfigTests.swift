@@ -17,11 +17,12 @@ import Testing
     }
 
     @Test func readsTypedValues() throws {
-        let config = try config(#"""
-        {"hidden_size": 64, "rope_theta": 1000000.0, "eps": 1e-6, "name": "qwen3", "tie": true, "layer": "2",
-         "heads": 4.0, "sizes": [1, 2, 3], "scales": [1, 2.5], "names": ["a"], "nothing": null,
-         "trainer": {"lr": 0.001, "steps": 10, "inner": {"k": 8}}}
-        """#)
+        let config = try config(
+            #"""
+            {"hidden_size": 64, "rope_theta": 1000000.0, "eps": 1e-6, "name": "qwen3", "tie": true, "layer": "2",
+             "heads": 4.0, "sizes": [1, 2, 3], "scales": [1, 2.5], "names": ["a"], "nothing": null,
+             "trainer": {"lr": 0.001, "steps": 10, "inner": {"k": 8}}}
+            """#)
         #expect(try config.int("hidden_size") == 64)
         #expect(try config.double("rope_theta") == 1_000_000)
         #expect(try config.double("hidden_size") == 64)
@@ -57,16 +58,19 @@ import Testing
     @Test func rejectsBadFiles() {
         #expect(message { try config("{\"a\": ") }.hasPrefix("/models/config.json: not valid JSON"))
         #expect(message { try config("[1, 2]") } == "/models/config.json: expected a JSON object at the top level, found a list")
-        #expect(message { try JSONConfig(contentsOf: URL(fileURLWithPath: "/nonexistent/config.json")) }
+        #expect(
+            message { try JSONConfig(contentsOf: URL(fileURLWithPath: "/nonexistent/config.json")) }
                 == "/nonexistent/config.json: file does not exist")
     }
 
     @Test func readsTheSeedSAEConfig() throws {
-        let config = try JSONConfig(parsing: Data(#"""
-        {"d_in": 64, "d_sae": 256, "l1_coefficient": 1, "dtype": "float32", "device": "cpu", "hook_layer": "2",
-         "hook_name": "hook_resid_post", "hook_spec": "blocks.2.hook_resid_post", "top_k": 8, "top_k_aux": 4,
-         "n_batches_to_dead": 200, "aux_penalty": 0.03125}
-        """#.utf8), url: url)
+        let config = try JSONConfig(
+            parsing: Data(
+                #"""
+                {"d_in": 64, "d_sae": 256, "l1_coefficient": 1, "dtype": "float32", "device": "cpu", "hook_layer": "2",
+                 "hook_name": "hook_resid_post", "hook_spec": "blocks.2.hook_resid_post", "top_k": 8, "top_k_aux": 4,
+                 "n_batches_to_dead": 200, "aux_penalty": 0.03125}
+                """#.utf8), url: url)
         #expect(try config.int("d_sae") == 256)
         #expect(try config.stringOrInt("hook_layer") == "2")
         #expect(try config.optionalInt("top_k") == 8)

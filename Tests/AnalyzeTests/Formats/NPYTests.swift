@@ -222,8 +222,9 @@ enum RoundTripFiles {
         try NPY.write([42] as [Float], shape: [], to: url("scalar.npy"))
         try NPY.write([] as [Float], shape: [0, 4], to: url("empty.npy"))
         for compressed in [false, true] {
-            try NPZ.write(arrays: [("a", NPYArray(floats(6), shape: [2, 3])), ("b", NPYArray([1, 2] as [Int64], shape: [2]))],
-                          to: url(compressed ? "arrays_compressed.npz" : "arrays_stored.npz"), compressed: compressed)
+            try NPZ.write(
+                arrays: [("a", NPYArray(floats(6), shape: [2, 3])), ("b", NPYArray([1, 2] as [Int64], shape: [2]))],
+                to: url(compressed ? "arrays_compressed.npz" : "arrays_stored.npz"), compressed: compressed)
         }
         var dense = floats(20)
         for index in dense.indices where index % 3 != 0 { dense[index] = 0 }

@@ -94,8 +94,9 @@ import Testing
         try Data(#"{"weight_map": {"a": "missing.safetensors"}}"#.utf8).write(to: index)
         #expect(throws: InputError.self) { try SafetensorsCheckpoint(directory: temporary.url) }
 
-        try FileManager.default.copyItem(at: FormatFixtures.url("safetensors/f32.safetensors"),
-                                         to: temporary.url.appendingPathComponent("f32.safetensors"))
+        try FileManager.default.copyItem(
+            at: FormatFixtures.url("safetensors/f32.safetensors"),
+            to: temporary.url.appendingPathComponent("f32.safetensors"))
         try Data(#"{"weight_map": {"not_in_shard": "f32.safetensors"}}"#.utf8).write(to: index)
         #expect(throws: InputError.self) { try SafetensorsCheckpoint(directory: temporary.url) }
 
@@ -112,15 +113,15 @@ import Testing
     /// Every binary16 pattern converts exactly as the hardware/stdlib conversion does.
     @Test func halfConversionIsExactForEveryBitPattern() {
         #if !(os(macOS) && arch(x86_64))
-        for bits in UInt16.min...UInt16.max {
-            let reference = Float(Float16(bitPattern: bits))
-            let ours = floatFromHalfBits(bits)
-            if reference.isNaN {
-                #expect(ours.isNaN && ours.sign == reference.sign, "\(bits)")
-            } else {
-                #expect(ours.bitPattern == reference.bitPattern, "\(bits)")
+            for bits in UInt16.min...UInt16.max {
+                let reference = Float(Float16(bitPattern: bits))
+                let ours = floatFromHalfBits(bits)
+                if reference.isNaN {
+                    #expect(ours.isNaN && ours.sign == reference.sign, "\(bits)")
+                } else {
+                    #expect(ours.bitPattern == reference.bitPattern, "\(bits)")
+                }
             }
-        }
         #endif
     }
 }

@@ -14,8 +14,9 @@ import Testing
         let batch = PackedBatch([[1, 5, 9, 200, 3], [7, 7, 42]])
         let parsed = try Hook(parsing: hook, layerCount: model.spec.layerCount)
         var capture = try model.forward(batch, stopAt: parsed)
-        capture.activations = Activations(rows: batch.tokenCount, width: model.spec.hiddenSize,
-                                          values: [Float](repeating: 0, count: batch.tokenCount * model.spec.hiddenSize))
+        capture.activations = Activations(
+            rows: batch.tokenCount, width: model.spec.hiddenSize,
+            values: [Float](repeating: 0, count: batch.tokenCount * model.spec.hiddenSize))
         let logits = model.logits(try model.continueForward(from: capture, batch: batch))
         return (model.zeroAblationIsUniform(at: parsed), logits.map(abs).max()!)
     }

@@ -9,8 +9,10 @@ struct LogitBatch {
     var clean: [Float], spliced: [Float], zeroAblated: [Float]?, meanAblated: [Float]?
     var targets: [Int32], isFirst: [Bool]
 
-    init(clean: [Float], spliced: [Float], zeroAblated: [Float]? = nil, meanAblated: [Float]? = nil,
-         targets: [Int32], isFirst: [Bool]) {
+    init(
+        clean: [Float], spliced: [Float], zeroAblated: [Float]? = nil, meanAblated: [Float]? = nil,
+        targets: [Int32], isFirst: [Bool]
+    ) {
         (self.clean, self.spliced, self.zeroAblated, self.meanAblated) = (clean, spliced, zeroAblated, meanAblated)
         (self.targets, self.isFirst) = (targets, isFirst)
     }
@@ -26,10 +28,11 @@ struct LogitBatch {
                 ReferenceMath.kl(logP: logSoftmax(clean, p), logQ: logSoftmax(logits, p))
             }
         }
-        return TokenLosses(targets: targets, isFirst: isFirst, ceClean: ce(clean), ceSpliced: ce(spliced),
-                           ceZero: zeroAblated.map(ce), ceMean: meanAblated.map(ce), klSpliced: kl(spliced),
-                           klZero: zeroAblated.map(kl), klMean: meanAblated.map(kl),
-                           uniformZero: zeroAblated.map { z in (0..<n).map { p in Set(z[(p * v)..<((p + 1) * v)]).count == 1 } })
+        return TokenLosses(
+            targets: targets, isFirst: isFirst, ceClean: ce(clean), ceSpliced: ce(spliced),
+            ceZero: zeroAblated.map(ce), ceMean: meanAblated.map(ce), klSpliced: kl(spliced),
+            klZero: zeroAblated.map(kl), klMean: meanAblated.map(kl),
+            uniformZero: zeroAblated.map { z in (0..<n).map { p in Set(z[(p * v)..<((p + 1) * v)]).count == 1 } })
     }
 }
 
@@ -47,10 +50,11 @@ struct DownstreamAccumulatorTests {
         let batches = (golden["batches"] as! [[String: Any]]).map { batch in
             let targets = (batch["targets"] as! [Int]).map(Int32.init)
             let clean = (batch["clean"] as! [Double]).map(Float.init)
-            return LogitBatch(clean: clean, spliced: (batch["sae"] as! [Double]).map(Float.init),
-                              zeroAblated: [Float](repeating: 0, count: clean.count),
-                              meanAblated: (batch["mean"] as! [Double]).map(Float.init),
-                              targets: targets, isFirst: batch["is_first"] as! [Bool])
+            return LogitBatch(
+                clean: clean, spliced: (batch["sae"] as! [Double]).map(Float.init),
+                zeroAblated: [Float](repeating: 0, count: clean.count),
+                meanAblated: (batch["mean"] as! [Double]).map(Float.init),
+                targets: targets, isFirst: batch["is_first"] as! [Bool])
         }
         return (vocab, batches, golden)
     }
@@ -94,8 +98,10 @@ struct DownstreamAccumulatorTests {
         for variant in TokenVariant.allCases {
             let a = merged[variant], b = single[variant]
             #expect(a.nTargets == b.nTargets && a.seed.nBatches == b.seed.nBatches)
-            for (x, y) in [(a.ceSpliced, b.ceSpliced), (a.klSpliced, b.klSpliced), (a.lossRecoveredMean, b.lossRecoveredMean),
-                           (a.seed.lossRecovered, b.seed.lossRecovered)] {
+            for (x, y) in [
+                (a.ceSpliced, b.ceSpliced), (a.klSpliced, b.klSpliced), (a.lossRecoveredMean, b.lossRecoveredMean),
+                (a.seed.lossRecovered, b.seed.lossRecovered),
+            ] {
                 #expect(isClose(x, y!, relative: 1e-12, absolute: 1e-12))
             }
         }
@@ -110,9 +116,10 @@ struct DownstreamAccumulatorTests {
             let split = batch.targets.count / 2
             func part(_ rows: Range<Int>) -> LogitBatch {
                 func slice(_ values: [Float]?) -> [Float]? { values.map { Array($0[(rows.lowerBound * vocab)..<(rows.upperBound * vocab)]) } }
-                return LogitBatch(clean: slice(batch.clean)!, spliced: slice(batch.spliced)!, zeroAblated: slice(batch.zeroAblated),
-                                  meanAblated: slice(batch.meanAblated), targets: Array(batch.targets[rows]),
-                                  isFirst: Array(batch.isFirst[rows]))
+                return LogitBatch(
+                    clean: slice(batch.clean)!, spliced: slice(batch.spliced)!, zeroAblated: slice(batch.zeroAblated),
+                    meanAblated: slice(batch.meanAblated), targets: Array(batch.targets[rows]),
+                    isFirst: Array(batch.isFirst[rows]))
             }
             chunked.add(part(0..<split), endsBatch: false)
             chunked.add(part(split..<batch.targets.count))
@@ -120,8 +127,10 @@ struct DownstreamAccumulatorTests {
         for variant in TokenVariant.allCases {
             let a = chunked.result.metrics[variant], b = whole.result.metrics[variant]
             #expect(a.seed.nBatches == b.seed.nBatches && a.nTargets == b.nTargets)
-            for (x, y) in [(a.seed.baselineLoss, b.seed.baselineLoss), (a.seed.lossRecovered, b.seed.lossRecovered),
-                           (a.ceSpliced, b.ceSpliced), (a.klMeanAblated, b.klMeanAblated)] {
+            for (x, y) in [
+                (a.seed.baselineLoss, b.seed.baselineLoss), (a.seed.lossRecovered, b.seed.lossRecovered),
+                (a.ceSpliced, b.ceSpliced), (a.klMeanAblated, b.klMeanAblated),
+            ] {
                 #expect(isClose(x, y!, relative: 1e-12, absolute: 1e-12))
             }
         }
@@ -135,8 +144,10 @@ struct DownstreamAccumulatorTests {
     @Test("the golden vector of metrics_formats.md §6 (one sequence, vocab 3)")
     func referenceVector() {
         var accumulator = DownstreamAccumulator(vocabularySize: 3)
-        accumulator.add(LogitBatch(clean: [2, 0, -1, 0, 1, 0, 1, 1, 1], spliced: [1.5, 0.2, -1, 0, 0.5, 0.5, 1, 0, 1],
-                                   zeroAblated: [Float](repeating: 0, count: 9), targets: [0, 1, -1], isFirst: [true, false, false]))
+        accumulator.add(
+            LogitBatch(
+                clean: [2, 0, -1, 0, 1, 0, 1, 1, 1], spliced: [1.5, 0.2, -1, 0, 0.5, 0.5, 1, 0, 1],
+                zeroAblated: [Float](repeating: 0, count: 9), targets: [0, 1, -1], isFirst: [true, false, false]))
         let m = accumulator.result.metrics.allTokens
         #expect(isClose(m.ceBaseline, 0.3606454) && isClose(m.ceSpliced, 0.6307693) && isClose(m.ceZeroAblated, 1.0986123))
         #expect(isClose(m.lossRecoveredZero, 0.6339619))
@@ -150,10 +161,12 @@ struct DownstreamAccumulatorTests {
         var clean = [Float](repeating: 0, count: 2 * vocab)
         for i in 0..<clean.count { clean[i] = Float(sin(Double(i) * 0.37) * 4) }
         clean[5] += 12
-        clean[vocab + 7] += 12   // both targets likely, so the baseline beats the uniform guess
+        clean[vocab + 7] += 12  // both targets likely, so the baseline beats the uniform guess
         var accumulator = DownstreamAccumulator(vocabularySize: vocab)
-        accumulator.add(LogitBatch(clean: clean, spliced: clean, zeroAblated: [Float](repeating: 0, count: 2 * vocab),
-                                   targets: [5, 7], isFirst: [true, false]))
+        accumulator.add(
+            LogitBatch(
+                clean: clean, spliced: clean, zeroAblated: [Float](repeating: 0, count: 2 * vocab),
+                targets: [5, 7], isFirst: [true, false]))
         let m = accumulator.result.metrics.allTokens
         #expect(isClose(m.ceZeroAblated, log(Double(vocab)), relative: 1e-6))
         #expect(abs(m.klSpliced!) < 1e-6 && m.deltaCE == 0)
@@ -215,7 +228,9 @@ struct DownstreamAccumulatorTests {
         func check(_ accumulator: DownstreamAccumulator, _ what: String) {
             let m = accumulator.result.metrics.allTokens, e = m.standardErrors
             #expect(e.nSequences == lengths.count, "\(what)")
-            #expect(isClose(m.deltaCE, delta.mean) && isClose(m.klSpliced, kl.mean) && isClose(m.lossRecoveredMean, ratio), "\(what): \(m.lossRecoveredMean ?? .nan) vs \(ratio), \(m.ceMeanAblated ?? .nan) \(m.ceBaseline ?? .nan)")
+            #expect(
+                isClose(m.deltaCE, delta.mean) && isClose(m.klSpliced, kl.mean) && isClose(m.lossRecoveredMean, ratio),
+                "\(what): \(m.lossRecoveredMean ?? .nan) vs \(ratio), \(m.ceMeanAblated ?? .nan) \(m.ceBaseline ?? .nan)")
             #expect(isClose(e.deltaCE, delta.se) && isClose(e.klSpliced, kl.se) && isClose(e.lossRecoveredMean, ratioSE), "\(what)")
             #expect(e.lossRecoveredZero == nil)
             #expect(accumulator.result.metrics.withoutFirstToken.standardErrors.nSequences == lengths.count - 1, "\(what)")
@@ -229,9 +244,11 @@ struct DownstreamAccumulatorTests {
             for start in stride(from: 0, to: n, by: 4) {
                 let rows = start..<min(start + 4, n)
                 func slice(_ v: [Float]?) -> [Float]? { v.map { Array($0[(rows.lowerBound * vocab)..<(rows.upperBound * vocab)]) } }
-                chunked.add(LogitBatch(clean: slice(batch.clean)!, spliced: slice(batch.spliced)!,
-                                       meanAblated: slice(batch.meanAblated), targets: Array(batch.targets[rows]),
-                                       isFirst: Array(batch.isFirst[rows])), endsBatch: rows.upperBound == n)
+                chunked.add(
+                    LogitBatch(
+                        clean: slice(batch.clean)!, spliced: slice(batch.spliced)!,
+                        meanAblated: slice(batch.meanAblated), targets: Array(batch.targets[rows]),
+                        isFirst: Array(batch.isFirst[rows])), endsBatch: rows.upperBound == n)
             }
         }
         check(chunked, "chunks of 4 positions")

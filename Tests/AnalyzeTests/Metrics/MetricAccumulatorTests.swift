@@ -8,7 +8,8 @@ import TestSupport
 struct MetricAccumulatorTests {
     /// Feeds one case's codes and reconstructions pool by pool.
     static func accumulate(_ encoded: EncodedCase, pools: [Range<Int>]? = nil) throws
-        -> (SparsityAccumulator, ReconstructionAccumulator) {
+        -> (SparsityAccumulator, ReconstructionAccumulator)
+    {
         let (x, _) = try SAEFixtures.activations()
         let tokens = try SAEFixtures.tokens()
         let d = encoded.sae.dIn
@@ -25,8 +26,9 @@ struct MetricAccumulatorTests {
             }
             let flags = Array(tokens.isFirst[pool])
             sparsity.add(poolCodes, isFirst: flags)
-            reconstruction.add(original: rows(x, pool, width: d), reconstruction: rows(encoded.reconstruction, pool, width: d),
-                               isFirst: flags)
+            reconstruction.add(
+                original: rows(x, pool, width: d), reconstruction: rows(encoded.reconstruction, pool, width: d),
+                isFirst: flags)
         }
         return (sparsity, reconstruction)
     }
@@ -93,14 +95,17 @@ struct MetricAccumulatorTests {
         for variant in TokenVariant.allCases {
             let a = merged[variant], b = single[variant]
             #expect(a.nTokens == b.nTokens)
-            let pairs: [(Double?, Double?)] = [(a.explainedVariance, b.explainedVariance), (a.msePerToken, b.msePerToken),
-                                                (a.explainedVarianceLegacy, b.explainedVarianceLegacy),
-                                                (a.seed.explainedVariance, b.seed.explainedVariance),
-                                                (a.cosineSimilarity, b.cosineSimilarity), (a.l2Ratio, b.l2Ratio)]
+            let pairs: [(Double?, Double?)] = [
+                (a.explainedVariance, b.explainedVariance), (a.msePerToken, b.msePerToken),
+                (a.explainedVarianceLegacy, b.explainedVarianceLegacy),
+                (a.seed.explainedVariance, b.seed.explainedVariance),
+                (a.cosineSimilarity, b.cosineSimilarity), (a.l2Ratio, b.l2Ratio),
+            ]
             for (x, y) in pairs { #expect(isClose(x, y!, relative: 1e-12, absolute: 1e-12)) }
         }
         // Merging with an empty accumulator changes nothing.
-        #expect(allSparsity.merged(with: SparsityAccumulator(dSae: 256, trainingEverFired: encoded.sae.everFired)).result
+        #expect(
+            allSparsity.merged(with: SparsityAccumulator(dSae: 256, trainingEverFired: encoded.sae.everFired)).result
                 == singleSparsity)
         #expect(allReconstruction.merged(with: ReconstructionAccumulator(dimension: 64)).result == single)
     }

@@ -17,10 +17,12 @@ struct MetricTableTests {
         #expect(Set(rows.map(\.group)) == ["sparsity", "dead", "reconstruction", "ablation"])
         #expect(Set(rows.map(\.variant)) == [.allTokens, .withoutFirstToken])
         let names = Set(rows.map(\.name))
-        for name in ["l0_mean", "l1_std", "n_dead", "pct_dead", "dense_above_1pct", "explained_variance", "explained_variance_legacy",
-                     "mse_per_token", "mse_per_element", "cosine_similarity", "relative_reconstruction_bias", "ce_baseline",
-                     "ce_spliced", "ce_zero_ablated", "ce_mean_ablated", "loss_recovered_zero", "loss_recovered_mean",
-                     "kl_spliced", "kl_zero_ablated", "kl_mean_ablated", "delta_ce"] {
+        for name in [
+            "l0_mean", "l1_std", "n_dead", "pct_dead", "dense_above_1pct", "explained_variance", "explained_variance_legacy",
+            "mse_per_token", "mse_per_element", "cosine_similarity", "relative_reconstruction_bias", "ce_baseline",
+            "ce_spliced", "ce_zero_ablated", "ce_mean_ablated", "loss_recovered_zero", "loss_recovered_mean",
+            "kl_spliced", "kl_zero_ablated", "kl_mean_ablated", "delta_ce",
+        ] {
             #expect(names.contains(name), "missing \(name)")
         }
         // Each (group, name, variant) appears once.

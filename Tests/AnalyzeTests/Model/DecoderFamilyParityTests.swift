@@ -39,7 +39,8 @@ import Testing
             let packed = try hook.map { try model.forward(batch, stopAt: $0).activations } ?? model.forward(batch)
             var alone: [Float] = []
             for tokens in reference.sequences {
-                alone += try hook.map { try model.forward(PackedBatch([tokens]), stopAt: $0).activations.values }
+                alone +=
+                    try hook.map { try model.forward(PackedBatch([tokens]), stopAt: $0).activations.values }
                     ?? model.forward(PackedBatch([tokens])).values
             }
             #expect(ModelFixtures.relativeError(packed.values, alone) <= 1e-5, "\(fixture) \(hook?.description ?? "final")")
@@ -65,23 +66,32 @@ import Testing
             try DecoderSpec(contentsOf: ModelFixtures.directory(name).appendingPathComponent("config.json"))
         }
         let gpt2 = try spec("tiny-gpt2")
-        #expect(gpt2.normalization == .layer && gpt2.positions == .learned(count: 64) && !gpt2.gatedMLP
+        #expect(
+            gpt2.normalization == .layer && gpt2.positions == .learned(count: 64) && !gpt2.gatedMLP
                 && gpt2.activation == .geluTanh && gpt2.tieWordEmbeddings && gpt2.hasBiases)
         let gemma = try spec("tiny-gemma2")
-        #expect(gemma.residual == .sandwich && gemma.slidingWindows == [8, nil, 8] && gemma.attentionSoftCap == 5
+        #expect(
+            gemma.residual == .sandwich && gemma.slidingWindows == [8, nil, 8] && gemma.attentionSoftCap == 5
                 && gemma.finalSoftCap == 2 && gemma.embeddingScale == 8 && gemma.attentionScale == Float(1 / 24.0.squareRoot())
                 && gemma.kvHeadCount == 2 && !gemma.hasBiases)
         let pythia = try spec("tiny-pythia")
-        #expect(pythia.residual == .parallel && pythia.positions == .rotary(dimensions: 4, theta: 10_000, scaling: nil)
+        #expect(
+            pythia.residual == .parallel && pythia.positions == .rotary(dimensions: 4, theta: 10_000, scaling: nil)
                 && pythia.activation == .gelu && !pythia.tieWordEmbeddings)
         let llama = try spec("tiny-llama3")
-        #expect(llama.positions == .rotary(dimensions: 16, theta: 500_000, scaling: .llama3(factor: 8, lowFrequencyFactor: 1,
-                                                                                              highFrequencyFactor: 4, originalContext: 64)))
+        #expect(
+            llama.positions
+                == .rotary(
+                    dimensions: 16, theta: 500_000,
+                    scaling: .llama3(
+                        factor: 8, lowFrequencyFactor: 1,
+                        highFrequencyFactor: 4, originalContext: 64)))
         #expect(try spec("tiny-mistral").slidingWindows == [8, 8])
         let biased = try spec("tiny-llama-bias")
         #expect(biased.attentionBias && biased.outputBias && biased.mlpBias && biased.tieWordEmbeddings)
         let gemma3 = try spec("tiny-gemma3")
-        #expect(gemma3.qkNorm && gemma3.slidingWindows == [8, nil, 8, nil] && gemma3.attentionSoftCap == nil
+        #expect(
+            gemma3.qkNorm && gemma3.slidingWindows == [8, nil, 8, nil] && gemma3.attentionSoftCap == nil
                 && gemma3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: .linear(factor: 8))
                 && gemma3.slidingPositions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
     }

@@ -30,30 +30,30 @@ enum ModelFixtures {
 }
 
 extension ModelFixtures {
-/// max |a − b| / max |b|: the error relative to the reference's scale.
-static func relativeError(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Float {
-    precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
-    let scale = b.map(abs).max() ?? 0
-    let error = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-    return scale > 0 ? error / scale : error
-}
-
-/// The hooks of the Qwen fixtures' references (made before the other points existed), in forward order.
-static func residualStreamHooks(layers: Int) -> [Hook] {
-    (0..<layers).flatMap { layer in
-        [Hook.Point.residPre, .attnOut, .residMid, .mlpOut, .residPost].map { Hook(layer: layer, point: $0) }
+    /// max |a − b| / max |b|: the error relative to the reference's scale.
+    static func relativeError(_ a: some Collection<Float>, _ b: some Collection<Float>) -> Float {
+        precondition(a.count == b.count, "\(a.count) vs \(b.count) values")
+        let scale = b.map(abs).max() ?? 0
+        let error = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        return scale > 0 ? error / scale : error
     }
-}
 
-/// Every hook a model has, in forward order.
-static func allHooks(_ model: DecoderModel) -> [Hook] {
-    model.hookNames.map { try! Hook(parsing: $0, layerCount: model.layerCount) }
-}
+    /// The hooks of the Qwen fixtures' references (made before the other points existed), in forward order.
+    static func residualStreamHooks(layers: Int) -> [Hook] {
+        (0..<layers).flatMap { layer in
+            [Hook.Point.residPre, .attnOut, .residMid, .mlpOut, .residPost].map { Hook(layer: layer, point: $0) }
+        }
+    }
 
-/// Copies a fixture directory to a fresh temporary directory (to corrupt a copy).
-static func temporaryCopy(of directory: URL) throws -> URL {
-    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("model-test-\(UUID().uuidString)")
-    try FileManager.default.copyItem(at: directory, to: copy)
-    return copy
-}
+    /// Every hook a model has, in forward order.
+    static func allHooks(_ model: DecoderModel) -> [Hook] {
+        model.hookNames.map { try! Hook(parsing: $0, layerCount: model.layerCount) }
+    }
+
+    /// Copies a fixture directory to a fresh temporary directory (to corrupt a copy).
+    static func temporaryCopy(of directory: URL) throws -> URL {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("model-test-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: directory, to: copy)
+        return copy
+    }
 }

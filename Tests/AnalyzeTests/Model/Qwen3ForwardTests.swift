@@ -26,7 +26,7 @@ import TestSupport
     }
 
     @Test func longTextsAreSplitIntoWindowsThatRestartPositions() throws {
-        let text = reference.sequences[2]   // 23 tokens
+        let text = reference.sequences[2]  // 23 tokens
         let batches = PackedBatch.pack([text], context: 8, maxTokens: 1024)
         #expect(batches.count == 1 && batches[0].sequences.map(\.count) == [8, 8, 7])
         #expect(batches[0].sequences.map(\.start) == [0, 8, 16])
@@ -74,8 +74,10 @@ import TestSupport
         post.activations.values = scaled
         pre.activations.values = scaled
         // Not bit for bit: a concurrent test's attention can run one of these products on one OpenBLAS thread.
-        #expect(ModelFixtures.relativeError(try model.continueForward(from: post, batch: batch).values,
-                                            try model.continueForward(from: pre, batch: batch).values) <= 1e-6)
+        #expect(
+            ModelFixtures.relativeError(
+                try model.continueForward(from: post, batch: batch).values,
+                try model.continueForward(from: pre, batch: batch).values) <= 1e-6)
     }
 
     @Test func aStackedSuffixEqualsSeparateSuffixes() throws {
@@ -99,7 +101,8 @@ import TestSupport
         }
         let capture = try model.forward(batch, stopAt: Hook(layer: 1, point: .residPost))
         #expect(throws: InputError.self) {
-            try model.continueForward(from: capture, replacements: [nil, Activations(rows: 1, width: d, values: [Float](repeating: 0, count: d))], batch: batch)
+            try model.continueForward(
+                from: capture, replacements: [nil, Activations(rows: 1, width: d, values: [Float](repeating: 0, count: d))], batch: batch)
         }
     }
 

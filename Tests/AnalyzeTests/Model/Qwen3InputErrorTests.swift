@@ -7,8 +7,10 @@ import Testing
     @Test func hookNamesAreParsedAndValidated() throws {
         #expect(try Hook(parsing: "blocks.9.hook_resid_post", layerCount: 28) == Hook(layer: 9, point: .residPost))
         #expect(try Hook(parsing: "blocks.0.hook_attn_out", layerCount: 1).description == "blocks.0.hook_attn_out")
-        for bad in ["blocks.28.hook_resid_post", "blocks.-1.hook_resid_pre", "blocks.01.hook_mlp_out", "block.3.hook_resid_pre",
-                    "blocks.3.hook_resid", "blocks.3", "", "blocks.3.hook_resid_post.x"] {
+        for bad in [
+            "blocks.28.hook_resid_post", "blocks.-1.hook_resid_pre", "blocks.01.hook_mlp_out", "block.3.hook_resid_pre",
+            "blocks.3.hook_resid", "blocks.3", "", "blocks.3.hook_resid_post.x",
+        ] {
             #expect(throws: InputError.self, "\(bad)") { try Hook(parsing: bad, layerCount: 28) }
         }
         do {
@@ -51,9 +53,11 @@ import Testing
     }
 
     @Test func checkpointsThatDisagreeWithTheConfigAreRejected() throws {
-        for (key, value, problem) in [("hidden_size", "32", "has shape [512, 64], but config.json implies [512, 32]"),
-                                      ("num_hidden_layers", "5", "no tensor \"model.layers.4."),
-                                      ("tie_word_embeddings", "false", "no tensor \"lm_head.weight\"")] {
+        for (key, value, problem) in [
+            ("hidden_size", "32", "has shape [512, 64], but config.json implies [512, 32]"),
+            ("num_hidden_layers", "5", "no tensor \"model.layers.4."),
+            ("tie_word_embeddings", "false", "no tensor \"lm_head.weight\""),
+        ] {
             let copy = try ModelFixtures.temporaryCopy(of: ModelFixtures.directory("tiny-qwen3"))
             defer { try? FileManager.default.removeItem(at: copy) }
             let configURL = copy.appendingPathComponent("config.json")

@@ -27,13 +27,15 @@ import Testing
 
     @Test func configsAreReadAsTheirFamilies() throws {
         let qwen3 = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen3").appendingPathComponent("config.json"))
-        #expect(qwen3.family == .qwen3 && qwen3.vocabSize == 512 && qwen3.hiddenSize == 64 && qwen3.intermediateSize == 176
+        #expect(
+            qwen3.family == .qwen3 && qwen3.vocabSize == 512 && qwen3.hiddenSize == 64 && qwen3.intermediateSize == 176
                 && qwen3.layerCount == 4 && qwen3.headCount == 4 && qwen3.kvHeadCount == 2 && qwen3.headDim == 16
                 && qwen3.normEps == 1e-6 && qwen3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: nil)
                 && qwen3.tieWordEmbeddings && !qwen3.attentionBias && qwen3.qkNorm && !qwen3.hasBiases
                 && qwen3.normalization == .rms && qwen3.residual == .sequential && qwen3.gatedMLP && qwen3.activation == .silu)
         let qwen2 = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen2").appendingPathComponent("config.json"))
-        #expect(qwen2.family == .qwen2 && qwen2.attentionBias && !qwen2.qkNorm && qwen2.headDim == 16
+        #expect(
+            qwen2.family == .qwen2 && qwen2.attentionBias && !qwen2.qkNorm && qwen2.headDim == 16
                 && qwen2.positions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
         let untied = try DecoderSpec(contentsOf: ModelFixtures.directory("tiny-qwen3-untied").appendingPathComponent("config.json"))
         #expect(!untied.tieWordEmbeddings)

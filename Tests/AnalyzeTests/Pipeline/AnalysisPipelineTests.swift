@@ -14,12 +14,14 @@ import Testing
         .appendingPathComponent("Fixtures")
     static let model = fixtures.appendingPathComponent("pipeline/model")
     static let corpus = fixtures.appendingPathComponent("pipeline/corpus.json")
-    static let expected = try! JSONSerialization.jsonObject(
-        with: Data(contentsOf: fixtures.appendingPathComponent("pipeline/expected.json"))) as! [String: Any]
+    static let expected =
+        try! JSONSerialization.jsonObject(
+            with: Data(contentsOf: fixtures.appendingPathComponent("pipeline/expected.json"))) as! [String: Any]
 
     static func options(sae: String, output: URL?, corpus: URL = corpus, model: URL = model) -> AnalysisOptions {
-        var options = AnalysisOptions(modelDirectory: model, saeDirectory: fixtures.appendingPathComponent("sae/\(sae)"),
-                                      corpusFile: corpus, output: output)
+        var options = AnalysisOptions(
+            modelDirectory: model, saeDirectory: fixtures.appendingPathComponent("sae/\(sae)"),
+            corpusFile: corpus, output: output)
         options.pass.context = expected["ctx"] as! Int
         options.pass.batchTokens = expected["batch_tokens"] as! Int
         options.pass.ablation = .both
@@ -88,8 +90,9 @@ import Testing
         for part in parts { #expect(thrown?.description.contains(part) == true, "\(thrown?.description ?? "nil") lacks \(part)") }
         #expect(!FileManager.default.fileExists(atPath: output.path))
         let siblings = (try? FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path)) ?? []
-        #expect(siblings.filter { $0.contains(".partial") || $0.contains(".columns") || $0.hasSuffix(".lock") }.isEmpty,
-                "left over: \(siblings)")
+        #expect(
+            siblings.filter { $0.contains(".partial") || $0.contains(".columns") || $0.hasSuffix(".lock") }.isEmpty,
+            "left over: \(siblings)")
     }
 
     @Test func aSecondRunOnTheSameOutputIsRefusedWhileTheFirstHoldsIt() throws {
@@ -98,8 +101,11 @@ import Testing
         let output = directory.appendingPathComponent("out")
         var first: OutputLock? = try OutputLock(for: output)
         let lockFile = try #require(first?.lockFile)
-        #expect(throws: InputError("another sae-report run is writing this output; wait for it to end or choose another -o",
-                                   url: output.standardizedFileURL)) {
+        #expect(
+            throws: InputError(
+                "another sae-report run is writing this output; wait for it to end or choose another -o",
+                url: output.standardizedFileURL)
+        ) {
             try AnalysisPipeline(options: Self.options(sae: "seed-sae-relu-l2", output: output)).run()
         }
         #expect(FileManager.default.fileExists(atPath: lockFile.path))
@@ -128,8 +134,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("corpus.json")
         try contents.write(to: corpus)
-        Self.expectInputError(Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), corpus: corpus),
-                              mentioning: [corpus.path, message])
+        Self.expectInputError(
+            Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), corpus: corpus),
+            mentioning: [corpus.path, message])
     }
 
     @Test func hookMismatch() throws {
@@ -150,16 +157,18 @@ import Testing
         var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
         config["hidden_size"] = 128
         try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        Self.expectInputError(Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), model: model),
-                              mentioning: ["d_in is 64", "128"])
+        Self.expectInputError(
+            Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), model: model),
+            mentioning: ["d_in is 64", "128"])
     }
 
     @Test func missingModelDirectory() throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         let model = directory.appendingPathComponent("no-model")
-        Self.expectInputError(Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), model: model),
-                              mentioning: [model.path])
+        Self.expectInputError(
+            Self.options(sae: "seed-sae-relu-l2", output: directory.appendingPathComponent("out"), model: model),
+            mentioning: [model.path])
     }
 }
 
@@ -186,8 +195,10 @@ struct GoldenComparison {
     static let rtol = 1e-4
 
     /// |a − e| ≤ rtol·|e| + atol; records the relative error |a − e| / max(|e|, 0.01) under `group`.
-    mutating func close(_ actual: Double?, _ expectedValue: Double?, _ what: String, group: String, atol: Double = 1e-7,
-                        rtol: Double = rtol) {
+    mutating func close(
+        _ actual: Double?, _ expectedValue: Double?, _ what: String, group: String, atol: Double = 1e-7,
+        rtol: Double = rtol
+    ) {
         guard let expectedValue else {
             #expect(actual == nil, "\(key) \(what): expected null, got \(String(describing: actual))")
             return
@@ -251,13 +262,16 @@ struct GoldenComparison {
             let r = (metrics["reconstruction"] as! [String: Any])[variant] as! [String: Any]
             let er = (reference["reconstruction"] as! [String: Any])[variant] as! [String: Any]
             #expect(r["n_tokens"] as? Int == er["n_tokens"] as? Int)
-            for name in ["mse_per_element", "mse_per_token", "explained_variance", "cosine_similarity",
-                         "relative_reconstruction_bias", "l2_ratio", "l2_norm_in", "l2_norm_out"] {
+            for name in [
+                "mse_per_element", "mse_per_token", "explained_variance", "cosine_similarity",
+                "relative_reconstruction_bias", "l2_ratio", "l2_norm_in", "l2_norm_out",
+            ] {
                 close(number(r[name]), number(er[name]), "\(variant) \(name)", group: "reconstruction")
             }
             if samePacking {
-                close(number(r["explained_variance_legacy"]), number(er["explained_variance_legacy"]),
-                      "\(variant) explained_variance_legacy", group: "reconstruction (seed, per pool)")
+                close(
+                    number(r["explained_variance_legacy"]), number(er["explained_variance_legacy"]),
+                    "\(variant) explained_variance_legacy", group: "reconstruction (seed, per pool)")
                 let seed = r["seed"] as! [String: Any]
                 for name in ["mse", "explained_variance", "cosine_similarity", "original_std", "residual_std"] {
                     close(number(seed[name]), number(er["seed_" + name]), "\(variant) seed \(name)", group: "reconstruction (seed, per pool)")
@@ -279,13 +293,16 @@ struct GoldenComparison {
             let ceScale = 1e-4 * (number(ed["ce_baseline"]) ?? 1)
             close(number(d["delta_ce"]), number(ed["delta_ce"]), "\(variant) delta_ce", group: "kl / delta ce", atol: ceScale)
             for name in ["kl_spliced", "kl_zero_ablated", "kl_mean_ablated"] {
-                close(number(d[name]), name == "kl_mean_ablated" && !meanAblation ? nil : number(ed[name]), "\(variant) \(name)",
-                      group: "kl / delta ce", atol: ceScale)
+                close(
+                    number(d[name]), name == "kl_mean_ablated" && !meanAblation ? nil : number(ed[name]), "\(variant) \(name)",
+                    group: "kl / delta ce", atol: ceScale)
             }
             guard samePacking else { continue }
             let seedAblation = d["seed"] as! [String: Any]
-            for (ours, theirs) in [("baseline_loss", "seed_baseline_loss"), ("zero_ablation_loss", "seed_zero_ablation_loss"),
-                                   ("sae_reconstruction_loss", "seed_sae_loss"), ("loss_recovered", "seed_loss_recovered")] {
+            for (ours, theirs) in [
+                ("baseline_loss", "seed_baseline_loss"), ("zero_ablation_loss", "seed_zero_ablation_loss"),
+                ("sae_reconstruction_loss", "seed_sae_loss"), ("loss_recovered", "seed_loss_recovered"),
+            ] {
                 close(number(seedAblation[ours]), number(ed[theirs]), "\(variant) seed \(ours)", group: "ablation (seed, per batch)")
             }
             #expect(seedAblation["n_batches"] as? Int == ed["seed_n_batches"] as? Int)
@@ -295,16 +312,18 @@ struct GoldenComparison {
 
         try compareDatabase(nTokens: nTokens, ambiguous: ambiguous)
         try compareFeatures(ambiguous: ambiguous)
-        print("pipeline golden \(key)\(samePacking ? "" : " (one batch)"): max relative error by group: "
-              + errors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2e", $0.value))" }.joined(separator: ", "))
+        print(
+            "pipeline golden \(key)\(samePacking ? "" : " (one batch)"): max relative error by group: "
+                + errors.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2e", $0.value))" }.joined(separator: ", "))
     }
 
     mutating func compareSeedBlock() throws {
         let results = try json(try file("analysis_results_", ".json", in: "results"))
         let seedReconstruction = results["reconstruction"] as! [String: Any]
         let allReconstruction = (reference["reconstruction"] as! [String: Any])["all_tokens"] as! [String: Any]
-        close(number(seedReconstruction["explained_variance"]), number(allReconstruction["seed_explained_variance"]),
-              "reconstruction.explained_variance (seed block)", group: "reconstruction (seed, per pool)")
+        close(
+            number(seedReconstruction["explained_variance"]), number(allReconstruction["seed_explained_variance"]),
+            "reconstruction.explained_variance (seed block)", group: "reconstruction (seed, per pool)")
     }
 
     mutating func compareDatabase(nTokens: Int, ambiguous: [Int]) throws {
@@ -377,32 +396,37 @@ struct GoldenComparison {
                 // Equal activations (the same token at position 0, or a repeated token) may rank in either order,
                 // and float32 noise decides it: another row is fine only for a tie.
                 if row != wanted["row"] as? Int {
-                    #expect(abs(value - wantedValue) <= 1e-5 * wantedValue,
-                            "\(key) feature \(feature) example \(rank): row \(row) (\(value)) instead of \(wanted["row"]!) (\(wantedValue))")
+                    #expect(
+                        abs(value - wantedValue) <= 1e-5 * wantedValue,
+                        "\(key) feature \(feature) example \(rank): row \(row) (\(value)) instead of \(wanted["row"]!) (\(wantedValue))")
                 }
-                #expect(actual["text_idx"] as? Int == textIndices[row] && actual["position"] as? Int == positions[row]
+                #expect(
+                    actual["text_idx"] as? Int == textIndices[row] && actual["position"] as? Int == positions[row]
                         && actual["token_id"] as? Int == tokenIDs[row], "\(key) feature \(feature) example \(rank) token")
             }
 
             let expectedSimilarity = similarityRows[index].map { number($0)! }
             for j in 0..<width {
-                close(Double(similarityValues[feature * width + j]), expectedSimilarity[j], "similarity[\(feature), \(j)]",
-                      group: "decoder cosine", atol: 1e-6)
+                close(
+                    Double(similarityValues[feature * width + j]), expectedSimilarity[j], "similarity[\(feature), \(j)]",
+                    group: "decoder cosine", atol: 1e-6)
             }
             // Decoder neighbours: the 10 largest cosines, self excluded (compared by value: ties may order either way).
             let neighbours = ((summary["neighbors"] as! [String: Any])["decoder"] as! [[String: Any]])
             let best = expectedSimilarity.enumerated().filter { $0.offset != feature }.map(\.element).sorted(by: >)
             for (rank, neighbour) in neighbours.enumerated() {
                 close(number(neighbour["value"]), best[rank], "feature \(feature) neighbour \(rank)", group: "decoder cosine", atol: 1e-6)
-                close(number(neighbour["value"]), expectedSimilarity[neighbour["feature"] as! Int], "feature \(feature) neighbour id",
-                      group: "decoder cosine", atol: 1e-6)
+                close(
+                    number(neighbour["value"]), expectedSimilarity[neighbour["feature"] as! Int], "feature \(feature) neighbour id",
+                    group: "decoder cosine", atol: 1e-6)
             }
 
             // Phi: only pairs whose firings are unambiguous.
             let expectedPhi = phiRows[index].map { number($0)! }
             for j in 0..<width where ambiguous[feature] == 0 && ambiguous[j] == 0 {
-                close(Double(cooccurrenceValues[feature * width + j]), expectedPhi[j], "phi[\(feature), \(j)]",
-                      group: "phi co-occurrence", atol: 1e-6)
+                close(
+                    Double(cooccurrenceValues[feature * width + j]), expectedPhi[j], "phi[\(feature), \(j)]",
+                    group: "phi co-occurrence", atol: 1e-6)
             }
         }
     }

@@ -26,8 +26,11 @@ struct SAEEncoderTests {
         expectClose(xhat[0..<(firstRows * d)].map(Double.init), golden["reconstruction_first_rows"] as! [Double], "x̂")
 
         let (x, _) = try SAEFixtures.activations()
-        let sse = (0..<300).map { row in (0..<d).reduce(0.0) { sum, j in
-            let r = Double(x[row * d + j]) - Double(xhat[row * d + j]); return sum + r * r } }
+        let sse = (0..<300).map { row in
+            (0..<d).reduce(0.0) { sum, j in
+                let r = Double(x[row * d + j]) - Double(xhat[row * d + j]); return sum + r * r
+            }
+        }
         expectClose(sse, golden["sse"] as! [Double], "per-token squared error")
 
         if let expected = golden["threshold"] as? Double {
@@ -101,8 +104,11 @@ struct SAEEncoderTests {
         var generator = SystemRandomNumberGenerator()
         for trial in 0..<20 {
             // Include many duplicates in some trials.
-            var values = (0..<100).map { _ in trial % 2 == 0 ? Float.random(in: -1...1, using: &generator)
-                                                            : Float(Int.random(in: 0...5, using: &generator)) }
+            var values = (0..<100).map { _ in
+                trial % 2 == 0
+                    ? Float.random(in: -1...1, using: &generator)
+                    : Float(Int.random(in: 0...5, using: &generator))
+            }
             let expected = values.sorted(by: >)[k - 1]
             let actual = values.withUnsafeMutableBufferPointer { kthLargest($0.baseAddress!, count: 100, k: k) }
             #expect(actual == expected)

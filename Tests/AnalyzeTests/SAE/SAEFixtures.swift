@@ -23,7 +23,7 @@ enum SAEFixtures {
     /// Per-row first-token flags and the pools (row ranges) of 4 texts each.
     static func tokens() throws -> (isFirst: [Bool], pools: [Range<Int>]) {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url("tokens.json"))) as! [String: Any]
-        let pools = (object["pools"] as! [[Int]]).map { $0[0] ..< $0[1] }
+        let pools = (object["pools"] as! [[Int]]).map { $0[0]..<$0[1] }
         return (object["is_first"] as! [Bool], pools)
     }
 
@@ -34,8 +34,10 @@ enum SAEFixtures {
 }
 
 /// Expects every element of `actual` to be close to `expected`, reporting the first mismatch.
-func expectClose(_ actual: [Double], _ expected: [Double], relative: Double = 1e-4, absolute: Double = 1e-5,
-                 _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ actual: [Double], _ expected: [Double], relative: Double = 1e-4, absolute: Double = 1e-5,
+    _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
     if let index = actual.indices.first(where: { $0 < expected.count && !isClose(actual[$0], expected[$0], relative: relative, absolute: absolute) }) {
         Issue.record("\(what)[\(index)] = \(actual[index]), expected \(expected[index])", sourceLocation: sourceLocation)
@@ -83,7 +85,9 @@ struct EncodedCase {
         reconstruction = sae.decode(codes)
     }
 
-    static let names = ["seed-sae-relu-l2", "seed-sae-btopk8-l2/threshold", "seed-sae-btopk8-l2/token",
-                        "seed-sae-btopk8-l2/batch", "saelens-standard-legacy", "saelens-topk-v6/token",
-                        "saelens-topk-v6/threshold", "saelens-jumprelu-f16", "saelens-scaled"]
+    static let names = [
+        "seed-sae-relu-l2", "seed-sae-btopk8-l2/threshold", "seed-sae-btopk8-l2/token",
+        "seed-sae-btopk8-l2/batch", "saelens-standard-legacy", "saelens-topk-v6/token",
+        "saelens-topk-v6/threshold", "saelens-jumprelu-f16", "saelens-scaled",
+    ]
 }

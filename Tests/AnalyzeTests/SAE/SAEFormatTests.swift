@@ -46,8 +46,10 @@ struct SAEFormatTests {
 
     /// |a − b| ≤ 1e-5 · max(|b|, max |row of b|): relative to the value, floored at the row's scale so entries near
     /// zero do not demand more than float32 gives.
-    func expectRowsClose(_ actual: [Float], _ expected: [Float], width: Int, _ what: String,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectRowsClose(
+        _ actual: [Float], _ expected: [Float], width: Int, _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
         guard actual.count == expected.count else { return }
         for row in 0..<(expected.count / width) {
@@ -104,13 +106,15 @@ struct SAEFormatTests {
         #expect(two.modelName == "google/gemma-3-4b-pt" && two.metadata.sourceHookName == "model.layers.17.output")
     }
 
-    @Test("HF module names map to TransformerLens hooks", arguments: [
-        ("layers.6", "blocks.6.hook_resid_post"), ("layers.6.mlp", "blocks.6.hook_mlp_out"),
-        ("layers.6.self_attn", "blocks.6.hook_attn_out"), ("model.layers.17.output", "blocks.17.hook_resid_post"),
-        ("model.layers.17.post_feedforward_layernorm.output", "blocks.17.hook_mlp_out"),
-        ("model.layers.17.self_attn.o_proj.input", "blocks.17.attn.hook_z"), ("embed_tokens", "hook_embed"),
-        ("gpt_neox.layers.2.attention", "blocks.2.hook_attn_out"), ("layers.x", nil), ("lm_head", nil),
-    ])
+    @Test(
+        "HF module names map to TransformerLens hooks",
+        arguments: [
+            ("layers.6", "blocks.6.hook_resid_post"), ("layers.6.mlp", "blocks.6.hook_mlp_out"),
+            ("layers.6.self_attn", "blocks.6.hook_attn_out"), ("model.layers.17.output", "blocks.17.hook_resid_post"),
+            ("model.layers.17.post_feedforward_layernorm.output", "blocks.17.hook_mlp_out"),
+            ("model.layers.17.self_attn.o_proj.input", "blocks.17.attn.hook_z"), ("embed_tokens", "hook_embed"),
+            ("gpt_neox.layers.2.attention", "blocks.2.hook_attn_out"), ("layers.x", nil), ("lm_head", nil),
+        ])
     func hfHookNames(name: String, hook: String?) {
         #expect(HFHookNames.transformerLensHook(name) == hook)
     }
@@ -152,14 +156,19 @@ struct SAEFormatTests {
     }
 
     /// Each bad input is one InputError naming the file (or folder) and the problem.
-    @Test("bad inputs name the file and the problem", arguments: [
-        ("bad-unknown-format", nil, "bad-unknown-format", "not an SAE directory: expected one of"),
-        ("bad-gemma-scope-threshold/layer_0/width_16k/average_l0_1", nil, "params.npz", "tensor \"threshold\" has shape [17], expected [16]"),
-        ("sae-tiny-sparsify", nil, "sae-tiny-sparsify", "2 sparsify hookpoint folders (layers.1, layers.2.mlp); choose one with hookpoint"),
-        ("sae-tiny-sparsify", "layers.7", "sae-tiny-sparsify", "no hookpoint \"layers.7\" here; the folder holds the sparsify hookpoint folders layers.1, layers.2.mlp"),
-        ("openai/mlp_post_act_v4/autoencoders", nil, "autoencoders", "2 OpenAI SAE files (0.pt, 1.pt)"),
-        ("gemma-scope-2b-pt-res", nil, "gemma-scope-2b-pt-res", "not an SAE directory"),
-    ] as [(String, String?, String, String)])
+    @Test(
+        "bad inputs name the file and the problem",
+        arguments: [
+            ("bad-unknown-format", nil, "bad-unknown-format", "not an SAE directory: expected one of"),
+            ("bad-gemma-scope-threshold/layer_0/width_16k/average_l0_1", nil, "params.npz", "tensor \"threshold\" has shape [17], expected [16]"),
+            ("sae-tiny-sparsify", nil, "sae-tiny-sparsify", "2 sparsify hookpoint folders (layers.1, layers.2.mlp); choose one with hookpoint"),
+            (
+                "sae-tiny-sparsify", "layers.7", "sae-tiny-sparsify",
+                "no hookpoint \"layers.7\" here; the folder holds the sparsify hookpoint folders layers.1, layers.2.mlp"
+            ),
+            ("openai/mlp_post_act_v4/autoencoders", nil, "autoencoders", "2 OpenAI SAE files (0.pt, 1.pt)"),
+            ("gemma-scope-2b-pt-res", nil, "gemma-scope-2b-pt-res", "not an SAE directory"),
+        ] as [(String, String?, String, String)])
     func badInputs(path: String, hookpoint: String?, file: String, problem: String) throws {
         let error = try #require(throws: InputError.self) { try Self.load(path, SAELoadOptions(hookpoint: hookpoint)) }
         #expect(error.path?.hasSuffix(file) == true, "path \(error.path ?? "nil") should end in \(file)")
@@ -172,19 +181,22 @@ struct SAEFormatTests {
         let config = try Self.load("saelens-jumprelu-hookz-v6").config
         #expect(try SAEHookCheck.resolve(sae: config, modelWidth: 64, layerCount: 4) == "blocks.1.attn.hook_z")
         let layer = try #require(throws: InputError.self) {
-            try SAEHookCheck.resolve(sae: try Self.load("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20").config,
-                                     modelWidth: 64, layerCount: 2)
+            try SAEHookCheck.resolve(
+                sae: try Self.load("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20").config,
+                modelWidth: 64, layerCount: 2)
         }
         #expect(layer.message.contains("blocks.3.hook_resid_post") && layer.message.contains("2 blocks"))
     }
 
-    @Test("the files a run fingerprints are the ones the loader reads", arguments: [
-        ("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20", nil, ["params.npz"]),
-        ("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x", nil, ["checkpoints/final.safetensors", "hyperparams.json"]),
-        ("sae-tiny-sparsify", "layers.1", ["layers.1/sae.safetensors", "layers.1/cfg.json", "config.json"]),
-        ("openai/resid_post_mlp_v5_32k/autoencoders/2.pt", nil, ["2.pt"]),
-        ("saelens-gated-v6", nil, ["sae_weights.safetensors", "cfg.json", "sparsity.safetensors"]),
-    ] as [(String, String?, [String])])
+    @Test(
+        "the files a run fingerprints are the ones the loader reads",
+        arguments: [
+            ("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20", nil, ["params.npz"]),
+            ("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x", nil, ["checkpoints/final.safetensors", "hyperparams.json"]),
+            ("sae-tiny-sparsify", "layers.1", ["layers.1/sae.safetensors", "layers.1/cfg.json", "config.json"]),
+            ("openai/resid_post_mlp_v5_32k/autoencoders/2.pt", nil, ["2.pt"]),
+            ("saelens-gated-v6", nil, ["sae_weights.safetensors", "cfg.json", "sparsity.safetensors"]),
+        ] as [(String, String?, [String])])
     func inputFiles(path: String, hookpoint: String?, names: [String]) throws {
         let root = Self.formats.appendingPathComponent(path)
         let base = root.pathExtension == "pt" ? root.deletingLastPathComponent() : root

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Hook and width checks")
 struct SAEHookCheckTests {
-    let config = try! SAEFixtures.sae("saelens-scaled").config   // blocks.2.hook_resid_post, d_in 64
+    let config = try! SAEFixtures.sae("saelens-scaled").config  // blocks.2.hook_resid_post, d_in 64
 
     @Test("defaults to the SAE's own hook; accepts matching requests")
     func defaults() throws {
@@ -14,12 +14,14 @@ struct SAEHookCheckTests {
         #expect(try SAEHookCheck.resolve(sae: config, requestedLayer: 2, modelWidth: 64) == "blocks.2.hook_resid_post")
     }
 
-    @Test("mismatches name both values", arguments: [
-        (String?("blocks.3.hook_resid_post"), Int?.none, 64, ["blocks.3.hook_resid_post", "blocks.2.hook_resid_post"]),
-        (String?.none, Int?(5), 64, ["blocks.5.hook_resid_post", "blocks.2.hook_resid_post"]),
-        (String?("hook_mlp_out"), Int?.none, 64, ["blocks.2.hook_mlp_out", "blocks.2.hook_resid_post"]),
-        (String?.none, Int?.none, 1024, ["64", "1024"]),
-    ])
+    @Test(
+        "mismatches name both values",
+        arguments: [
+            (String?("blocks.3.hook_resid_post"), Int?.none, 64, ["blocks.3.hook_resid_post", "blocks.2.hook_resid_post"]),
+            (String?.none, Int?(5), 64, ["blocks.5.hook_resid_post", "blocks.2.hook_resid_post"]),
+            (String?("hook_mlp_out"), Int?.none, 64, ["blocks.2.hook_mlp_out", "blocks.2.hook_resid_post"]),
+            (String?.none, Int?.none, 1024, ["64", "1024"]),
+        ])
     func mismatches(hook: String?, layer: Int?, width: Int, names: [String]) throws {
         let error = try #require(throws: InputError.self) {
             try SAEHookCheck.resolve(sae: config, requestedHook: hook, requestedLayer: layer, modelWidth: width)

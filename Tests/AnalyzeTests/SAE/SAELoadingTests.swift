@@ -51,19 +51,21 @@ struct SAELoadingTests {
     }
 
     /// Each broken fixture must fail with an InputError naming the right file and the problem.
-    @Test("broken SAE directories are InputErrors naming the file", arguments: [
-        ("bad-seed-missing-wdec", "weights.pt", "missing tensor \"W_dec\""),
-        ("bad-seed-transposed-wenc", "weights.pt", "tensor \"W_enc\" has shape [8, 4], expected [4, 8]"),
-        ("bad-seed-nan", "weights.pt", "b_dec holds a non-finite value"),
-        ("bad-seed-hook-spec", "config.json", "hook_spec \"blocks.5.hook_resid_post\" disagrees"),
-        ("bad-seed-config-json", "config.json", "not valid JSON"),
-        ("bad-saelens-normalization", "cfg.json", "normalize_activations \"batch_norm\" is not supported"),
-        ("bad-saelens-gated", "sae_weights.safetensors", "missing tensor \"b_gate\""),
-        ("bad-saelens-no-scaler", "cfg.json", "no scaling factor"),
-        ("bad-saelens-dsae", "sae_weights.safetensors", "expected [4, 9]"),
-        ("does-not-exist", "does-not-exist", "SAE directory not found"),
-        ("", "sae", "not an SAE directory"),
-    ])
+    @Test(
+        "broken SAE directories are InputErrors naming the file",
+        arguments: [
+            ("bad-seed-missing-wdec", "weights.pt", "missing tensor \"W_dec\""),
+            ("bad-seed-transposed-wenc", "weights.pt", "tensor \"W_enc\" has shape [8, 4], expected [4, 8]"),
+            ("bad-seed-nan", "weights.pt", "b_dec holds a non-finite value"),
+            ("bad-seed-hook-spec", "config.json", "hook_spec \"blocks.5.hook_resid_post\" disagrees"),
+            ("bad-seed-config-json", "config.json", "not valid JSON"),
+            ("bad-saelens-normalization", "cfg.json", "normalize_activations \"batch_norm\" is not supported"),
+            ("bad-saelens-gated", "sae_weights.safetensors", "missing tensor \"b_gate\""),
+            ("bad-saelens-no-scaler", "cfg.json", "no scaling factor"),
+            ("bad-saelens-dsae", "sae_weights.safetensors", "expected [4, 9]"),
+            ("does-not-exist", "does-not-exist", "SAE directory not found"),
+            ("", "sae", "not an SAE directory"),
+        ])
     func brokenDirectories(name: String, file: String, problem: String) throws {
         let error = try #require(throws: InputError.self) { try SAEFixtures.sae(name) }
         #expect(error.path?.hasSuffix(file) == true, "path \(error.path ?? "nil") should end in \(file)")
@@ -77,8 +79,9 @@ struct SAELoadingTests {
         for (source, config) in [("seed-sae-relu-l2", "weights.pt"), ("saelens-scaled", "sae_weights.safetensors")] {
             let directory = temporary.appendingPathComponent(source)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: SAEFixtures.url(source).appendingPathComponent(config),
-                                             to: directory.appendingPathComponent(config))
+            try FileManager.default.copyItem(
+                at: SAEFixtures.url(source).appendingPathComponent(config),
+                to: directory.appendingPathComponent(config))
             let error = try #require(throws: InputError.self) { try SparseAutoencoder(directory: directory) }
             #expect(error.message.contains("missing"), "\(error.message)")
         }
@@ -88,8 +91,9 @@ struct SAELoadingTests {
     static func saeLensDirectory(weightsFrom fixture: String, config: String, scaler: String? = nil) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sae-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: SAEFixtures.url(fixture).appendingPathComponent("sae_weights.safetensors"),
-                                         to: directory.appendingPathComponent("sae_weights.safetensors"))
+        try FileManager.default.copyItem(
+            at: SAEFixtures.url(fixture).appendingPathComponent("sae_weights.safetensors"),
+            to: directory.appendingPathComponent("sae_weights.safetensors"))
         try Data(config.utf8).write(to: directory.appendingPathComponent("cfg.json"))
         if let scaler { try Data(scaler.utf8).write(to: directory.appendingPathComponent("activation_scaler.json")) }
         return directory
@@ -97,29 +101,35 @@ struct SAELoadingTests {
 
     @Test("legacy configs: topk from activation_fn_kwargs, boolean normalize_activations with norm_scaling_factor")
     func legacyVariants() throws {
-        let topk = try Self.saeLensDirectory(weightsFrom: "saelens-topk-v6", config: """
-            {"d_in": 64, "d_sae": 80, "hook_name": "blocks.2.hook_resid_post", "hook_layer": 2,
-             "activation_fn_str": "topk", "activation_fn_kwargs": {"k": 5}, "normalize_activations": null}
-            """)
+        let topk = try Self.saeLensDirectory(
+            weightsFrom: "saelens-topk-v6",
+            config: """
+                {"d_in": 64, "d_sae": 80, "hook_name": "blocks.2.hook_resid_post", "hook_layer": 2,
+                 "activation_fn_str": "topk", "activation_fn_kwargs": {"k": 5}, "normalize_activations": null}
+                """)
         defer { try? FileManager.default.removeItem(at: topk) }
         let topkConfig = try SparseAutoencoder(directory: topk).config
         #expect(topkConfig.architecture == .topK && topkConfig.k == 5 && !topkConfig.rescaledByDecoderNorm)
 
-        let scaled = try Self.saeLensDirectory(weightsFrom: "saelens-scaled", config: """
-            {"d_in": 64, "d_sae": 64, "hook_point": "blocks.2.hook_resid_post", "normalize_activations": true,
-             "norm_scaling_factor": 2.0}
-            """)
+        let scaled = try Self.saeLensDirectory(
+            weightsFrom: "saelens-scaled",
+            config: """
+                {"d_in": 64, "d_sae": 64, "hook_point": "blocks.2.hook_resid_post", "normalize_activations": true,
+                 "norm_scaling_factor": 2.0}
+                """)
         defer { try? FileManager.default.removeItem(at: scaled) }
         let folded = try SparseAutoencoder(directory: scaled)
-        let plain = try SAEFixtures.sae("saelens-scaled")   // the same weights with factor 0.37 folded
+        let plain = try SAEFixtures.sae("saelens-scaled")  // the same weights with factor 0.37 folded
         #expect(folded.config.inputScalingFactor == 2.0 && folded.config.normalization == .expectedAverageOnlyIn)
         // W_enc·s: the two foldings differ by the ratio of the factors.
         #expect(abs(folded.encoderWeight[5] / plain.encoderWeight[5] - Float(2.0 / 0.37)) < 1e-4)
 
-        let badScaler = try Self.saeLensDirectory(weightsFrom: "saelens-scaled", config: """
-            {"d_in": 64, "d_sae": 64, "metadata": {"hook_name": "blocks.2.hook_resid_post"},
-             "normalize_activations": "expected_average_only_in"}
-            """, scaler: #"{"scaling_factor": -1}"#)
+        let badScaler = try Self.saeLensDirectory(
+            weightsFrom: "saelens-scaled",
+            config: """
+                {"d_in": 64, "d_sae": 64, "metadata": {"hook_name": "blocks.2.hook_resid_post"},
+                 "normalize_activations": "expected_average_only_in"}
+                """, scaler: #"{"scaling_factor": -1}"#)
         defer { try? FileManager.default.removeItem(at: badScaler) }
         let error = try #require(throws: InputError.self) { try SparseAutoencoder(directory: badScaler) }
         #expect(error.message.contains("not a positive number"))
@@ -130,8 +140,9 @@ struct SAELoadingTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sae-tests-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: SAEFixtures.url("saelens-scaled/sae_weights.safetensors"),
-                                         to: directory.appendingPathComponent("sae_weights.safetensors"))
+        try FileManager.default.copyItem(
+            at: SAEFixtures.url("saelens-scaled/sae_weights.safetensors"),
+            to: directory.appendingPathComponent("sae_weights.safetensors"))
         try Data(#"{"d_in": "sixty-four", "d_sae": 64, "metadata": {"hook_name": "blocks.2.hook_resid_post"}}"#.utf8)
             .write(to: directory.appendingPathComponent("cfg.json"))
         let error = try #require(throws: InputError.self) { try SparseAutoencoder(directory: directory) }

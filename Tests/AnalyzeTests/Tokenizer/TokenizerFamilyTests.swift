@@ -7,8 +7,10 @@ import Testing
 /// wired as Gemma, Llama 2, Mistral and Metaspace's other schemes. `TokenizerTests` runs its encode, decode and
 /// vocabulary checks on these too.
 @Suite struct TokenizerFamilyTests {
-    static let names = ["gpt2", "gpt2-prefix-nfc", "gpt2-llama3", "sp-gemma", "sp-gemma-unk", "sp-llama2", "sp-mistral",
-                        "sp-metaspace-always", "sp-metaspace-never"]
+    static let names = [
+        "gpt2", "gpt2-prefix-nfc", "gpt2-llama3", "sp-gemma", "sp-gemma-unk", "sp-llama2", "sp-mistral",
+        "sp-metaspace-always", "sp-metaspace-never",
+    ]
 
     static let corpusURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SAE_SHARED"] ?? "/work/shared")
         .appendingPathComponent("corpora/physics_paragraphs.json")

@@ -9,11 +9,13 @@ struct LogitHistogramPanel: FeaturePanel {
     func context(_ record: FeatureRecord, page: FeaturePanelPage) throws -> [String: Any]? {
         guard let histogram = record.logitHistogram, histogram.isWellFormed else { return nil }
         let tokens = histogram.counts.reduce(0, +)
-        return ["chart": try ChartFigure.histogram(
-            histogram, chart: chart, file: "img/feature-\(page.feature)-logits.png", site: page.site, root: page.root,
-            alt: "Histogram of feature \(page.feature)'s logit weights over \(NumberFormat.grouped(Int(tokens))) tokens "
-                + "(\(histogram.counts.count) bins from \(NumberFormat.short(histogram.edges.first ?? 0)) to "
-                + "\(NumberFormat.short(histogram.edges.last ?? 0)); negative weights in red)",
-            xLabel: "W_dec·W_U", yLabel: "tokens")]
+        return [
+            "chart": try ChartFigure.histogram(
+                histogram, chart: chart, file: "img/feature-\(page.feature)-logits.png", site: page.site, root: page.root,
+                alt: "Histogram of feature \(page.feature)'s logit weights over \(NumberFormat.grouped(Int(tokens))) tokens "
+                    + "(\(histogram.counts.count) bins from \(NumberFormat.short(histogram.edges.first ?? 0)) to "
+                    + "\(NumberFormat.short(histogram.edges.last ?? 0)); negative weights in red)",
+                xLabel: "W_dec·W_U", yLabel: "tokens")
+        ]
     }
 }
