@@ -24,12 +24,7 @@ public struct JSONConfig: Sendable {
 
     /// Parses `data` as the contents of `url` (which is used only in messages).
     public init(parsing data: Data, url: URL) throws {
-        let document: JSONValue
-        do {
-            document = try JSONValue(parsing: data)
-        } catch {
-            throw InputError("not valid JSON\(Self.location(of: error))", url: url)
-        }
+        let document = try JSONValue(parsing: data, url: url)
         guard case .object(let members) = document else {
             throw InputError("expected a JSON object at the top level, found \(document.summary)", url: url)
         }
@@ -195,14 +190,5 @@ public struct JSONConfig: Sendable {
         case .double(let double): double
         default: nil
         }
-    }
-
-    /// ` (line 3, column 7)`-style detail from a decoding error when Foundation provides it.
-    private static func location(of error: Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error,
-            let underlying = context.underlyingError as NSError?,
-            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-        else { return "" }
-        return " (\(detail))"
     }
 }

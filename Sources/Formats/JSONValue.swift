@@ -15,6 +15,25 @@ public enum JSONValue: Equatable, Sendable {
         self = try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// Parses `data`, the contents of `url`: invalid JSON is an `InputError` naming the file and, where Foundation
+    /// says, where the problem is (`malformed JSON (… line 3, column 7 …)`). The one entry point of the JSON readers.
+    public init(parsing data: Data, url: URL) throws {
+        do {
+            self = try JSONValue(parsing: data)
+        } catch {
+            throw InputError("malformed JSON\(Self.location(of: error))", url: url)
+        }
+    }
+
+    /// ` (line 3, column 7)`-style detail from a decoding error when Foundation provides it.
+    private static func location(of error: Error) -> String {
+        guard case DecodingError.dataCorrupted(let context) = error,
+            let underlying = context.underlyingError as NSError?,
+            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
+        else { return "" }
+        return " (\(detail))"
+    }
+
     /// A short description of the value's kind and content, for error messages: `the string "abc"`, `a list`.
     public var summary: String {
         switch self {

@@ -36,17 +36,13 @@ public struct Corpus: Sendable {
         if String(data: data, encoding: .utf8) == nil {
             throw InputError("not valid UTF-8", url: url)
         }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw InputError("malformed JSON (expected a list of strings)", url: url)
+        guard case .array(let list) = try JSONValue(parsing: data, url: url) else {
+            throw InputError("expected a JSON list of strings at the top level", url: url)
         }
-        guard let list = object as? [Any] else { throw InputError("expected a JSON list of strings at the top level", url: url) }
         var texts: [String] = []
         texts.reserveCapacity(list.count)
         for (index, item) in list.enumerated() {
-            guard let text = item as? String else {
+            guard case .string(let text) = item else {
                 throw InputError("item \(index) is not a string (the corpus must be a JSON list of strings)", url: url)
             }
             texts.append(text)

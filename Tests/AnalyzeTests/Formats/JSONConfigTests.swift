@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func rejectsBadFiles() {
-        #expect(message { try config("{\"a\": ") }.hasPrefix("/models/config.json: not valid JSON"))
+        #expect(message { try config("{\"a\": ") }.hasPrefix("/models/config.json: malformed JSON"))
         #expect(message { try config("[1, 2]") } == "/models/config.json: expected a JSON object at the top level, found a list")
         #expect(
             message { try JSONConfig(contentsOf: URL(fileURLWithPath: "/nonexistent/config.json")) }

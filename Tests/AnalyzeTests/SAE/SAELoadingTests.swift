@@ -58,7 +58,7 @@ struct SAELoadingTests {
             ("bad-seed-transposed-wenc", "weights.pt", "tensor \"W_enc\" has shape [8, 4], expected [4, 8]"),
             ("bad-seed-nan", "weights.pt", "b_dec holds a non-finite value"),
             ("bad-seed-hook-spec", "config.json", "hook_spec \"blocks.5.hook_resid_post\" disagrees"),
-            ("bad-seed-config-json", "config.json", "not valid JSON"),
+            ("bad-seed-config-json", "config.json", "malformed JSON"),
             ("bad-saelens-normalization", "cfg.json", "normalize_activations \"batch_norm\" is not supported"),
             ("bad-saelens-gated", "sae_weights.safetensors", "missing tensor \"b_gate\""),
             ("bad-saelens-no-scaler", "cfg.json", "no scaling factor"),
