@@ -6,16 +6,14 @@ import Tokenizers
 
 /// `sae-bench ablation MODEL_DIR CORPUS.json [tokens=4096] [repeats=2] [STAGES]`: the model-side stages of
 /// `analyze` on the first packed batch of the corpus (what the default job's ablation sample is: one batch of
-/// ≤ `tokens` tokens), each timed as the pipeline ran it and as the model API can run it, in the same process and
-/// interleaved, so that the ratios hold under the shared machine's varying load:
+/// ≤ `tokens` tokens), each the best of `repeats`:
 /// - forward to blocks.9.hook_resid_post;
-/// - the suffix for the clean and a spliced variant: two `continueForward` calls vs one stacked call;
-/// - the LM head: the previous pipeline's 110-row logit chunks (its products alone, a lower bound of that path,
-///   whose CE/KL passes over the logits came on top) vs the fused LM head + log-softmax (`nextTokenStatistics`),
-///   spot-checked against Double log-softmax of explicit logits;
-/// - logit effects of a random 4096 × d decoder through the unembedding (current implementation only).
-/// Prints one `stage: old s / new s = ratio` line per compared stage (best of `repeats`). STAGES (comma-separated,
-/// default all): forward, suffix, head (needs suffix's outputs, so it runs the suffix too), effects.
+/// - the suffix for the clean and a spliced variant, stacked in one `continueForward` call;
+/// - the LM head fused with log-softmax, CE and KL (`nextTokenStatistics`), spot-checked against Double
+///   log-softmax of explicit logits;
+/// - logit effects of a random 4096 × d decoder through the unembedding.
+/// STAGES (comma-separated, default all): forward, suffix, head (needs suffix's outputs, so it runs the suffix too),
+/// effects.
 enum AblationBench {
     static func run(_ arguments: [String]) throws {
         guard arguments.count >= 2 else { throw InputError("usage: sae-bench ablation MODEL_DIR CORPUS.json [tokens=4096] [repeats=2] [STAGES]") }
@@ -36,17 +34,6 @@ enum AblationBench {
         if let note = BLAS.pinnedKernelsNote { print("note: \(note)") }
         let hook = Hook(layer: 9, point: .residPost)
 
-        func compare(_ stage: String, old: () throws -> Void, new: () throws -> Void) rethrows {
-            var bestOld = Double.infinity, bestNew = Double.infinity
-            for _ in 0..<repeats {
-                clock = .now; try old(); bestOld = min(bestOld, seconds(since: clock))
-                clock = .now; try new(); bestNew = min(bestNew, seconds(since: clock))
-            }
-            print(
-                "\(stage): old \(String(format: "%.3f", bestOld)) s / new \(String(format: "%.3f", bestNew)) s = "
-                    + "\(String(format: "%.2f", bestOld / bestNew))x")
-        }
-
         var capture = try model.forward(batch, stopAt: hook)
         if stages.contains("forward") {
             var best = Double.infinity
@@ -63,42 +50,32 @@ enum AblationBench {
         var splicedCapture = capture
         splicedCapture.activations = Activations(rows: n, width: d, values: spliced)
 
-        var clean = Activations(rows: 0, width: d, values: [])
-        var splicedHidden = clean
-        var stacked = clean
+        func best(_ stage: String, _ body: () throws -> Void) rethrows {
+            var best = Double.infinity
+            for _ in 0..<repeats {
+                clock = .now
+                try body()
+                best = min(best, seconds(since: clock))
+            }
+            print("\(stage): \(String(format: "%.3f", best)) s")
+        }
+
+        var stacked = Activations(rows: 0, width: d, values: [])
         if stages.contains("suffix") || stages.contains("head") {
-            try compare(
-                "suffix clean + spliced (\(n) rows each)",
-                old: {
-                    clean = try model.continueForward(from: capture, batch: batch)
-                    splicedHidden = try model.continueForward(from: splicedCapture, batch: batch)
-                },
-                new: {
-                    stacked = try model.continueForward(from: capture, replacements: [nil, splicedCapture.activations], batch: batch)
-                })
-            let difference = zip(stacked.values, clean.values + splicedHidden.values).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
-            print("  stacked vs separate suffix: max |difference| \(difference)")
+            try best("suffix, clean and spliced stacked (\(n) rows each)") {
+                stacked = try model.continueForward(from: capture, replacements: [nil, splicedCapture.activations], batch: batch)
+            }
         }
 
         if stages.contains("head") {
-            // Old: the previous pipeline's LM head, 110-row logit chunks of each run (its products only: the CE/KL
-            // passes over those logits came on top). New: the fused head with CE/KL.
             var statistics: NextTokenStatistics?
-            let chunkRows = max(8, min(256, (64 << 20) / (vocabulary * 4)))
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunkRows * vocabulary)
+            try best("LM head fused with CE/KL, 2 runs") {
+                statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2)
+            }
+            let clean = Activations(rows: n, width: d, values: Array(stacked.values[0..<(n * d)]))
+            let splicedHidden = Activations(rows: n, width: d, values: Array(stacked.values[(n * d)...]))
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: vocabulary)
             defer { buffer.deallocate() }
-            try compare(
-                "LM head: 110-row logit chunks (products only) vs fused head + CE/KL",
-                old: {
-                    for hidden in [clean, splicedHidden] {
-                        for start in stride(from: 0, to: n, by: chunkRows) {
-                            model.logits(hidden, rows: start..<min(start + chunkRows, n), into: buffer)
-                        }
-                    }
-                },
-                new: {
-                    statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: stacked, runs: 2)
-                })
             // Spot check against Double log-softmax of the explicit logits of a few rows.
             let s = statistics!
             var worst = (loss: 0.0, kl: 0.0, uniform: 0.0)

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Model-side stages of `analyze` on Qwen3-0.6B's shapes (random weights, .bench/qwen3-0.6b-random as made by
-# bench-analyze.sh) over the first 4096-token batch of the physics corpus, old and new paths interleaved in one process
-# (sae-bench ablation): forward to blocks.9; the clean + spliced suffix as two calls vs one stacked call; the LM head
-# with CE/KL as 110-row logit chunks into DownstreamAccumulator vs the fused head + online log-softmax
-# (Qwen3Model.nextTokenStatistics), with both metrics printed side by side; logit effects of a 4096-feature decoder.
+# bench-analyze.sh) over the first 4096-token batch of the physics corpus (sae-bench ablation): forward to blocks.9;
+# the clean + spliced suffix in one stacked call; the LM head fused with CE/KL (DecoderModel.nextTokenStatistics),
+# spot-checked against Double log-softmax of the explicit logits; logit effects of a 4096-feature decoder.
 # OpenBLAS runs as the environment configures it; a second run repeats the suffix and head with OPENBLAS_CORETYPE
 # unset (OpenBLAS then picks its kernels for the CPU, AVX-512 where available) for comparison.
 # Usage: scripts/bench/bench-ablation.sh [tokens=4096] [repeats=2]   (no Python needed once .bench/ exists)
