@@ -115,28 +115,29 @@ run_harness() {
     mkdir -p "$artifacts"
     seed_corpus "$name" "$corpus"
     local before
-    before=$(find "$artifacts" -type f | wc -l)
+    before=$(ls "$artifacts")
     rm -f "$work"/fuzz-*.log
     echo "== $name: ${seconds} s, corpus $(find "$corpus" -type f | wc -l) files, log $log"
     # -jobs=1 runs the fuzzer in one child process whose output goes to fuzz-0.log in the working directory.
     # SWIFT_BACKTRACE=enable=no leaves a Swift trap (an index out of range, an overflow) to libFuzzer's signal
     # handler, which saves the input; Swift's own backtracer would end the process first.
-    local root binary status=0
+    local root binary status=0 started=$SECONDS
     root="$(pwd)"
     binary="$root/$SCRATCH/fuzz-bin/$name"
     (cd "$work" && TMPDIR="${FUZZ_TMPDIR:-/tmp}" SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp" nice -n 19 "$binary" -workers=1 -jobs=1 \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$(pwd)/artifacts/" corpus) > /dev/null 2>&1 || status=$?
     cp "$work/fuzz-0.log" "$log" 2>/dev/null || true
-    local crashes
-    crashes=$(( $(find "$artifacts" -type f | wc -l) - before ))
-    summary "$name" "$seconds" "$log" "$crashes" "$status" >> "$SCRATCH/fuzz/summary.txt"
+    local found
+    found=$(comm -13 <(echo "$before") <(ls "$artifacts") | tr '\n' ' ' | sed 's/ $//')
+    # The time it ran, which is less than asked for when it stopped at a crash.
+    summary "$name" "$(( SECONDS - started ))" "$log" "$found" "$status" >> "$SCRATCH/fuzz/summary.txt"
     tail -n 1 "$SCRATCH/fuzz/summary.txt"
 }
 
 # One line from libFuzzer's log: the last status line's cov/ft/corp and the final stats.
 summary() {
-    local name="$1" seconds="$2" log="$3" crashes="$4" status="$5"
+    local name="$1" seconds="$2" log="$3" found="$4" status="$5"
     local status_line execs rate
     status_line=$(grep -E '^#[0-9]+' "$log" | grep 'cov:' | tail -n 1 || true)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -145,10 +146,8 @@ summary() {
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$status_line")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<< "$status_line")
     corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<< "$status_line")
-    local found=""
-    if (( crashes > 0 )); then
-        found=" ($(find "$SCRATCH/fuzz/$name/artifacts" -type f -newer "$SCRATCH/fuzz-bin/$name" -printf '%f ' | sed 's/ $//'))"
-    fi
+    local crashes=0
+    [[ -n "$found" ]] && crashes=$(wc -w <<< "$found") && found=" ($found)"
     printf 'fuzz %-14s %5s s  execs %-9s exec/s %-6s cov %-6s ft %-6s corp %-12s crashes %s%s  [exit %s] %s\n' \
         "$name" "$seconds" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" "$found" \
         "$status" "$(date -u +%H:%M)"

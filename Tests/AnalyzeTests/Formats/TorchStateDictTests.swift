@@ -96,6 +96,16 @@ import Testing
         #expect(throws: InputError.self) { try stateDict.floatTensor("2.weight") }
     }
 
+    /// Found by Fuzz/TorchStateDict: a damaged central directory entry traps inside ZIPFoundation 0.9.20's entry
+    /// iterator (unchecked offset arithmetic in Archive.makeIterator, Archive.swift:224), before Formats sees any
+    /// entry. Not fixed yet: enable once NPZ.openArchive checks the central directory itself or the dependency does.
+    @Test(.disabled("traps inside ZIPFoundation 0.9.20's Archive iterator"))
+    func damagedCentralDirectoryIsAnInputError() {
+        #expect(throws: InputError.self) {
+            try TorchStateDict(contentsOf: FormatFixtures.url("fuzz/torch_zip_directory_trap.pt"))
+        }
+    }
+
     @Test func damagedFilesNeverCrash() throws {
         let original = try Data(contentsOf: FormatFixtures.url("torch/dtypes_and_views.pt"))
         let temporary = try TemporaryDirectory()
