@@ -50,6 +50,7 @@ public enum NPZ {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw InputError("file does not exist or cannot be read", url: url)
         }
+        try ZipDirectoryCheck.validate(url)
         do {
             return try Archive(url: url, accessMode: .read)
         } catch {
