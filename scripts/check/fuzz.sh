@@ -58,7 +58,16 @@ build_harness() {
     products="$("${SWIFT_BUILD[@]}" --show-bin-path)"
     [[ -d "Fuzz/$name" ]] || fail "no harness Fuzz/$name"
     local objects=() module_maps=()
-    mapfile -t objects < <(find "$products" -path '*.build/*' -name '*.o' | sort)
+    # The objects of the current sources only: a Swift file deleted since an earlier build leaves its .o behind.
+    local object
+    while IFS= read -r object; do
+        local source
+        source="$(basename "$object" .o)"
+        if [[ "$source" == *.swift ]] && [[ -z "$(find Sources "$SCRATCH/checkouts" -name "$source" -print -quit)" ]]; then
+            continue
+        fi
+        objects+=("$object")
+    done < <(find "$products" -path '*.build/*' -name '*.o' | sort)
     mapfile -t module_maps < <(find "$SCRATCH/checkouts" Sources -name module.modulemap | sort)
     local flags=(-O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -module-name "Fuzz$name" -I "$products/Modules")
     local map
