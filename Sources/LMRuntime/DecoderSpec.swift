@@ -225,6 +225,23 @@ public struct DecoderSpec: Equatable, Sendable {
 /// Fields several families share.
 extension JSONConfig {
 
+    /// The fields of HF's Llama-style configs (Llama, Mistral, Qwen2/3, Gemma 2/3): sizes, heads, GQA, head_dim,
+    /// `rms_norm_eps` and rotary positions; the family sets its residual topology and activation.
+    func llamaStyleSpec(
+        _ family: DecoderSpec.Family, residual: DecoderSpec.Residual = .sequential,
+        activation: DecoderSpec.Activation = .silu
+    ) throws -> DecoderSpec {
+        let hiddenSize = try positiveInt("hidden_size")
+        let headCount = try positiveInt("num_attention_heads")
+        let headDim = try headDim(hiddenSize: hiddenSize, headCount: headCount)
+        return DecoderSpec(
+            family: family, vocabSize: try positiveInt("vocab_size"), hiddenSize: hiddenSize,
+            intermediateSize: try positiveInt("intermediate_size"), layerCount: try positiveInt("num_hidden_layers"),
+            headCount: headCount, kvHeadCount: try optionalPositiveInt("num_key_value_heads") ?? headCount,
+            headDim: headDim, normEps: Float(try optionalDouble("rms_norm_eps") ?? 1e-6), residual: residual,
+            activation: activation, positions: try rotary(headDim: headDim))
+    }
+
     /// head_dim, or hidden_size / num_attention_heads.
     func headDim(hiddenSize: Int, headCount: Int) throws -> Int {
         if let explicit = try optionalPositiveInt("head_dim") { return explicit }

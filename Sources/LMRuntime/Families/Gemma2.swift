@@ -5,18 +5,10 @@ import Formats
 /// logit soft-caps, and sliding windows on alternate layers.
 enum Gemma2: CheckpointLayout {
     static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec {
-        let hiddenSize = try config.positiveInt("hidden_size")
-        let headCount = try config.positiveInt("num_attention_heads")
-        let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
-        let layerCount = try config.positiveInt("num_hidden_layers")
-        var spec = DecoderSpec(
-            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
-            intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
-            headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-            headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
-            residual: .sandwich,
-            activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh,
-            positions: try config.rotary(headDim: headDim))
+        var spec = try config.llamaStyleSpec(
+            family, residual: .sandwich,
+            activation: try config.activation("hidden_activation") ?? config.activation("hidden_act") ?? .geluTanh)
+        let hiddenSize = spec.hiddenSize, headDim = spec.headDim, layerCount = spec.layerCount
         spec.attentionBias = try config.optionalBool("attention_bias") ?? false
         spec.outputBias = spec.attentionBias
         spec.attentionScale = Float(1 / (try config.optionalDouble("query_pre_attn_scalar") ?? Double(headDim)).squareRoot())

@@ -7,16 +7,8 @@ enum Llama: CheckpointLayout {
         if try config.activation("hidden_act") ?? .silu != .silu {
             throw config.error("unsupported hidden_act \"\(try config.string("hidden_act"))\"; this family is implemented with silu")
         }
-        let hiddenSize = try config.positiveInt("hidden_size")
-        let headCount = try config.positiveInt("num_attention_heads")
-        let headDim = try config.headDim(hiddenSize: hiddenSize, headCount: headCount)
-        let layerCount = try config.positiveInt("num_hidden_layers")
-        var spec = DecoderSpec(
-            family: family, vocabSize: try config.positiveInt("vocab_size"), hiddenSize: hiddenSize,
-            intermediateSize: try config.positiveInt("intermediate_size"), layerCount: layerCount,
-            headCount: headCount, kvHeadCount: try config.optionalPositiveInt("num_key_value_heads") ?? headCount,
-            headDim: headDim, normEps: Float(try config.optionalDouble("rms_norm_eps") ?? 1e-6),
-            positions: try config.rotary(headDim: headDim))
+        var spec = try config.llamaStyleSpec(family)
+        let layerCount = spec.layerCount
         // attention_bias puts biases on q/k/v and o (Llama, Qwen3); Qwen2 always has them on q/k/v only; Mistral never.
         let attentionBias = try family != .mistral && config.optionalBool("attention_bias") ?? false
         spec.attentionBias = family == .qwen2 || attentionBias
