@@ -10,28 +10,43 @@ public enum JSONValue: Equatable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `data` as one JSON value; throws `DecodingError` when it is not valid JSON.
-    public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+    /// Parses `data` as one JSON value; throws `JSONSyntaxError` when it is not valid JSON.
+    public init(parsing data: Data) throws(JSONSyntaxError) {
+        self = try Self.parse(data, verbatimObjectAt: nil).document
     }
 
-    /// Parses `data`, the contents of `url`: invalid JSON is an `InputError` naming the file and, where Foundation
-    /// says, where the problem is (`malformed JSON (… line 3, column 7 …)`). The one entry point of the JSON readers.
-    public init(parsing data: Data, url: URL) throws {
+    /// Parses `data`, the contents of `url`: invalid JSON is an `InputError` naming the file and where the problem
+    /// is (`malformed JSON (line 3, column 7: expected ',' or '}' in an object)`). The one entry point of the JSON
+    /// readers.
+    public init(parsing data: Data, url: URL) throws(InputError) {
+        self = try Self.parse(data, url: url, verbatimObjectAt: nil).document
+    }
+
+    /// Parses `data` like `init(parsing:url:)` and hands back the object at `path` (keys from the root) as its
+    /// members in file order, each key as its exact UTF-8, or nil when there is no object at `path`. In `document`
+    /// that object is empty. For maps whose keys must stay byte-exact (a tokenizer vocabulary: `String` equality
+    /// would merge canonically equivalent keys such as "é" and "e\u{301}").
+    public static func parse(
+        _ data: Data, url: URL, verbatimObjectAt path: [String]?
+    ) throws(InputError) -> (document: JSONValue, verbatim: [(key: [UInt8], value: JSONValue)]?) {
         do {
-            self = try JSONValue(parsing: data)
+            return try parse(data, verbatimObjectAt: path)
         } catch {
-            throw InputError("malformed JSON\(Self.location(of: error))", url: url)
+            throw InputError("malformed JSON (\(error))", url: url)
         }
     }
 
-    /// ` (line 3, column 7)`-style detail from a decoding error when Foundation provides it.
-    private static func location(of error: Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error,
-            let underlying = context.underlyingError as NSError?,
-            let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String
-        else { return "" }
-        return " (\(detail))"
+    private static func parse(
+        _ data: Data, verbatimObjectAt path: [String]?
+    ) throws(JSONSyntaxError) -> (document: JSONValue, verbatim: [(key: [UInt8], value: JSONValue)]?) {
+        let result: Result<(JSONValue, [(key: [UInt8], value: JSONValue)]?), JSONParser.Failure> = data.withUnsafeBytes { raw in
+            var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self), verbatimPath: path)
+            return Result { () throws(JSONParser.Failure) in (try parser.parseDocument(), parser.verbatimMembers) }
+        }
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure): throw JSONSyntaxError(failure, in: data)
+        }
     }
 
     /// A short description of the value's kind and content, for error messages: `the string "abc"`, `a list`.

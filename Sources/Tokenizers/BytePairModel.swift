@@ -51,7 +51,7 @@ struct BytePairModel {
     var characterIDs: [UInt32: Int32]
     var merges: MergeTable
     /// `ignore_merges` (Llama-3): a word that is itself in the vocabulary is that one token.
-    var wholeWords: [[UInt8]: Int32]?
+    var wholeWords: [TokenBytes: Int32]?
     var unknownID: Int32?
     var fuseUnknown: Bool
     /// `byte_fallback`: the ids of the `<0xNN>` tokens (-1 where missing), which spell a symbol the vocabulary
@@ -59,7 +59,7 @@ struct BytePairModel {
     var byteFallback: [Int32]?
 
     func encode(_ word: UnsafeBufferPointer<UInt8>, into ids: inout [Int32]) {
-        if let wholeWords, let id = wholeWords[Array(word)] {
+        if let wholeWords, let id = wholeWords[TokenBytes(Array(word))] {
             ids.append(id)
             return
         }

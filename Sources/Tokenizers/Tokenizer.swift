@@ -17,7 +17,7 @@ public final class Tokenizer: Sendable {
     private let postProcessor: PostProcessor
     private let postProcessorAddsTokens: Bool
     private let decoder: Decoder
-    private let vocabulary: [[UInt8]: Int32]
+    private let vocabulary: [TokenBytes: Int32]
     /// Each id's token string (nil for an id without one), what the decoder starts from.
     private let tokenStrings: [String?]
     /// With a lone ByteLevel decoder, decoding is concatenating bytes: those each id decodes to are
@@ -50,7 +50,7 @@ public final class Tokenizer: Sendable {
         // only one id in the vocabulary, so the largest id may be an added token's).
         let largestID = max(file.vocabulary.values.max() ?? -1, file.addedTokens.map(\.id).max() ?? -1)
         var strings: [String?] = Array(repeating: nil, count: Int(largestID) + 1)
-        for (token, id) in file.vocabulary { strings[Int(id)] = String(decoding: token, as: UTF8.self) }
+        for (token, id) in file.vocabulary { strings[Int(id)] = String(decoding: token.utf8, as: UTF8.self) }
         for (content, token) in zip(shownContents, file.addedTokens) {
             strings[Int(token.id)] = String(decoding: content, as: UTF8.self)
         }
@@ -79,7 +79,7 @@ public final class Tokenizer: Sendable {
     public var vocabularySize: Int { vocabulary.count }
 
     /// The id of a token as the vocabulary spells it (byte-level characters, e.g. "Ġthe") or of an added token.
-    public func id(of token: String) -> Int32? { vocabulary[Array(token.utf8)] }
+    public func id(of token: String) -> Int32? { vocabulary[TokenBytes(token)] }
 
     /// The ids of `text`, as HF `tokenizer.encode(text).ids` (post-processor tokens included).
     public func encode(_ text: String) -> [Int32] { encode(text, addSpecialTokens: true) }

@@ -42,10 +42,15 @@ struct TokenizeCommand: ParsableCommand {
         } else {
             bytes = FileHandle.standardInput.readDataToEndOfFile()
         }
-        guard let json = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]) else {
-            throw InputError("malformed JSON", path: name)
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: bytes)
+        } catch {
+            throw InputError("malformed JSON (\(error))", path: name)
         }
-        guard let texts = json as? [String] else { throw InputError("not a JSON list of strings", path: name) }
+        guard let texts = json.items?.compactMap(\.text), texts.count == json.items?.count else {
+            throw InputError("not a JSON list of strings", path: name)
+        }
         return texts
     }
 }

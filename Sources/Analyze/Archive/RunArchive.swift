@@ -247,14 +247,14 @@ public enum RunArchive {
     }
 
     private static func parseManifest(_ data: Data, archive: URL) throws -> [FileEntry] {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            object["format"] as? String == format, let files = object["files"] as? [[String: Any]]
+        guard let manifest = try? JSONValue(parsing: data), manifest.member("format")?.text == format,
+            let files = manifest.member("files")?.items
         else {
             throw InputError("\(manifestName) is malformed", url: archive)
         }
         return try files.map {
-            guard let path = $0["path"] as? String, let size = ($0["size"] as? NSNumber)?.intValue,
-                let sha = $0["sha256"] as? String
+            guard let path = $0.member("path")?.text, let size = $0.member("size")?.integer,
+                let sha = $0.member("sha256")?.text
             else {
                 throw InputError("\(manifestName) has a malformed file entry", url: archive)
             }
