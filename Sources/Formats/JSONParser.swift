@@ -74,6 +74,7 @@ struct JSONParser {
             while true {
                 skipWhitespace()
                 guard peek() == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+                let keyStart = position
                 let keyBytes = try parseStringBytes()
                 try expect(UInt8(ascii: ":"), "expected ':' after an object key")
                 let childPath = path.flatMap { path -> [[UInt8]]? in
@@ -82,10 +83,10 @@ struct JSONParser {
                 }
                 let value = try parseValue(path: childPath)
                 if keepVerbatim {
-                    _ = try string(keyBytes)  // validated, kept as bytes
+                    _ = try string(keyBytes, at: keyStart)  // validated, kept as bytes
                     verbatim.append((keyBytes, value))
                 } else {
-                    members[try string(keyBytes)] = value
+                    members[try string(keyBytes, at: keyStart)] = value
                 }
                 skipWhitespace()
                 guard let next = peek() else { throw failure("unexpected end of data in an object") }
@@ -162,13 +163,15 @@ struct JSONParser {
     // MARK: Strings
 
     private mutating func parseString() throws(Failure) -> String {
-        try string(try parseStringBytes())
+        let start = position
+        let utf8 = try parseStringBytes()
+        return try string(utf8, at: start)
     }
 
-    /// The validated text of a string's UTF-8.
-    private func string(_ utf8: [UInt8]) throws(Failure) -> String {
+    /// The validated text of the UTF-8 of the string that starts at `offset`.
+    private func string(_ utf8: [UInt8], at offset: Int) throws(Failure) -> String {
         guard let text = String(validating: utf8, as: UTF8.self) else {
-            throw failure("a string is not valid UTF-8", at: position - 1)
+            throw failure("a string is not valid UTF-8", at: offset)
         }
         return text
     }

@@ -138,3 +138,22 @@ import TestSupport
         }
     }
 }
+
+/// Inputs the fuzzers (scripts/check/fuzz.sh) found, kept as regression tests.
+@Suite struct JSONParserFuzzRegressionTests {
+    @Test func invalidUTF8InATopLevelStringIsAnError() {
+        let inputs: [[UInt8]] = [
+            [34, 204, 223, 34, 102, 108, 111, 97, 116, 51, 34, 50, 10],
+            [34, 123, 105, 85, 110, 115, 97, 150, 44, 34, 115, 46, 111, 110, 34, 58, 34, 211],
+        ]
+        for input in inputs {
+            #expect(throws: InputError.self) { try JSONValue(parsing: Data(input), url: URL(fileURLWithPath: "/f.json")) }
+        }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue(parsing: Data([34, 204, 223, 34])) }
+        do {
+            _ = try JSONValue(parsing: Data([0x20, 34, 204, 223, 34]))
+        } catch {
+            #expect(error.description == "line 1, column 2: a string is not valid UTF-8")
+        }
+    }
+}
