@@ -160,6 +160,12 @@ public final class AnalysisPipeline {
         }
         checkpoint.state = pass.state
         lap("pass")
+        if options.control.shard == nil, pass.state.rows == 0 {
+            throw InputError(
+                "every position of the corpus was left out (\(pass.state.excludedSpecial) special tokens, "
+                    + "\(pass.state.excludedHighNorm) above --ignore-high-norm): nothing to analyze; --keep-special-tokens "
+                    + "keeps special tokens", url: options.paths.corpus)
+        }
 
         var record = RunRecord(options: options, inputs: inputs, checkpoint: checkpoint, timings: timings)
         if doneBefore > 0 { record.provenance.append(.resumedAfterTokens(doneBefore)) }

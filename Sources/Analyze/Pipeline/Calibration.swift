@@ -4,8 +4,8 @@ import SAECore
 
 /// What a sample of the corpus decides before the pass: the global top-k threshold (`--topk-mode threshold`), the
 /// per-dimension mean activation μ (mean ablation) and the median hook-activation norm (`--ignore-high-norm`), each
-/// over the sample's positions that the pass keeps (`PositionExclusion`). The sample is the same evenly spaced batches in every run,
-/// shard and resumed run with the same settings, so they all encode with the same threshold.
+/// over the sample's positions that the pass keeps (`PositionExclusion`). The sample is the same evenly spaced
+/// batches in every run, shard and resumed run with the same settings, so they all encode with the same threshold.
 struct Calibration: Codable, Equatable {
     /// nil unless the SAE is encoded with a calibrated threshold.
     var threshold: Float?

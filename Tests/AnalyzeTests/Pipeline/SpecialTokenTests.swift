@@ -109,6 +109,21 @@ import Testing
         #expect(results.warnings.contains { $0.contains("\(excluded.highNorm) positions with a hook-activation norm above") })
     }
 
+    /// A corpus of special tokens only leaves nothing to analyze: one error naming the corpus, nothing written.
+    @Test func aCorpusOfSpecialTokensOnlyIsAnError() throws {
+        let (root, cleanup) = AnalysisPipelineTests.outputDirectory("all-special")
+        defer { cleanup() }
+        try FileManager.default.createDirectory(at: root.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let corpus = root.deletingLastPathComponent().appendingPathComponent("all-special.json")
+        try Data(#"["<|endoftext|>", "<|endoftext|><|endoftext|>"]"#.utf8).write(to: corpus)
+        var options = Self.options(output: root)
+        options.paths.corpus = corpus
+        let error = #expect(throws: InputError.self) { _ = try AnalysisPipeline(options: options).run() }
+        #expect(error?.description.contains("every position of the corpus was left out (5 special tokens") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: root.path))
+        #expect(!FileManager.default.fileExists(atPath: StagedAnalysisDirectory.stagingURL(for: root).path))
+    }
+
     /// Gemma: a Gemma Scope SAE (trained with BOS) at a path that does not name the repository, so `--site` says res;
     /// the tokenizer's post-processor BOS starts every text, and BOS and `<eos>` positions are left out.
     @Test func gemmaScopeOnGemmaLeavesOutBOS() throws {
