@@ -13,6 +13,16 @@ struct PostProcessor {
     /// Whether it adds nothing (ByteLevel, or no post-processor).
     var isIdentity: Bool { single == Self().single && pair == Self().pair }
 
+    /// The special ids `single` puts before the text.
+    var leadingSpecialTokens: [Int32] {
+        var ids: [Int32] = []
+        for piece in single {
+            guard case .special(let special) = piece else { break }
+            ids += special
+        }
+        return ids
+    }
+
     func apply(_ first: [Int32], _ second: [Int32]?) -> [Int32] {
         var ids: [Int32] = []
         ids.reserveCapacity(first.count + (second?.count ?? 0) + 4)

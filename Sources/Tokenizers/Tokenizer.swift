@@ -25,6 +25,12 @@ public final class Tokenizer: Sendable {
     private let tokenBytes: [UInt8]
     private let tokenByteStarts: [Int]
     private let cache = WordCache()
+    /// The ids of the added tokens marked `special` (BOS, EOS, pad, chat markers...): what SAELens's evals and
+    /// SAEBench leave out of their statistics.
+    public let specialTokenIDs: Set<Int32>
+    /// The special tokens the post-processor puts before a single text (Gemma's and Llama's `<bos>`; empty for
+    /// byte-level post-processors).
+    public let leadingSpecialTokens: [Int32]
 
     /// Loads a tokenizer.json file. Throws `InputError` when it is missing, malformed, or uses a part this
     /// implementation lacks (the message names the file and the part).
@@ -35,6 +41,8 @@ public final class Tokenizer: Sendable {
         model = file.model
         postProcessor = file.postProcessor
         postProcessorAddsTokens = !file.postProcessor.isIdentity
+        specialTokenIDs = Set(file.addedTokens.filter(\.special).map(\.id))
+        leadingSpecialTokens = file.postProcessor.leadingSpecialTokens
         decoder = file.decoder
         vocabulary = file.vocabulary
         // A normalized added token is looked for, and shown (as HF does), by its normalized content.

@@ -8,6 +8,7 @@ extension TopKMode: ExpressibleByArgument {}
 extension PassSettings.Ablation: ExpressibleByArgument {}
 extension DecoderSimilarity.Metric: ExpressibleByArgument {}
 extension CooccurrenceMeasure: ExpressibleByArgument {}
+extension GemmaScopeSite: ExpressibleByArgument {}
 
 extension FeatureAnalysisOptions.DenseMatrices: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument == "auto" ? "automatic" : argument) }
@@ -46,6 +47,11 @@ struct AnalysisArguments: ParsableArguments {
     @Option(help: "Hook, e.g. blocks.9.hook_resid_post or hook_resid_post (default: the SAE's own hook; a mismatch is an error).")
     var hook: String?
     @Option(help: "Layer (default: the SAE's own layer).") var layer: Int?
+    @Option(help: "Which SAE of a folder that holds several: a sparsify hookpoint (layers.6) or an OpenAI layer file (6).")
+    var hookpoint: String?
+    @Option(help: "Gemma Scope site when the SAE path does not name the repository: res, mlp or att (default res).")
+    var site: GemmaScopeSite?
+    @Option(help: "k for an OpenAI TopK SAE whose state dict does not record it.") var k: Int?
     @Option(
         help:
             "Top-k SAEs: threshold (one global threshold calibrated so mean L0 = k; batch-independent), token (top-k per token) or batch (the seed's pool of --batch-texts texts)."
@@ -64,6 +70,16 @@ struct AnalysisArguments: ParsableArguments {
     @Flag(help: "Headline metrics leave out the first token of each text (the attention sink); both variants are always in metric_table.")
     var excludeFirstToken = false
     @Option(help: "Analyze only the first N texts.") var maxTexts: Int?
+    @Flag(
+        help:
+            "Keep the positions of the tokenizer's special tokens (BOS, EOS, pad) in every statistic and splice the SAE there too (default: left out, as SAELens's evals do)."
+    )
+    var keepSpecialTokens = false
+    @Option(
+        help: ArgumentHelp(
+            "Leave out positions whose hook-activation norm exceeds M times the median norm (attention sinks); the count is in the warnings.",
+            valueName: "M"))
+    var ignoreHighNorm: Double?
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
@@ -71,6 +87,13 @@ struct AnalysisArguments: ParsableArguments {
             throw ValidationError("--ctx, --batch-tokens, --batch-texts and --calibration-tokens must be positive")
         }
         if let maxTexts, maxTexts < 1 { throw ValidationError("--max-texts must be positive, not \(maxTexts)") }
+        if let ignoreHighNorm, !(ignoreHighNorm.isFinite && ignoreHighNorm > 1) {
+            throw ValidationError(
+                "--ignore-high-norm must be a number above 1 (a multiple of the median norm; 1 or less leaves out at least half the positions), not \(ignoreHighNorm)"
+            )
+        }
+        if let k, k < 1 { throw ValidationError("--k must be positive, not \(k)") }
+        if hookpoint?.isEmpty == true { throw ValidationError("--hookpoint must name a hookpoint folder or layer file") }
     }
 
     func options(output: URL?) -> AnalysisOptions {
@@ -88,6 +111,9 @@ struct AnalysisArguments: ParsableArguments {
         options.pass.calibrationTokens = calibrationTokens
         options.pass.excludeFirstToken = excludeFirstToken
         options.pass.maxTexts = maxTexts
+        options.pass.sae = SAESelection(hookpoint: hookpoint, site: site, k: k)
+        options.pass.keepSpecialTokens = keepSpecialTokens
+        options.pass.ignoreHighNorm = ignoreHighNorm
         options.control.threads = threads.threads
         return options
     }

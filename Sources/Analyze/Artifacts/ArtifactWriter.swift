@@ -228,6 +228,8 @@ public enum ArtifactWriter {
                 ])
             ),
             ("top_features", .array(s.mostActive(10).map(OrderedJSON.int))),
+            ("excluded_positions", results.run.excluded.json),
+            ("warnings", .array(results.warnings.map(OrderedJSON.string))),
             ("files", .object(files.map { ($0.0, .string($0.1)) })),
         ])
     }

@@ -45,9 +45,11 @@ extension ByFirstToken {
     }
 }
 
-/// The row indices of a batch that each variant covers.
-func rowsByVariant(isFirst: [Bool]) -> ByFirstToken<[Int]> {
-    ByFirstToken(allTokens: Array(isFirst.indices), withoutFirstToken: isFirst.indices.filter { !isFirst[$0] })
+/// The row indices of a batch that each variant covers: the `included` rows (all when nil), and of those the ones
+/// that do not start a text or window.
+func rowsByVariant(isFirst: [Bool], included: [Bool]? = nil) -> ByFirstToken<[Int]> {
+    let rows = included.map { mask in isFirst.indices.filter { mask[$0] } } ?? Array(isFirst.indices)
+    return ByFirstToken(allTokens: rows, withoutFirstToken: rows.filter { !isFirst[$0] })
 }
 
 /// Non-finite values (empty means, 0/0) become nil so they encode as JSON null.

@@ -3,11 +3,13 @@ import Foundation
 /// Streaming next-token metrics: cross-entropy of the clean, SAE-spliced, zero- and mean-ablated runs as
 /// token-weighted means over next-token targets, KL(p_clean ‖ p_patched) per position (every position, targets or
 /// not), loss recovered, ΔCE, the seed's "mean of per-batch mean CE", and their standard errors. It takes per-token
-/// losses (`TokenLosses`, from the model's fused LM head); a seed batch may arrive in several chunks of positions:
-/// pass `endsBatch: false` for all but its last chunk.
+/// losses (`TokenLosses`, from the model's fused LM head). The seed's batches are given per position
+/// (`TokenLosses.seedBatch`, as the pipeline does: 4 texts each), or else each `add` is one, and a batch may arrive in
+/// several chunks of positions: pass `endsBatch: false` for all but its last chunk.
 ///
-/// "Without first token" drops the predictions made *at* the first position of a text (the spliced run still patches
-/// every position; only the averaging changes).
+/// Positions that `TokenLosses.included` leaves out (special tokens, high norms) are in neither variant. "Without
+/// first token" also drops the predictions made *at* the first position of a text (the spliced run still patches
+/// every kept position; only the averaging changes).
 public struct DownstreamAccumulator: Codable, Sendable {
     public let vocabularySize: Int
     private var stats = ByFirstToken(allTokens: DownstreamStats(), withoutFirstToken: DownstreamStats())
@@ -20,7 +22,7 @@ public struct DownstreamAccumulator: Codable, Sendable {
     /// Adds a chunk of positions; `endsBatch` closes the current seed batch (for the seed's per-batch means).
     public mutating func add(_ losses: TokenLosses, endsBatch: Bool = true) {
         precondition(losses.isFirst.count == losses.targets.count, "one isFirst flag per position")
-        let variants = rowsByVariant(isFirst: losses.isFirst)
+        let variants = rowsByVariant(isFirst: losses.isFirst, included: losses.included)
         stats.allTokens.add(losses, rows: variants.allTokens, isFirst: losses.isFirst)
         stats.withoutFirstToken.add(losses, rows: variants.withoutFirstToken, isFirst: losses.isFirst)
         if endsBatch {
@@ -171,6 +173,9 @@ struct DownstreamStats: Codable, Sendable {
     // The seed's per-batch means, and the sums of the batch still open.
     var batches = 0, batchMeanClean = 0.0, batchMeanSpliced = 0.0, zeroBatches = 0, batchMeanZero = 0.0
     var openTargets = 0, openClean = 0.0, openSpliced = 0.0, openZero = 0.0, openHasZero = false
+    /// The seed's batches given by position (`TokenLosses.seedBatch`): their sums by batch index, so that a batch split
+    /// across packed batches, checkpoints or shards is still one batch.
+    var seedBatches: [Int: SeedBatchSums] = [:]
     // Per-sequence sums for the clustered standard errors: the open sequence, and the sums over closed ones.
     var group = SequenceSums(), groups = ClusterSums()
 
@@ -189,6 +194,9 @@ struct DownstreamStats: Codable, Sendable {
             if losses.uniformZero?[row] == true { uniformZeroRows += 1 }
             if let kl = losses.klMean { klMean += kl[row]; meanRows += 1 }
             guard losses.targets[row] >= 0 else { continue }
+            if let seedBatch = losses.seedBatch?[row] {
+                seedBatches[seedBatch, default: SeedBatchSums()].add(losses, row: row)
+            }
             batchTargets += 1
             clean += losses.ceClean[row]
             spliced += losses.ceSpliced[row]
@@ -200,6 +208,7 @@ struct DownstreamStats: Codable, Sendable {
         ceClean += clean
         ceSpliced += spliced
         if losses.ceZero != nil { ceZero += zero; zeroTargets += batchTargets }
+        guard losses.seedBatch == nil else { return }
         openTargets += batchTargets
         openClean += clean
         openSpliced += spliced
@@ -236,6 +245,7 @@ struct DownstreamStats: Codable, Sendable {
         uniformZeroRows += other.uniformZeroRows
         batches += other.batches; batchMeanClean += other.batchMeanClean; batchMeanSpliced += other.batchMeanSpliced
         zeroBatches += other.zeroBatches; batchMeanZero += other.batchMeanZero
+        seedBatches.merge(other.seedBatches) { $0.merged(with: $1) }
         groups.merge(other.groups)
     }
 
@@ -247,6 +257,21 @@ struct DownstreamStats: Codable, Sendable {
         }
         let baseline = mean(ceClean, targets), spliced = mean(ceSpliced, targets)
         let zero = mean(ceZero, zeroTargets), meanAblated = mean(ceMean, meanTargets)
+        // The batches given by position join the closed ones, in index order (a fixed order of summation).
+        var (batches, batchMeanClean, batchMeanSpliced) = (batches, batchMeanClean, batchMeanSpliced)
+        var (zeroBatches, batchMeanZero) = (zeroBatches, batchMeanZero)
+        for key in seedBatches.keys.sorted() {
+            let sums = seedBatches[key]!
+            guard sums.targets > 0 else { continue }
+            let n = Double(sums.targets)
+            batches += 1
+            batchMeanClean += sums.clean / n
+            batchMeanSpliced += sums.spliced / n
+            if sums.hasZero {
+                zeroBatches += 1
+                batchMeanZero += sums.zero / n
+            }
+        }
         let seedBaseline = mean(batchMeanClean, batches), seedSpliced = mean(batchMeanSpliced, batches)
         let seedZero = mean(batchMeanZero, zeroBatches)
         var seedRecovered: Double?
@@ -265,6 +290,27 @@ struct DownstreamStats: Codable, Sendable {
             standardErrors: groups.standardErrors(
                 deltaCE: spliced.flatMap { s in baseline.map { s - $0 } }, klSpliced: mean(klSpliced, positions),
                 lossRecoveredZero: recovered(zero, baseline, spliced), lossRecoveredMean: recovered(meanAblated, baseline, spliced)))
+    }
+}
+
+/// CE sums over the targets of one of the seed's ablation batches.
+struct SeedBatchSums: Codable, Sendable {
+    var targets = 0, clean = 0.0, spliced = 0.0, zero = 0.0, hasZero = false
+
+    mutating func add(_ losses: TokenLosses, row: Int) {
+        targets += 1
+        clean += losses.ceClean[row]
+        spliced += losses.ceSpliced[row]
+        if let ce = losses.ceZero {
+            zero += ce[row]
+            hasZero = true
+        }
+    }
+
+    func merged(with other: SeedBatchSums) -> SeedBatchSums {
+        SeedBatchSums(
+            targets: targets + other.targets, clean: clean + other.clean, spliced: spliced + other.spliced,
+            zero: zero + other.zero, hasZero: hasZero || other.hasZero)
     }
 }
 

@@ -15,6 +15,14 @@ public struct TokenLosses: Sendable {
     public var klZero: [Double]?, klMean: [Double]?
     /// Whether each zero-ablated position predicted the uniform distribution (all logits equal).
     public var uniformZero: [Bool]?
+    /// Whether each position counts (nil: all do); left-out positions are in no average.
+    public var included: [Bool]? {
+        didSet { precondition(included == nil || included!.count == targets.count) }
+    }
+    /// The seed's ablation batch of each position (nil: the accumulator's `add` calls are the batches).
+    public var seedBatch: [Int]? {
+        didSet { precondition(seedBatch == nil || seedBatch!.count == targets.count) }
+    }
 
     public init(
         targets: [Int32], isFirst: [Bool], ceClean: [Double], ceSpliced: [Double], ceZero: [Double]? = nil,

@@ -16,11 +16,15 @@ struct AnalysisInputs {
     let model: any LanguageModel
     /// nil for SAEs without top-k.
     let topKMode: TopKMode?
+    /// Whether texts start with BOS, and which ids are special.
+    let specialTokens: SpecialTokens
 
     init(options: AnalysisOptions) throws {
         corpus = try Corpus(contentsOf: options.paths.corpus)
-        sae = try SparseAutoencoder(directory: options.paths.sae)
+        sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
+        specialTokens = try SpecialTokens(
+            tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
         spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(
             sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
@@ -47,14 +51,14 @@ struct CorpusBatches {
     let batches: [PackedBatch]
     let totalTokens: Int
 
-    init(corpus: Corpus, tokenizer: Tokenizer, options: AnalysisOptions) throws {
+    init(corpus: Corpus, tokenizer: Tokenizer, specialTokens: SpecialTokens, options: AnalysisOptions) throws {
         var textIndices = corpus.usedIndices
         if let maxTexts = options.pass.maxTexts { textIndices = Array(textIndices.prefix(max(1, maxTexts))) }
         let texts = textIndices.map { corpus.texts[$0] }
         var tokenized = [[Int32]](repeating: [], count: texts.count)
         tokenized.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            Parallelism.forEach(texts.count) { base[$0] = tokenizer.encode(texts[$0]) }
+            Parallelism.forEach(texts.count) { base[$0] = specialTokens.encode(texts[$0], with: tokenizer) }
         }
         var skipped = corpus.skipped
         for (local, ids) in tokenized.enumerated() where ids.isEmpty {
@@ -110,12 +114,25 @@ struct CorpusBatches {
         return flags
     }
 
-    /// The database's token records for `batch`'s rows.
-    func tokenRecords(_ batch: PackedBatch) -> [TokenRecord] {
+    /// The seed's ablation batch of each of `batch`'s rows: its ablation study always took 4 texts per batch, in
+    /// corpus order (seed inventory §2.10).
+    static func seedAblationBatches(_ batch: PackedBatch) -> [Int] {
+        var groups = [Int](repeating: 0, count: batch.tokenCount)
+        for sequence in batch.sequences {
+            for row in sequence.rows { groups[row] = sequence.text / seedAblationTexts }
+        }
+        return groups
+    }
+
+    /// Texts per batch of the seed's ablation study (hard-coded there).
+    static let seedAblationTexts = 4
+
+    /// The database's token records for `batch`'s rows where `included` (all rows when nil).
+    func tokenRecords(_ batch: PackedBatch, included: [Bool]? = nil) -> [TokenRecord] {
         var records: [TokenRecord] = []
         records.reserveCapacity(batch.tokenCount)
         for sequence in batch.sequences {
-            for (offset, row) in sequence.rows.enumerated() {
+            for (offset, row) in sequence.rows.enumerated() where included?[row] ?? true {
                 records.append(
                     TokenRecord(
                         tokenID: batch.tokens[row], textIndex: Int32(textIndices[sequence.text]),

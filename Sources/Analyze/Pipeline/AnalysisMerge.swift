@@ -116,7 +116,7 @@ public final class AnalysisMerge {
                     url: directory)
             }
             guard checkpoint.isComplete else {
-                throw InputError("shard \(shard) is incomplete (\(checkpoint.state.rows) tokens done)", url: directory)
+                throw InputError("shard \(shard) is incomplete (\(checkpoint.state.positions) tokens done)", url: directory)
             }
             if let other = found.first {
                 guard checkpoint.fingerprint == other.checkpoint.fingerprint else {

@@ -57,6 +57,8 @@ public struct PassSettings: Codable, Sendable, Equatable {
         case none
     }
 
+    /// Which SAE of its path (sparsify hookpoint, OpenAI layer file, Gemma Scope site, OpenAI k).
+    public var sae = SAESelection()
     /// Full hook name or just the point (`hook_resid_post`); nil: the SAE's own hook.
     public var hook: String?
     public var layer: Int?
@@ -80,11 +82,17 @@ public struct PassSettings: Codable, Sendable, Equatable {
     public var excludeFirstToken = false
     /// Write the activation database and the per-feature analysis (false for `quick`).
     public var featureAnalysis = true
+    /// Keep the positions of the tokenizer's special tokens (BOS, EOS, pad) in every statistic; by default they are
+    /// left out of the database, the metrics and the SAE splice.
+    public var keepSpecialTokens = false
+    /// Leave out positions whose hook-activation norm exceeds this many times the median norm of the calibration
+    /// sample (attention sinks); nil: keep them.
+    public var ignoreHighNorm: Double?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case hook, layer
+        case sae, hook, layer
         case topKMode = "topk_mode"
         case context = "ctx"
         case batchTokens = "batch_tokens"
@@ -95,7 +103,41 @@ public struct PassSettings: Codable, Sendable, Equatable {
         case calibrationTokens = "calibration_tokens"
         case excludeFirstToken = "exclude_first_token"
         case featureAnalysis = "feature_analysis"
+        case keepSpecialTokens = "keep_special_tokens"
+        case ignoreHighNorm = "ignore_high_norm"
     }
+}
+
+/// Which SAE a path means, when it holds several or leaves something open (the SAE loading options, as recorded).
+public struct SAESelection: Codable, Sendable, Equatable {
+    /// A sparsify hookpoint folder (`layers.6`) or an OpenAI layer file (`6`).
+    public var hookpoint: String?
+    /// Gemma Scope site (`res`, `mlp`, `att`) when the path does not name the repository.
+    public var site: GemmaScopeSite?
+    /// k of an OpenAI TopK SAE whose state dict does not record it.
+    public var k: Int?
+
+    public init(hookpoint: String? = nil, site: GemmaScopeSite? = nil, k: Int? = nil) {
+        (self.hookpoint, self.site, self.k) = (hookpoint, site, k)
+    }
+
+    public var loadOptions: SAELoadOptions { SAELoadOptions(hookpoint: hookpoint, site: site, k: k) }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        hookpoint = try container.decodeIfPresent(String.self, forKey: .hookpoint)
+        site = try container.decodeIfPresent(String.self, forKey: .site).flatMap(GemmaScopeSite.init(rawValue:))
+        k = try container.decodeIfPresent(Int.self, forKey: .k)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(hookpoint, forKey: .hookpoint)
+        try container.encodeIfPresent(site?.rawValue, forKey: .site)
+        try container.encodeIfPresent(k, forKey: .k)
+    }
+
+    enum CodingKeys: String, CodingKey { case hookpoint, site, k }
 }
 
 /// How a run is controlled: none of it changes its numbers.

@@ -62,7 +62,8 @@ public final class AnalysisPipeline {
         let passDirectory = staged.map { options.control.shard == nil ? $0.scratch : $0.staging }
         lap("load")
 
-        let corpusBatches = try CorpusBatches(corpus: inputs.corpus, tokenizer: inputs.tokenizer, options: options)
+        let corpusBatches = try CorpusBatches(
+            corpus: inputs.corpus, tokenizer: inputs.tokenizer, specialTokens: inputs.specialTokens, options: options)
         let batches = corpusBatches.batches
         let range = options.control.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
         if let shard = options.control.shard, range.isEmpty {
@@ -87,7 +88,7 @@ public final class AnalysisPipeline {
             let sampleTokens = sample.reduce(0) { $0 + batches[$1].tokenCount }
             let forwardSeconds: Double
             (calibration, forwardSeconds) = try Calibration.run(
-                inputs: inputs, batches: corpusBatches, sample: sample, keep: range,
+                inputs: inputs, options: options, batches: corpusBatches, sample: sample, keep: range,
                 reuse: { captured[$0] = $1 },
                 progress: { done in
                     self.progress(
@@ -133,7 +134,7 @@ public final class AnalysisPipeline {
 
         // The pass.
         let rangeTokens = range.reduce(0) { $0 + batches[$1].tokenCount }
-        let doneBefore = state.rows  // tokens an interrupted run already did (0 unless resumed)
+        let doneBefore = state.positions  // tokens an interrupted run already did (0 unless resumed)
         var done = doneBefore
         let passStart = Date()
         var lastCheckpoint = Date()
@@ -149,7 +150,7 @@ public final class AnalysisPipeline {
             if stopRequest.isSet, index + 1 < range.upperBound {
                 try saveCheckpoint()
                 throw AnalysisInterrupted(
-                    tokensDone: pass.state.rows, tokensTotal: corpusBatches.totalTokens,
+                    tokensDone: pass.state.positions, tokensTotal: corpusBatches.totalTokens,
                     checkpoint: passDirectory == nil ? nil : staged?.staging)
             }
             if Date().timeIntervalSince(lastCheckpoint) >= options.control.checkpointInterval, index + 1 < range.upperBound {
@@ -159,6 +160,12 @@ public final class AnalysisPipeline {
         }
         checkpoint.state = pass.state
         lap("pass")
+        if options.control.shard == nil, pass.state.rows == 0 {
+            throw InputError(
+                "every position of the corpus was left out (\(pass.state.excludedSpecial) special tokens, "
+                    + "\(pass.state.excludedHighNorm) above --ignore-high-norm): nothing to analyze; --keep-special-tokens "
+                    + "keeps special tokens", url: options.paths.corpus)
+        }
 
         var record = RunRecord(options: options, inputs: inputs, checkpoint: checkpoint, timings: timings)
         if doneBefore > 0 { record.provenance.append(.resumedAfterTokens(doneBefore)) }
@@ -197,7 +204,7 @@ public final class AnalysisPipeline {
             try? FileManager.default.removeItem(at: staging)
             return nil
         }
-        let done = "\(checkpoint.state.rows) of \(checkpoint.corpus.tokens) tokens done"
+        let done = "\(checkpoint.state.positions) of \(checkpoint.corpus.tokens) tokens done"
         guard options.control.resume else {
             throw InputError(
                 "an interrupted run left a checkpoint here (\(done)): rerun with --resume to continue it, "

@@ -36,6 +36,8 @@ public struct AnalysisResults: Sendable {
         public var topKThreshold: Float?
         /// How the state came to be, when not by one uninterrupted run.
         public var provenance: [Provenance]
+        /// Positions left out of every statistic: special tokens, and norms above `--ignore-high-norm` × the median.
+        public var excluded = Exclusions()
 
         public var tokensPerSecond: Double { passSeconds > 0 ? Double(tokens) / passSeconds : 0 }
 
@@ -48,6 +50,49 @@ public struct AnalysisResults: Sendable {
             (self.skipped, self.timings) = (skipped, timings)
             (self.passSeconds, self.forwardSeconds, self.ablationSeconds) = (passSeconds, forwardSeconds, ablationSeconds)
             (self.topKMode, self.topKThreshold, self.provenance) = (topKMode, topKThreshold, provenance)
+        }
+    }
+
+    /// What the pass left out, and why.
+    public struct Exclusions: Sendable, Equatable {
+        /// How texts started: "tokenizer default", "no special tokens" or "BOS <id>".
+        public var sequenceStart = "tokenizer default"
+        public var keepSpecialTokens = false
+        /// Special-token positions left out (0 with `keepSpecialTokens`).
+        public var specialTokens = 0
+        /// `--ignore-high-norm` M, the median norm it multiplies, and the positions above M × median.
+        public var highNormFactor: Double?
+        public var medianNorm: Double?
+        public var highNorm = 0
+
+        public init() {}
+
+        var json: OrderedJSON {
+            .object([
+                ("sequence_start", .string(sequenceStart)),
+                ("keep_special_tokens", .bool(keepSpecialTokens)),
+                ("n_special_token_positions", .int(specialTokens)),
+                ("ignore_high_norm", highNormFactor.map(OrderedJSON.double) ?? .null),
+                ("median_norm", medianNorm.map(OrderedJSON.double) ?? .null),
+                ("n_high_norm_positions", .int(highNorm)),
+            ])
+        }
+
+        /// The warnings a reader must see.
+        var warnings: [String] {
+            var warnings: [String] = []
+            if specialTokens > 0 {
+                warnings.append(
+                    "\(specialTokens) special-token positions (BOS, EOS, pad) were left out of every statistic and left "
+                        + "unspliced in the ablation study; --keep-special-tokens keeps them")
+            }
+            if let highNormFactor, let medianNorm {
+                warnings.append(
+                    "\(highNorm) positions with a hook-activation norm above \(highNormFactor) × the median norm "
+                        + "\(String(format: "%.6g", medianNorm)) (--ignore-high-norm) were left out of every statistic and "
+                        + "left unspliced in the ablation study")
+            }
+            return warnings
         }
     }
 
@@ -193,6 +238,7 @@ extension AnalysisResults {
                 ("tokens_per_second", .double(run.tokensPerSecond)),
                 ("topk_mode", run.topKMode.map { .string($0.rawValue) } ?? .null),
                 ("topk_threshold", run.topKThreshold.map { .double(Double($0)) } ?? .null),
+                ("excluded_positions", run.excluded.json),
                 ("versions", Self.versions),
             ] + run.provenance.map(\.entry))
     }

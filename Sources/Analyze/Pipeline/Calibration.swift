@@ -2,44 +2,81 @@ import Foundation
 import LMRuntime
 import SAECore
 
-/// What a sample of the corpus decides before the pass: the global top-k threshold (`--topk-mode threshold`) and
-/// the per-dimension mean activation μ (mean ablation). The sample is the same evenly spaced batches in every run,
-/// shard and resumed run with the same settings, so they all encode with the same threshold.
+/// What a sample of the corpus decides before the pass: the global top-k threshold (`--topk-mode threshold`), the
+/// per-dimension mean activation μ (mean ablation) and the median hook-activation norm (`--ignore-high-norm`), each
+/// over the sample's positions that the pass keeps (`PositionExclusion`). The sample is the same evenly spaced
+/// batches in every run, shard and resumed run with the same settings, so they all encode with the same threshold.
 struct Calibration: Codable, Equatable {
     /// nil unless the SAE is encoded with a calibrated threshold.
     var threshold: Float?
     /// μ over the sample (empty when no calibration ran).
     var mean: [Float]
-    /// Tokens in the sample.
+    /// Tokens in the sample that the threshold and μ are computed over.
     var tokens: Int
+    /// The median over the sample's non-special positions of ‖x‖ at the hook (nil without `--ignore-high-norm`).
+    var medianNorm: Double?
 
     static let none = Calibration(threshold: nil, mean: [], tokens: 0)
+
+    init(threshold: Float?, mean: [Float], tokens: Int, medianNorm: Double? = nil) {
+        (self.threshold, self.mean, self.tokens, self.medianNorm) = (threshold, mean, tokens, medianNorm)
+    }
 
     /// Whether a run with these options needs a calibration sample at all.
     static func isNeeded(options: AnalysisOptions, topKMode: TopKMode?) -> Bool {
         topKMode == .threshold || options.pass.ablation == .mean || options.pass.ablation == .both
+            || options.pass.ignoreHighNorm != nil
+    }
+
+    /// The positions the pass leaves out, given this calibration's median norm.
+    static func exclusion(options: AnalysisOptions, specialTokens: SpecialTokens, medianNorm: Double?) -> PositionExclusion {
+        PositionExclusion(
+            specialIDs: options.pass.keepSpecialTokens ? [] : specialTokens.ids,
+            normLimit: options.pass.ignoreHighNorm.flatMap { factor in medianNorm.map { factor * $0 } })
     }
 
     /// Runs the model to the hook on the sample batches `sample`; the captures of the batches in `keep` are handed
     /// to `reuse` so the pass does not run them again.
     static func run(
-        inputs: AnalysisInputs, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
+        inputs: AnalysisInputs, options: AnalysisOptions, batches: CorpusBatches, sample: [Int], keep: Range<Int>,
         reuse: (Int, HookCapture) -> Void, progress: (Int) -> Void
     ) throws -> (Calibration, forwardSeconds: Double) {
         var calibrator = inputs.topKMode == .threshold ? try ThresholdCalibrator(sae: inputs.sae) : nil
-        var mean = ActivationMean(dimension: inputs.model.width(of: inputs.hook))
+        let width = inputs.model.width(of: inputs.hook)
+        var mean = ActivationMean(dimension: width)
         var forwardSeconds = 0.0
+        // The median norm needs the whole sample before any of it can be filtered by norm.
+        var activations: [(tokens: [Int32], x: [Float])] = []
+        var done = 0
         for index in sample {
             let start = Date()
-            let capture = try inputs.model.forward(batches.batches[index], stopAt: inputs.hook)
+            let batch = batches.batches[index]
+            let capture = try inputs.model.forward(batch, stopAt: inputs.hook)
             forwardSeconds += Date().timeIntervalSince(start)
             if keep.contains(index) { reuse(index, capture) }
-            let x = capture.activations
-            calibrator?.add(x.values, rows: x.rows)
-            mean.add(x.values, rows: x.rows)
-            progress(mean.count)
+            activations.append((batch.tokens, capture.activations.values))
+            done += batch.tokenCount
+            progress(done)
         }
-        let calibration = Calibration(threshold: calibrator?.threshold(), mean: mean.mean, tokens: mean.count)
+        var medianNorm: Double?
+        if options.pass.ignoreHighNorm != nil {
+            let special = exclusion(options: options, specialTokens: inputs.specialTokens, medianNorm: nil)
+            var norms: [Double] = []
+            for (tokens, x) in activations {
+                let included = special.mask(tokens: tokens, activations: x, width: width).included
+                norms += tokens.indices.filter { included[$0] }.map { PositionExclusion.norm(x, row: $0, width: width) }
+            }
+            medianNorm = PositionExclusion.median(norms)
+        }
+        let exclusion = exclusion(options: options, specialTokens: inputs.specialTokens, medianNorm: medianNorm)
+        for (tokens, x) in activations {
+            let mask = exclusion.mask(tokens: tokens, activations: x, width: width)
+            let kept = includedRows(x, width: width, included: mask.included)
+            calibrator?.add(kept, rows: mask.includedCount)
+            mean.add(kept, rows: mask.includedCount)
+        }
+        let calibration = Calibration(
+            threshold: calibrator?.threshold(), mean: mean.mean, tokens: mean.count, medianNorm: medianNorm)
         return (calibration, forwardSeconds)
     }
 }

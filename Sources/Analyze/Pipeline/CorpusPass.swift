@@ -12,6 +12,7 @@ final class CorpusPass {
     private let encoder: SAEEncoder
     private let calibration: Calibration
     private let ablationBatches: Set<Int>
+    private let exclusion: PositionExclusion
     private(set) var state: PassState
     private(set) var collector: ActivationCollector?
 
@@ -26,6 +27,8 @@ final class CorpusPass {
         self.state = state
         self.collector = collector
         encoder = try SAEEncoder(sae: inputs.sae, topKMode: inputs.topKMode, threshold: calibration.threshold)
+        exclusion = Calibration.exclusion(
+            options: options, specialTokens: inputs.specialTokens, medianNorm: calibration.medianNorm)
         ablationBatches = options.pass.ablation == .none ? [] : Set(batches.evenlySpaced(tokens: options.pass.ablationTokens))
     }
 
@@ -35,25 +38,33 @@ final class CorpusPass {
         let t0 = Date()
         let capture = try capture ?? inputs.model.forward(batch, stopAt: inputs.hook)
         state.forwardSeconds += Date().timeIntervalSince(t0)
-        let x = capture.activations.values
-        let isFirst = CorpusBatches.firstTokenFlags(batch)
-        let codes = encoder.encode(x, rows: batch.tokenCount)
-        let reconstructed = inputs.sae.decode(codes, denormalizing: x)
+        let x = capture.activations.values, width = capture.activations.width
+        // Left-out positions (special tokens, high norms) are neither encoded nor counted: the SAE, the accumulators
+        // and the database see the kept rows only.
+        let mask = exclusion.mask(tokens: batch.tokens, activations: x, width: width)
+        let kept = includedRows(x, width: width, included: mask.included)
+        let isFirst = included(CorpusBatches.firstTokenFlags(batch), mask.included)
+        let rows = mask.includedCount
+        let codes = encoder.encode(kept, rows: rows)
+        let reconstructed = inputs.sae.decode(codes, denormalizing: kept)
         state.sparsity.add(codes, isFirst: isFirst)
-        state.reconstruction.add(original: x, reconstruction: reconstructed, isFirst: isFirst)
+        state.reconstruction.add(original: kept, reconstruction: reconstructed, isFirst: isFirst)
         if var collector {
             self.collector = nil  // keeps the collector uniquely referenced while it grows
-            try collector.add(codes, tokens: batches.tokenRecords(batch))
+            try collector.add(codes, tokens: batches.tokenRecords(batch, included: mask.included))
             self.collector = collector
             state.rows = collector.writer.count
             state.nonzeros = collector.writer.nonzeros
         } else {
-            state.rows += batch.tokenCount
+            state.rows += rows
         }
+        state.positions += batch.tokenCount
+        state.excludedSpecial += mask.special
+        state.excludedHighNorm += mask.highNorm
         if ablationBatches.contains(index) {
             let t1 = Date()
-            try ablate(batch: batch, capture: capture, reconstruction: reconstructed, isFirst: isFirst)
-            state.ablatedTokens += batch.tokenCount
+            try ablate(batch: batch, capture: capture, reconstruction: reconstructed, included: mask.included)
+            state.ablatedTokens += rows
             state.ablationSeconds += Date().timeIntervalSince(t1)
         }
         state.passSeconds += Date().timeIntervalSince(t0)
@@ -64,10 +75,22 @@ final class CorpusPass {
 
     /// Runs the suffix of the model from the hook once for the clean run and every patched variant, stacked into
     /// one pass, and feeds their next-token losses (the fused LM head: no `[rows, vocab]` logits) to the accumulator.
-    private func ablate(batch: PackedBatch, capture: HookCapture, reconstruction: [Float], isFirst: [Bool]) throws {
+    /// Left-out positions keep their clean activation in the splice (splicing the SAE where it was not trained would
+    /// change the CE of every later token) and are not averaged; the zero and mean ablations replace every position,
+    /// as SAELens's `get_recons_loss` does.
+    private func ablate(batch: PackedBatch, capture: HookCapture, reconstruction: [Float], included: [Bool]) throws {
         let model = inputs.model
         let n = batch.tokenCount, d = model.width(of: capture.hook)
-        var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: reconstruction)]
+        var spliced = reconstruction
+        if included.contains(false) {
+            spliced = capture.activations.values
+            var next = 0
+            for row in 0..<n where included[row] {
+                spliced.replaceSubrange((row * d)..<((row + 1) * d), with: reconstruction[(next * d)..<((next + 1) * d)])
+                next += 1
+            }
+        }
+        var replacements: [Activations?] = [nil, Activations(rows: n, width: d, values: spliced)]
         var zero: TokenLosses.ZeroRun?
         if options.pass.ablation == .zero || options.pass.ablation == .both {
             // On a model without biases a zeroed residual stream stays exactly zero through every later block and the
@@ -86,6 +109,10 @@ final class CorpusPass {
         }
         let hidden = try model.continueForward(from: capture, replacements: replacements, batch: batch)
         let statistics = try model.nextTokenStatistics(batch: batch, stackedHidden: hidden, runs: replacements.count, tileWidth: nil)
-        state.downstream.add(TokenLosses(statistics, isFirst: isFirst, spliced: 1, zero: zero, mean: mean))
+        var losses = TokenLosses(
+            statistics, isFirst: CorpusBatches.firstTokenFlags(batch), spliced: 1, zero: zero, mean: mean)
+        losses.included = included
+        losses.seedBatch = CorpusBatches.seedAblationBatches(batch)
+        state.downstream.add(losses)
     }
 }

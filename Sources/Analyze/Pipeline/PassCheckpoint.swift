@@ -108,7 +108,7 @@ struct InputHashes: Codable, Equatable {
         // Formats whose files lie elsewhere (params.npz, checkpoints/final.safetensors, a hookpoint subfolder, a .pt
         // given as the path): add what the loader reads, named relative to the SAE path.
         let root = options.paths.sae.standardizedFileURL.path + "/"
-        for file in try SparseAutoencoder.inputFiles(at: options.paths.sae) {
+        for file in try SparseAutoencoder.inputFiles(at: options.paths.sae, options: options.pass.sae.loadOptions) {
             let path = file.standardizedFileURL.path
             let name = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
             if sae[name] == nil { sae[name] = try FileHash.sha256(of: file) }

@@ -8,6 +8,11 @@ struct PassState: Codable {
     /// Rows (tokens) and stored activations of the database so far.
     var rows = 0
     var nonzeros = 0
+    /// Positions processed (rows plus those left out), and those left out as special tokens or high norms.
+    var positions = 0
+    var excludedSpecial = 0
+    var excludedHighNorm = 0
+    /// Kept positions of the ablation batches.
     var ablatedTokens = 0
     /// Seconds of the pass (calibration included), of its forwards to the hook, and of its ablation suffixes.
     var passSeconds = 0.0
@@ -28,6 +33,9 @@ struct PassState: Codable {
         result.downstream = downstream.merged(with: other.downstream)
         result.rows += other.rows
         result.nonzeros += other.nonzeros
+        result.positions += other.positions
+        result.excludedSpecial += other.excludedSpecial
+        result.excludedHighNorm += other.excludedHighNorm
         result.ablatedTokens += other.ablatedTokens
         result.passSeconds += other.passSeconds
         result.forwardSeconds += other.forwardSeconds

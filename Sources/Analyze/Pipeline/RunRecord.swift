@@ -45,15 +45,33 @@ struct RunRecord {
                     + (precision.isEmpty ? "" : "; standard errors clustered by sequence: " + precision.joined(separator: ", ")))
         }
         let corpus = checkpoint.corpus
-        let run = AnalysisResults.RunFacts(
+        var run = AnalysisResults.RunFacts(
             texts: corpus.texts, textsUsed: corpus.textsUsed, tokens: state.rows, ablatedTokens: state.ablatedTokens,
             skipped: corpus.skipped, timings: timings, passSeconds: state.passSeconds,
             forwardSeconds: state.forwardSeconds, ablationSeconds: state.ablationSeconds,
             topKMode: inputs.topKMode, topKThreshold: checkpoint.calibration.threshold, provenance: provenance)
+        run.excluded = exclusions
+        warnings += exclusions.warnings
         return AnalysisResults(
             primary: primary, dSae: dSae, sparsity: sparsity,
             reconstruction: reconstruction, downstream: downstream,
             warnings: warnings + extraWarnings, run: run)
+    }
+
+    /// What the pass left out (`PositionExclusion`), and how texts started.
+    var exclusions: AnalysisResults.Exclusions {
+        var exclusions = AnalysisResults.Exclusions()
+        switch inputs.specialTokens.start {
+        case .tokenizerDefault: exclusions.sequenceStart = "tokenizer default"
+        case .none: exclusions.sequenceStart = "no special tokens"
+        case .bos(let id): exclusions.sequenceStart = "BOS \(id)"
+        }
+        exclusions.keepSpecialTokens = options.pass.keepSpecialTokens
+        exclusions.specialTokens = state.excludedSpecial
+        exclusions.highNormFactor = options.pass.ignoreHighNorm
+        exclusions.medianNorm = checkpoint.calibration.medianNorm
+        exclusions.highNorm = state.excludedHighNorm
+        return exclusions
     }
 
     func config() -> OrderedJSON {
@@ -79,6 +97,11 @@ struct RunRecord {
             ("ctx", .int(options.pass.context)),
             ("batch_tokens", .int(options.pass.batchTokens)),
             ("exclude_first_token", .bool(options.pass.excludeFirstToken)),
+            ("keep_special_tokens", .bool(options.pass.keepSpecialTokens)),
+            ("ignore_high_norm", options.pass.ignoreHighNorm.map(OrderedJSON.double) ?? .null),
+            ("prepend_bos", inputs.sae.config.metadata.prependBOS.map(OrderedJSON.bool) ?? .null),
+            ("sae_hookpoint", options.pass.sae.hookpoint.map(OrderedJSON.string) ?? .null),
+            ("sae_site", options.pass.sae.site.map { .string($0.rawValue) } ?? .null),
             ("ablation", .string(options.pass.ablation.rawValue)),
             ("ablation_tokens", options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")),
             ("calibration_tokens", .int(options.pass.calibrationTokens)),
