@@ -16,6 +16,8 @@ struct AnalysisInputs {
     let model: any LanguageModel
     /// nil for SAEs without top-k.
     let topKMode: TopKMode?
+    /// The BOS and residual view the SAE was trained with.
+    let view: SAEInputView
 
     init(options: AnalysisOptions) throws {
         corpus = try Corpus(contentsOf: options.paths.corpus)
@@ -34,6 +36,10 @@ struct AnalysisInputs {
             blockCount: needsHead ? nil : hook.blocksNeeded)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
+        let bos = try SAEInputView.bosTokenID(config: JSONConfig(contentsOf: options.paths.model.appendingPathComponent("config.json")))
+        view = SAEInputView(
+            metadata: sae.config.metadata, spec: spec, hook: hook, bos: bos,
+            tokenizerAddsBOS: bos != nil && tokenizer.encode("a").first == bos && tokenizer.encode("a", addSpecialTokens: false).first != bos)
     }
 }
 
@@ -47,14 +53,14 @@ struct CorpusBatches {
     let batches: [PackedBatch]
     let totalTokens: Int
 
-    init(corpus: Corpus, tokenizer: Tokenizer, options: AnalysisOptions) throws {
+    init(corpus: Corpus, tokenizer: Tokenizer, view: SAEInputView = .unchanged, options: AnalysisOptions) throws {
         var textIndices = corpus.usedIndices
         if let maxTexts = options.pass.maxTexts { textIndices = Array(textIndices.prefix(max(1, maxTexts))) }
         let texts = textIndices.map { corpus.texts[$0] }
         var tokenized = [[Int32]](repeating: [], count: texts.count)
         tokenized.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            Parallelism.forEach(texts.count) { base[$0] = tokenizer.encode(texts[$0]) }
+            Parallelism.forEach(texts.count) { base[$0] = view.tokens(tokenizer.encode(texts[$0])) }
         }
         var skipped = corpus.skipped
         for (local, ids) in tokenized.enumerated() where ids.isEmpty {

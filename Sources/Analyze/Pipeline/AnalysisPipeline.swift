@@ -62,7 +62,7 @@ public final class AnalysisPipeline {
         let passDirectory = staged.map { options.control.shard == nil ? $0.scratch : $0.staging }
         lap("load")
 
-        let corpusBatches = try CorpusBatches(corpus: inputs.corpus, tokenizer: inputs.tokenizer, options: options)
+        let corpusBatches = try CorpusBatches(corpus: inputs.corpus, tokenizer: inputs.tokenizer, view: inputs.view, options: options)
         let batches = corpusBatches.batches
         let range = options.control.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
         if let shard = options.control.shard, range.isEmpty {

@@ -34,7 +34,7 @@ struct Calibration: Codable, Equatable {
             let capture = try inputs.model.forward(batches.batches[index], stopAt: inputs.hook)
             forwardSeconds += Date().timeIntervalSince(start)
             if keep.contains(index) { reuse(index, capture) }
-            let x = capture.activations
+            let x = inputs.view.activations(capture.activations)
             calibrator?.add(x.values, rows: x.rows)
             mean.add(x.values, rows: x.rows)
             progress(mean.count)

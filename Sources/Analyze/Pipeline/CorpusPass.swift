@@ -35,7 +35,7 @@ final class CorpusPass {
         let t0 = Date()
         let capture = try capture ?? inputs.model.forward(batch, stopAt: inputs.hook)
         state.forwardSeconds += Date().timeIntervalSince(t0)
-        let x = capture.activations.values
+        let x = inputs.view.activations(capture.activations).values
         let isFirst = CorpusBatches.firstTokenFlags(batch)
         let codes = encoder.encode(x, rows: batch.tokenCount)
         let reconstructed = inputs.sae.decode(codes, denormalizing: x)
