@@ -26,6 +26,9 @@ import Testing
             "--ctx", "\(Self.expected["ctx"] as! Int)", "--batch-tokens", "256", "--ablation", "both", "--ablation-tokens", "all",
             "--calibration-tokens", "1000000", "--threads", "2",
         ])
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: try Self.file("config_", in: analysis))) as! [String: Any]
+        #expect(config["prepended_bos"] as? Int == reference["prepended_bos"] as? Int)
+        #expect(config["centered_residual"] as? Bool == reference["centered_residual"] as? Bool)
         try compareTokens(analysis: analysis, reference: reference)
         try compareMetrics(analysis: analysis, reference: reference, family: family)
 

@@ -78,6 +78,8 @@ struct RunRecord {
             ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
             ("ctx", .int(options.pass.context)),
             ("batch_tokens", .int(options.pass.batchTokens)),
+            ("prepended_bos", inputs.view.prefix.first.map { .int(Int($0)) } ?? .null),
+            ("centered_residual", .bool(inputs.view.centered)),
             ("exclude_first_token", .bool(options.pass.excludeFirstToken)),
             ("ablation", .string(options.pass.ablation.rawValue)),
             ("ablation_tokens", options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")),
