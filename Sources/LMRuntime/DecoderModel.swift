@@ -104,7 +104,9 @@ public final class DecoderModel: LanguageModel {
                 }
             }
         case .attnOut: restore(activations, workspace.projection)
-        case .ln2Normalized: restore(activations, workspace.normed)
+        case .ln2Normalized:
+            restore(activations, workspace.normed)
+            applyWeightAndBias(weights.blocks[layer].mlpNorm, to: workspace.normed.pointer, rows: n)
         case .mlpOut: restore(activations, workspace.mlpOutput)
         }
         guard case .finalHidden(let hidden) = run(batch, firstLayer: firstLayer, completed: completed, stopAt: nil) else {
@@ -225,7 +227,7 @@ public final class DecoderModel: LanguageModel {
             case .attnOut:
                 return HookCapture(hook: stop!, activations: copy(workspace.projection, n, d), residual: residual)
             case .ln2Normalized:
-                return HookCapture(hook: stop!, activations: copy(workspace.normed, n, d), residual: residual, pending: pending)
+                return HookCapture(hook: stop!, activations: unitNormalized(x, rows: n), residual: residual, pending: pending)
             case .mlpOut:
                 return HookCapture(hook: stop!, activations: copy(workspace.mlpOutput, n, d), residual: residual, pending: pending)
             }
@@ -353,6 +355,30 @@ public final class DecoderModel: LanguageModel {
                         for row in rows { layerNorm(input + row * d, weight: weight, bias: bias, eps: eps, count: d, into: output + row * d) }
                     }
                 }
+            }
+        }
+    }
+
+    /// `ln2.hook_normalized` as TransformerLens has it: the rows centered (LayerNorm) and divided by their RMS, without
+    /// the norm's weight and bias. TransformerLens folds those into the next weights (`LayerNormPre`, `RMSNormPre`;
+    /// its unfolded `RMSNorm` also hooks before the weight).
+    private func unitNormalized(_ input: UnsafePointer<Float>, rows n: Int) -> Activations {
+        let d = hiddenSize
+        var values = [Float](repeating: 0, count: n * d)
+        values.withUnsafeMutableBufferPointer { out in
+            normRows(input, ModelWeights.Norm(weight: [Float](repeating: 1, count: d), bias: nil), into: out.baseAddress!, rows: n)
+        }
+        return Activations(rows: n, width: d, values: values)
+    }
+
+    /// rows · weight + bias: the affine part of `norm` on `unitNormalized` rows (the MLP's input again).
+    private func applyWeightAndBias(_ norm: ModelWeights.Norm, to rows: UnsafeMutablePointer<Float>, rows n: Int) {
+        let d = hiddenSize
+        norm.weight.withUnsafeBufferPointer { weight in
+            for row in 0..<n {
+                let values = rows + row * d
+                for i in 0..<d { values[i] *= weight[i] }
+                if let bias = norm.bias { for i in 0..<d { values[i] += bias[i] } }
             }
         }
     }

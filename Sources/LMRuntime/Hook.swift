@@ -5,7 +5,8 @@ import Formats
 /// `resid_pre` (the block's input) → `attn.hook_z` (the heads' outputs before the output projection, `[n_heads·d_head]`,
 /// without the value bias, which TransformerLens folds into the output bias) → `attn_out` (what attention adds to the
 /// residual stream: after the post-attention norm on Gemma) → `resid_mid` (`resid_pre + attn_out`; not in parallel
-/// blocks) → `ln2.hook_normalized` (the MLP's normalized input) → `mlp_out` (what the MLP adds) → `resid_post`
+/// blocks) → `ln2.hook_normalized` (the MLP's input normalized, without the norm's weight and bias, which
+/// TransformerLens folds into the MLP) → `mlp_out` (what the MLP adds) → `resid_post`
 /// (the block's output, block `L+1`'s `resid_pre`). `hook_embed` is the scaled token embedding, before positions.
 public struct Hook: Hashable, Sendable, CustomStringConvertible {
     /// A hook point's place within a block.

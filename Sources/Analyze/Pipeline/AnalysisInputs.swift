@@ -18,6 +18,8 @@ struct AnalysisInputs {
     let topKMode: TopKMode?
     /// Whether texts start with BOS, and which ids are special.
     let specialTokens: SpecialTokens
+    /// The residual view the SAE was trained with.
+    let view: SAEInputView
 
     init(options: AnalysisOptions) throws {
         corpus = try Corpus(contentsOf: options.paths.corpus)
@@ -38,6 +40,7 @@ struct AnalysisInputs {
             blockCount: needsHead ? nil : hook.blocksNeeded)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
+        view = SAEInputView(metadata: sae.config.metadata, spec: spec, hook: hook)
     }
 }
 

@@ -54,7 +54,7 @@ struct Calibration: Codable, Equatable {
             let capture = try inputs.model.forward(batch, stopAt: inputs.hook)
             forwardSeconds += Date().timeIntervalSince(start)
             if keep.contains(index) { reuse(index, capture) }
-            activations.append((batch.tokens, capture.activations.values))
+            activations.append((batch.tokens, inputs.view.activations(capture.activations).values))
             done += batch.tokenCount
             progress(done)
         }

@@ -38,7 +38,7 @@ final class CorpusPass {
         let t0 = Date()
         let capture = try capture ?? inputs.model.forward(batch, stopAt: inputs.hook)
         state.forwardSeconds += Date().timeIntervalSince(t0)
-        let x = capture.activations.values, width = capture.activations.width
+        let x = inputs.view.activations(capture.activations).values, width = capture.activations.width
         // Left-out positions (special tokens, high norms) are neither encoded nor counted: the SAE, the accumulators
         // and the database see the kept rows only.
         let mask = exclusion.mask(tokens: batch.tokens, activations: x, width: width)

@@ -96,6 +96,8 @@ struct RunRecord {
             ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
             ("ctx", .int(options.pass.context)),
             ("batch_tokens", .int(options.pass.batchTokens)),
+            ("prepended_bos", inputs.specialTokens.prependedBOS.map { .int(Int($0)) } ?? .null),
+            ("centered_residual", .bool(inputs.view.centered)),
             ("exclude_first_token", .bool(options.pass.excludeFirstToken)),
             ("keep_special_tokens", .bool(options.pass.keepSpecialTokens)),
             ("ignore_high_norm", options.pass.ignoreHighNorm.map(OrderedJSON.double) ?? .null),

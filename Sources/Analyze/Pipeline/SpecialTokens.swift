@@ -58,6 +58,12 @@ struct SpecialTokens: Sendable {
         }
     }
 
+    /// The BOS put before every text, if any.
+    var prependedBOS: Int32? {
+        if case .bos(let bos) = start { return bos }
+        return nil
+    }
+
     /// Whether each of `tokens` is a special token.
     func flags(_ tokens: [Int32]) -> [Bool] { ids.isEmpty ? [Bool](repeating: false, count: tokens.count) : tokens.map(ids.contains) }
 
