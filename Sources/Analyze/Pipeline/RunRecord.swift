@@ -76,6 +76,15 @@ struct RunRecord {
 
     func config() -> OrderedJSON {
         let sae = inputs.sae, hook = inputs.hook
+        // Optional values spelled out one by one: one literal with all of them is too much for the type checker.
+        let k: OrderedJSON = sae.config.k.map(OrderedJSON.int) ?? .null
+        let topKMode: OrderedJSON = inputs.topKMode.map { .string($0.rawValue) } ?? .null
+        let prependedBOS: OrderedJSON = inputs.specialTokens.prependedBOS.map { .int(Int($0)) } ?? .null
+        let highNorm: OrderedJSON = options.pass.ignoreHighNorm.map(OrderedJSON.double) ?? .null
+        let prependBOS: OrderedJSON = sae.config.metadata.prependBOS.map(OrderedJSON.bool) ?? .null
+        let hookpoint: OrderedJSON = options.pass.sae.hookpoint.map(OrderedJSON.string) ?? .null
+        let site: OrderedJSON = options.pass.sae.site.map { .string($0.rawValue) } ?? .null
+        let ablationTokens: OrderedJSON = options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")
         return .object([
             ("timestamp", .string(checkpoint.timestamp)),
             ("model_name", .string(options.paths.model.standardizedFileURL.lastPathComponent)),
@@ -92,20 +101,20 @@ struct RunRecord {
             ("hook", .string(hook.description)),
             ("d_in", .int(sae.dIn)),
             ("d_sae", .int(sae.dSae)),
-            ("k", sae.config.k.map(OrderedJSON.int) ?? .null),
-            ("topk_mode", inputs.topKMode.map { .string($0.rawValue) } ?? .null),
+            ("k", k),
+            ("topk_mode", topKMode),
             ("ctx", .int(options.pass.context)),
             ("batch_tokens", .int(options.pass.batchTokens)),
-            ("prepended_bos", inputs.specialTokens.prependedBOS.map { .int(Int($0)) } ?? .null),
+            ("prepended_bos", prependedBOS),
             ("centered_residual", .bool(inputs.view.centered)),
             ("exclude_first_token", .bool(options.pass.excludeFirstToken)),
             ("keep_special_tokens", .bool(options.pass.keepSpecialTokens)),
-            ("ignore_high_norm", options.pass.ignoreHighNorm.map(OrderedJSON.double) ?? .null),
-            ("prepend_bos", inputs.sae.config.metadata.prependBOS.map(OrderedJSON.bool) ?? .null),
-            ("sae_hookpoint", options.pass.sae.hookpoint.map(OrderedJSON.string) ?? .null),
-            ("sae_site", options.pass.sae.site.map { .string($0.rawValue) } ?? .null),
+            ("ignore_high_norm", highNorm),
+            ("prepend_bos", prependBOS),
+            ("sae_hookpoint", hookpoint),
+            ("sae_site", site),
             ("ablation", .string(options.pass.ablation.rawValue)),
-            ("ablation_tokens", options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")),
+            ("ablation_tokens", ablationTokens),
             ("calibration_tokens", .int(options.pass.calibrationTokens)),
             ("seed", .int(Int(truncatingIfNeeded: options.features.seed))),
             ("hashes", checkpoint.inputHashes.json),
