@@ -2,7 +2,7 @@ import CBF16Gemm
 
 /// The element type the model's weight matrices are kept and multiplied in (`--dtype`). Vectors (norms, biases),
 /// the residual stream, softmax and every accumulator stay fp32 either way.
-public enum WeightDType: String, Sendable, CaseIterable {
+public enum WeightDType: String, Codable, Sendable, CaseIterable {
     case fp32
     /// bfloat16 matrices, used in place from a bf16 checkpoint's mapped file (others are rounded once at load).
     case bf16

@@ -1,6 +1,7 @@
 import Analyze
 import ArgumentParser
 import Foundation
+import LMRuntime
 import Parallelism
 import SAECore
 
@@ -8,6 +9,7 @@ extension TopKMode: ExpressibleByArgument {}
 extension PassSettings.Ablation: ExpressibleByArgument {}
 extension DecoderSimilarity.Metric: ExpressibleByArgument {}
 extension CooccurrenceMeasure: ExpressibleByArgument {}
+extension WeightDType: ExpressibleByArgument {}
 
 extension FeatureAnalysisOptions.DenseMatrices: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument == "auto" ? "automatic" : argument) }
@@ -64,6 +66,8 @@ struct AnalysisArguments: ParsableArguments {
     @Flag(help: "Headline metrics leave out the first token of each text (the attention sink); both variants are always in metric_table.")
     var excludeFirstToken = false
     @Option(help: "Analyze only the first N texts.") var maxTexts: Int?
+    @Option(help: "The model's weight matrices: fp32, or bf16 (half the memory, AVX-512 BF16 products; activations stay fp32).")
+    var dtype = WeightDType.fp32
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
@@ -88,6 +92,7 @@ struct AnalysisArguments: ParsableArguments {
         options.pass.calibrationTokens = calibrationTokens
         options.pass.excludeFirstToken = excludeFirstToken
         options.pass.maxTexts = maxTexts
+        options.pass.dtype = dtype
         options.control.threads = threads.threads
         return options
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LMRuntime
 import SAECore
 
 /// Everything one `analyze` (or `quick`, or shard) run needs to know, in four parts: where the inputs are, the
@@ -80,6 +81,8 @@ public struct PassSettings: Codable, Sendable, Equatable {
     public var excludeFirstToken = false
     /// Write the activation database and the per-feature analysis (false for `quick`).
     public var featureAnalysis = true
+    /// The model's weight matrices' element type.
+    public var dtype = WeightDType.fp32
 
     public init() {}
 
@@ -95,6 +98,7 @@ public struct PassSettings: Codable, Sendable, Equatable {
         case calibrationTokens = "calibration_tokens"
         case excludeFirstToken = "exclude_first_token"
         case featureAnalysis = "feature_analysis"
+        case dtype
     }
 }
 
