@@ -36,7 +36,8 @@ struct ActivationsCommand: ParsableCommand {
                 to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens, dtype: dtype)
             printError(
                 "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
-                    + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches")
+                    + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches; "
+                    + (dtype == .bf16 ? "bf16 products: \(BF16Kernel.current.rawValue)" : "fp32 products: OpenBLAS \(BLAS.coreName ?? "?") kernels"))
         }
     }
 }
