@@ -27,7 +27,9 @@ import Testing
         #expect(hiddenError > 0)
         // A hook's activations too, and the fused LM head's statistics (its bf16 tiles are row ranges of the head).
         let hook = Hook(layer: 1, point: .residPost)
-        #expect(ModelFixtures.relativeError(try bf16.forward(batch, stopAt: hook).activations.values, try fp32.forward(batch, stopAt: hook).activations.values) <= Self.tolerance)
+        #expect(
+            ModelFixtures.relativeError(try bf16.forward(batch, stopAt: hook).activations.values, try fp32.forward(batch, stopAt: hook).activations.values)
+                <= Self.tolerance)
         let statsFP32 = try fp32.nextTokenStatistics(batch: batch, reference: hiddenFP32, tileWidth: 100)
         let statsBF16 = try bf16.nextTokenStatistics(batch: batch, reference: hiddenBF16, tileWidth: 100)
         for (a, b) in zip(statsBF16.loss[0], statsFP32.loss[0]) where !b.isNaN {
