@@ -44,5 +44,9 @@ shared = set(fa) & set(fb)
 same = sum(fa[f] == fb[f] for f in shared)
 print(f"features that fired: fp32 {len(fa)}, bf16 {len(fb)}, both {len(shared)}; identical top-20 example positions: "
       f"{same}/{len(shared)} = {100 * same / max(1, len(shared)):.1f}%")
+as_sets = sum(set(fa[f]) == set(fb[f]) for f in shared)
+overlap = sum(len(set(fa[f]) & set(fb[f])) / max(1, len(fa[f])) for f in shared) / max(1, len(shared))
+print(f"same top-20 example positions as a set: {100 * as_sets / max(1, len(shared)):.1f}% of features; "
+      f"mean overlap {100 * overlap:.1f}%")
 print(f"top-k threshold: fp32 {a['run'].get('topk_threshold')}, bf16 {b['run'].get('topk_threshold')}")
 PY
