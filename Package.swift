@@ -48,7 +48,10 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["Formats", "Parallelism"]),
         // The language-model runtime and its kernels. Every module keeps Swift's bounds and overflow checks:
         // -Ounchecked on this one measured no faster (the forward's time is in OpenBLAS; docs/architecture.md).
-        .target(name: "LMRuntime", dependencies: ["COpenBLAS", "Formats", "Parallelism"]),
+        // The AVX-512 BF16 GEMM kernel (compiled for that ISA through target attributes, called only where cpuid
+        // reports it; MatrixBackend.swift falls back to sgemm elsewhere).
+        .target(name: "CBF16Gemm"),
+        .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "COpenBLAS", "Formats", "Parallelism"]),
         .target(name: "SAECore", dependencies: ["COpenBLAS", "Formats", "LMRuntime", "Parallelism"]),
         .target(name: "Charts", dependencies: ["CPNG"]),
         .target(

@@ -52,6 +52,13 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     /// The stored element type of tensor `name`, or nil if the checkpoint has no such tensor.
     public func dtype(of name: String) -> TensorDType? { fileForTensor[name]?.dtype(of: name) }
 
+    /// The stored bytes of tensor `name` in its mapped shard and that shard (whose lifetime bounds the bytes'), or nil
+    /// if the checkpoint has no such tensor.
+    public func mappedBytes(of name: String) -> (bytes: UnsafeRawBufferPointer, owner: SafetensorsFile)? {
+        guard let file = fileForTensor[name], let bytes = file.mappedBytes(of: name) else { return nil }
+        return (bytes, file)
+    }
+
     /// Tensor `name` converted to `Float`.
     public func floatTensor(_ name: String) throws -> FloatTensor {
         guard let file = fileForTensor[name] else {

@@ -80,6 +80,14 @@ public final class SafetensorsFile: @unchecked Sendable {
         return try withRawBytes(of: entry, body)
     }
 
+    /// The stored bytes of tensor `name` inside the mapped file, or nil if there is no such tensor: for weights used
+    /// in place (e.g. bf16 matrices) without a copy. Valid as long as this object lives; keep a reference to it.
+    public func mappedBytes(of name: String) -> UnsafeRawBufferPointer? {
+        guard let entry = entries[name] else { return nil }
+        // The Data is file-mapped and never mutated, so its storage (and this address) is fixed for its lifetime.
+        return withRawBytes(of: entry) { $0 }
+    }
+
     private func withRawBytes<R>(of entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try bytes.withUnsafeBytes { all in
             let start = dataStart + entry.byteRange.lowerBound

@@ -2,7 +2,8 @@ import Formats
 import Foundation
 import Parallelism
 
-/// A decoder-only transformer's forward pass in fp32 over packed batches, for any `DecoderSpec`.
+/// A decoder-only transformer's forward pass over packed batches, for any `DecoderSpec`: fp32 activations, weight
+/// matrices in fp32 or bf16 (`ModelWeights.dtype`; the products go through MatrixBackend.swift).
 ///
 /// Each block is attention then MLP on the residual stream, in the spec's topology (sequential, parallel or
 /// sandwich); the pass can stop right after any hook (`forward(_:stopAt:)`) and resume from a captured, possibly
@@ -30,8 +31,9 @@ public final class DecoderModel: LanguageModel {
 
     /// Loads the model in a Hugging Face directory (`config.json` + safetensors); `blockCount` limits loading to
     /// the first blocks (see `ModelWeights`).
-    public convenience init(modelDirectory: URL, contextLength: Int = 1024, blockCount: Int? = nil) throws {
-        self.init(weights: try ModelWeights(modelDirectory: modelDirectory, blockCount: blockCount), contextLength: contextLength)
+    public convenience init(modelDirectory: URL, contextLength: Int = 1024, blockCount: Int? = nil, dtype: WeightDType = .fp32) throws {
+        self.init(
+            weights: try ModelWeights(modelDirectory: modelDirectory, blockCount: blockCount, dtype: dtype), contextLength: contextLength)
     }
 
     public var layerCount: Int { spec.layerCount }
@@ -185,11 +187,7 @@ public final class DecoderModel: LanguageModel {
         try checkTokens(batch)
         workspace.prepare(for: batch, spec: spec)
         let d = hiddenSize, x = workspace.residual.pointer
-        weights.embedding.withUnsafeBufferPointer { table in
-            for (row, token) in batch.tokens.enumerated() {
-                (x + row * d).update(from: table.baseAddress! + Int(token) * d, count: d)
-            }
-        }
+        for (row, token) in batch.tokens.enumerated() { weights.embedding.copyRow(Int(token), into: x + row * d) }
         if let factor = spec.embeddingScale { scale(x, count: batch.tokenCount * d, by: factor) }
     }
 
@@ -271,9 +269,7 @@ public final class DecoderModel: LanguageModel {
         let qkvWidth = spec.queryWidth + 2 * spec.keyValueWidth
         let qkv = workspace.qkv.pointer, normed = workspace.normed.pointer
         normRows(workspace.residual.pointer, block.attentionNorm, into: normed, rows: n)
-        block.qkv.withUnsafeBufferPointer { weight in
-            linear(normed, rows: n, dIn: d, weight: weight.baseAddress!, outputWidth: qkvWidth, into: qkv)
-        }
+        linear(normed, rows: n, dIn: d, weight: block.qkv, into: qkv)
         let eps = spec.normEps
         let rotatedHeads = spec.headCount + spec.kvHeadCount
         let window = spec.slidingWindows[layer]
@@ -301,9 +297,7 @@ public final class DecoderModel: LanguageModel {
     private func mlp(_ block: ModelWeights.Block, rows n: Int) {
         let d = hiddenSize, inner = spec.intermediateSize, width = (spec.gatedMLP ? 2 : 1) * inner
         let hidden = workspace.mlp.pointer, activation = spec.activation, gated = spec.gatedMLP
-        block.mlpIn.withUnsafeBufferPointer { weight in
-            linear(workspace.normed.pointer, rows: n, dIn: d, weight: weight.baseAddress!, outputWidth: width, into: hidden)
-        }
+        linear(workspace.normed.pointer, rows: n, dIn: d, weight: block.mlpIn, into: hidden)
         Parallelism.forEachRange(n) { rows in
             for row in rows {
                 let values = hidden + row * width
@@ -324,14 +318,10 @@ public final class DecoderModel: LanguageModel {
     /// output = input · weightᵀ (+ bias), `[n, d]`.
     private func project(
         _ input: UnsafePointer<Float>, rows n: Int, dIn: Int, inputStride: Int? = nil,
-        _ weight: [Float], _ bias: [Float]?, into output: UnsafeMutablePointer<Float>
+        _ weight: WeightMatrix, _ bias: [Float]?, into output: UnsafeMutablePointer<Float>
     ) {
         let d = hiddenSize
-        weight.withUnsafeBufferPointer { weight in
-            linear(
-                input, rows: n, dIn: dIn, inputStride: inputStride, weight: weight.baseAddress!,
-                outputWidth: d, into: output)
-        }
+        linear(input, rows: n, dIn: dIn, inputStride: inputStride, weight: weight, into: output)
         guard let bias else { return }
         Parallelism.forEachRange(n) { rows in
             for row in rows { addInPlace(output + row * d, bias, count: d) }

@@ -1,12 +1,13 @@
 import Formats
 import Foundation
 
-/// All parameters of a decoder as fp32 in one layout for every family, loaded once from a safetensors checkpoint
+/// All parameters of a decoder in one layout for every family, loaded once from a safetensors checkpoint
 /// (each family's `CheckpointLayout` maps its tensor names and layouts onto this one).
 ///
-/// Matrices are PyTorch `Linear` `[out, in]` row-major (the products use sgemm's transposed-B form, as fast as a
-/// pre-transposed copy); q/k/v are stacked into one `[q + k + v, d]` matrix (q heads, then k heads, then v heads)
-/// and a gated MLP's gate/up into one `[2·intermediate, d]` matrix (gate rows, then up rows).
+/// Matrices (`WeightMatrix`, fp32 or bf16 as `dtype` says) are PyTorch `Linear` `[out, in]` row-major (the products
+/// use the transposed-B form, as fast as a pre-transposed copy); q/k/v are stacked into one `[q + k + v, d]` matrix
+/// (q heads, then k heads, then v heads) and a gated MLP's gate/up into one `[2·intermediate, d]` matrix (gate rows,
+/// then up rows). Vectors (norms, biases) and learned positions are fp32.
 public final class ModelWeights: Sendable {
     /// A normalization's weight (Gemma's `1 + w` already added) and, for LayerNorm, its bias.
     struct Norm: Sendable {
@@ -17,42 +18,46 @@ public final class ModelWeights: Sendable {
     /// One decoder block.
     struct Block: Sendable {
         var attentionNorm: Norm
-        var qkv: [Float]  // [queryWidth + 2·keyValueWidth, d]
+        var qkv: WeightMatrix  // [queryWidth + 2·keyValueWidth, d]
         var qkvBias: [Float]?  // [queryWidth + 2·keyValueWidth]
         var queryNorm: [Float]?  // [headDim]
         var keyNorm: [Float]?  // [headDim]
-        var output: [Float]  // [d, queryWidth]
+        var output: WeightMatrix  // [d, queryWidth]
         var outputBias: [Float]?  // [d]
         var postAttentionNorm: Norm?  // sandwich blocks
         var mlpNorm: Norm
-        var mlpIn: [Float]  // [2·intermediate, d] gate | up, or [intermediate, d]
+        var mlpIn: WeightMatrix  // [2·intermediate, d] gate | up, or [intermediate, d]
         var mlpInBias: [Float]?
-        var down: [Float]  // [d, intermediate]
+        var down: WeightMatrix  // [d, intermediate]
         var downBias: [Float]?  // [d]
         var postMLPNorm: Norm?  // sandwich blocks
     }
 
     public let spec: DecoderSpec
-    let embedding: [Float]  // [vocab, d]
+    /// The matrices' element type.
+    public let dtype: WeightDType
+    let embedding: WeightMatrix  // [vocab, d]
     let positionEmbedding: [Float]?  // [positions, d] for learned positions
     let blocks: [Block]
     let finalNorm: Norm?  // nil when only some blocks are loaded
-    let untiedHead: [Float]?  // [vocab, d]; nil when the head is the embedding (or not loaded)
+    let untiedHead: WeightMatrix?  // [vocab, d]; nil when the head is the embedding (or not loaded)
 
     /// Loads `config.json` and the safetensors weights of a Hugging Face model directory (see
     /// `init(spec:checkpoint:blockCount:)` for `blockCount`).
-    public convenience init(modelDirectory: URL, blockCount: Int? = nil) throws {
+    public convenience init(modelDirectory: URL, blockCount: Int? = nil, dtype: WeightDType = .fp32) throws {
         let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
-        try self.init(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory), blockCount: blockCount)
+        try self.init(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory), blockCount: blockCount, dtype: dtype)
     }
 
     /// Loads every tensor `spec` calls for, checking names, shapes and finiteness. With `blockCount` below
     /// `spec.layerCount`, loads only the embeddings and the first `blockCount` blocks: enough to run to hooks
     /// in those blocks (e.g. 10 of Qwen3-0.6B's 28 for `blocks.9.*`, about half the memory), not the LM head.
-    public init(spec: DecoderSpec, checkpoint: SafetensorsCheckpoint, blockCount: Int? = nil) throws {
+    /// With `dtype` bf16 the matrices of a bf16 checkpoint are used where the file is mapped (no copy).
+    public init(spec: DecoderSpec, checkpoint: SafetensorsCheckpoint, blockCount: Int? = nil, dtype: WeightDType = .fp32) throws {
         let blockCount = min(max(blockCount ?? spec.layerCount, 0), spec.layerCount)
         let complete = blockCount == spec.layerCount
-        let tensors = TensorLoader(checkpoint: checkpoint)
+        let tensors = TensorLoader(checkpoint: checkpoint, dtype: dtype)
+        self.dtype = dtype
         let layout = spec.family.layout
         self.spec = spec
         (embedding, positionEmbedding) = try layout.embeddings(tensors, spec)
@@ -73,7 +78,10 @@ public final class ModelWeights: Sendable {
     public var blockCount: Int { blocks.count }
 
     /// The LM head matrix `[vocab, d]` (the embedding when the two are tied).
-    public var head: [Float] { untiedHead ?? embedding }
+    var headMatrix: WeightMatrix { untiedHead ?? embedding }
+
+    /// The LM head matrix `[vocab, d]` as fp32 values (a copy when the weights are bf16).
+    public var head: [Float] { headMatrix.floatValues }
 
     /// The final norm's weight `[d]` (nil when not loaded), e.g. to fold into the unembedding.
     package var finalNormWeight: [Float]? { finalNorm?.weight }
@@ -83,10 +91,10 @@ public final class ModelWeights: Sendable {
 protocol CheckpointLayout {
     static func spec(_ config: JSONConfig, _ family: DecoderSpec.Family) throws -> DecoderSpec
     /// The token embedding `[vocab, d]` and, for learned positions, the position table.
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?)
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?)
     static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block
     /// The final norm and the untied LM head (nil when tied).
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?)
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?)
 }
 
 extension DecoderSpec.Family {
@@ -101,9 +109,11 @@ extension DecoderSpec.Family {
     }
 }
 
-/// Reads tensors as fp32 with their shapes and values checked; errors name the checkpoint directory.
+/// Reads tensors with their shapes and values checked (vectors as fp32, matrices in `dtype`); errors name the
+/// checkpoint directory.
 struct TensorLoader {
     let checkpoint: SafetensorsCheckpoint
+    let dtype: WeightDType
 
     func load(_ name: String, _ expectedShape: [Int]) throws -> [Float] {
         guard let shape = checkpoint.shape(of: name) else {
@@ -119,14 +129,39 @@ struct TensorLoader {
         return values
     }
 
-    /// `load` of a `[rows, columns]` matrix stored transposed (`[columns, rows]`, e.g. GPT-2's Conv1D `[in, out]`).
-    func loadTransposed(_ name: String, rows: Int, columns: Int) throws -> [Float] {
+    /// The `[rows, columns]` matrix `name` in `dtype`: a bf16 tensor is used in place where the file is mapped; any
+    /// other stored type is converted (to bf16 rounding to nearest even).
+    func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
+        if dtype == .bf16, checkpoint.dtype(of: name) == .bf16, let shape = checkpoint.shape(of: name), shape == [rows, columns],
+            let (bytes, file) = checkpoint.mappedBytes(of: name), Int(bitPattern: bytes.baseAddress) % 2 == 0 || bytes.isEmpty
+        {
+            let values = bytes.bindMemory(to: UInt16.self)
+            // bf16 is non-finite when its exponent bits are all ones.
+            guard !values.contains(where: { $0 & 0x7f80 == 0x7f80 }) else {
+                throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
+            }
+            guard let start = values.baseAddress else { return WeightMatrix(rows: rows, columns: columns, roundingToBF16: []) }
+            return WeightMatrix(rows: rows, columns: columns, blocks: [.init(rows: rows, values: start, owner: file)])
+        }
+        return typed(try load(name, [rows, columns]), rows: rows, columns: columns)
+    }
+
+    /// The `[rows, columns]` matrix `name` stored transposed (`[columns, rows]`, e.g. GPT-2's Conv1D `[in, out]`).
+    func matrixTransposed(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
         let stored = try load(name, [columns, rows])
         var result = [Float](repeating: 0, count: rows * columns)
         for column in 0..<columns {
             for row in 0..<rows { result[row * columns + column] = stored[column * rows + row] }
         }
-        return result
+        return typed(result, rows: rows, columns: columns)
+    }
+
+    /// fp32 values as a matrix in `dtype`.
+    func typed(_ values: [Float], rows: Int, columns: Int) -> WeightMatrix {
+        switch dtype {
+        case .fp32: WeightMatrix(rows: rows, columns: columns, values: values)
+        case .bf16: WeightMatrix(rows: rows, columns: columns, roundingToBF16: values)
+        }
     }
 
     /// Whether the checkpoint has `name`.

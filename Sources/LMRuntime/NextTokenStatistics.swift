@@ -25,11 +25,9 @@ extension DecoderModel {
         precondition(output.count >= rows.count * spec.vocabSize, "output holds \(output.count) values")
         guard !rows.isEmpty else { return }
         hidden.values.withUnsafeBufferPointer { input in
-            weights.head.withUnsafeBufferPointer { head in
-                linear(
-                    input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, dIn: hidden.width,
-                    weight: head.baseAddress!, outputWidth: spec.vocabSize, into: output.baseAddress!)
-            }
+            linear(
+                input.baseAddress! + rows.lowerBound * hidden.width, rows: rows.count, dIn: hidden.width,
+                weight: weights.headMatrix, into: output.baseAddress!)
         }
         if let cap = spec.finalSoftCap { softCap(output.baseAddress!, count: rows.count * spec.vocabSize, cap: cap) }
     }
@@ -101,18 +99,15 @@ extension DecoderModel {
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: workers * tile)
         defer { scratch.deallocate() }
 
+        let head = weights.headMatrix
         hidden.values.withUnsafeBufferPointer { input in
-            weights.head.withUnsafeBufferPointer { head in
-                for first in stride(from: 0, to: vocabulary, by: tile) {
-                    let width = min(tile, vocabulary - first)
-                    linear(
-                        input.baseAddress!, rows: rowCount, dIn: d, weight: head.baseAddress! + first * d,
-                        outputWidth: width, into: logits)
-                    if let cap = spec.finalSoftCap { softCapRows(logits, count: rowCount * width, cap: cap) }
-                    state.fold(
-                        logits, columns: first..<(first + width), targets: targets,
-                        scratch: scratch, workers: workers)
-                }
+            for first in stride(from: 0, to: vocabulary, by: tile) {
+                let width = min(tile, vocabulary - first)
+                linear(input.baseAddress!, rows: rowCount, dIn: d, weight: head, weightRows: first..<(first + width), into: logits)
+                if let cap = spec.finalSoftCap { softCapRows(logits, count: rowCount * width, cap: cap) }
+                state.fold(
+                    logits, columns: first..<(first + width), targets: targets,
+                    scratch: scratch, workers: workers)
             }
         }
         return state.statistics(targets: targets, vocabulary: vocabulary)

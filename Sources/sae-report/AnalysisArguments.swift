@@ -1,6 +1,7 @@
 import Analyze
 import ArgumentParser
 import Foundation
+import LMRuntime
 import Parallelism
 import SAECore
 
@@ -9,6 +10,7 @@ extension PassSettings.Ablation: ExpressibleByArgument {}
 extension DecoderSimilarity.Metric: ExpressibleByArgument {}
 extension CooccurrenceMeasure: ExpressibleByArgument {}
 extension GemmaScopeSite: ExpressibleByArgument {}
+extension WeightDType: ExpressibleByArgument {}
 
 extension FeatureAnalysisOptions.DenseMatrices: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument == "auto" ? "automatic" : argument) }
@@ -80,6 +82,8 @@ struct AnalysisArguments: ParsableArguments {
             "Leave out positions whose hook-activation norm exceeds M times the median norm (attention sinks); the count is in the warnings.",
             valueName: "M"))
     var ignoreHighNorm: Double?
+    @Option(help: "The model's weight matrices: fp32, or bf16 (half the memory, AVX-512 BF16 products; activations stay fp32).")
+    var dtype = WeightDType.fp32
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
@@ -114,6 +118,7 @@ struct AnalysisArguments: ParsableArguments {
         options.pass.sae = SAESelection(hookpoint: hookpoint, site: site, k: k)
         options.pass.keepSpecialTokens = keepSpecialTokens
         options.pass.ignoreHighNorm = ignoreHighNorm
+        options.pass.dtype = dtype
         options.control.threads = threads.threads
         return options
     }

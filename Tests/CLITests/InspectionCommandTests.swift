@@ -285,6 +285,29 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path) == ["acts.npy"])
     }
 
+    /// `--dtype bf16` (bf16 weight matrices, fp32 activations) stays within the forward's documented bf16 tolerance
+    /// (3 % of the scale; docs/bf16.md) of transformers' fp32 activations, and says which kernel multiplied.
+    @Test func bf16ActivationsStayWithinTheirToleranceOfTransformers() throws {
+        let (root, cleanup) = CommandRunner.scratch("activations-bf16")
+        defer { cleanup() }
+        let fixture = try ModelFixture(root)
+        let output = root.appendingPathComponent("acts.npy")
+        let hook = "blocks.3.hook_resid_post"
+        let result = try CommandRunner.run([
+            "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
+            "--hook", hook, "-o", output.path, "--ctx", "64", "--dtype", "bf16",
+        ])
+        #expect(result.standardError.contains("bf16 products: "))
+        let values = try NPY.read(output).floatValues()
+        let reference = try (0..<fixture.sequences.count).flatMap { try fixture.reference.floatTensor("\($0).\(hook)").values }
+        let error = Self.relativeError(values, reference)
+        #expect(error <= 0.03 && error > 1e-5, "bf16 vs transformers fp32: \(error)")
+        let rejected = try CommandRunner.run(
+            ["activations", "--model", fixture.model.path, "--data", fixture.corpus.path, "--hook", hook, "-o", output.path, "--dtype", "fp16"],
+            expectStatus: 64)  // ArgumentParser's usage error (EX_USAGE)
+        #expect(rejected.standardError.contains("fp16"))
+    }
+
     /// --ctx 8 splits the 12- and 23-token texts into windows that restart at position 0: each text's first window
     /// is the reference's first 8 rows, and the rows after it are not the reference's (they lost their context).
     @Test func activationsRestartEachWindow() throws {

@@ -20,7 +20,7 @@ public enum ActivationDump {
 
     public static func write(
         model modelDirectory: URL, corpus corpusFile: URL, hook hookName: String, to output: URL,
-        context: Int, batchTokens: Int
+        context: Int, batchTokens: Int, dtype: WeightDType = .fp32
     ) throws -> Summary {
         let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
         let hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
@@ -28,7 +28,7 @@ public enum ActivationDump {
         let tokenizer = try Tokenizer(modelDirectory: modelDirectory)
         let weights = try ModelWeights(
             spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
-            blockCount: hook.blocksNeeded)
+            blockCount: hook.blocksNeeded, dtype: dtype)
         BLAS.configure()
         let forward = DecoderModel(weights: weights, contextLength: context)
 

@@ -37,7 +37,7 @@ struct AnalysisInputs {
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
         weights = try ModelWeights(
             spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
-            blockCount: needsHead ? nil : hook.blocksNeeded)
+            blockCount: needsHead ? nil : hook.blocksNeeded, dtype: options.pass.dtype)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
         view = SAEInputView(metadata: sae.config.metadata, spec: spec, hook: hook)

@@ -1,4 +1,5 @@
 import Foundation
+import LMRuntime
 import SAECore
 
 /// Everything one `analyze` (or `quick`, or shard) run needs to know, in four parts: where the inputs are, the
@@ -88,6 +89,8 @@ public struct PassSettings: Codable, Sendable, Equatable {
     /// Leave out positions whose hook-activation norm exceeds this many times the median norm of the calibration
     /// sample (attention sinks); nil: keep them.
     public var ignoreHighNorm: Double?
+    /// The model's weight matrices' element type.
+    public var dtype = WeightDType.fp32
 
     public init() {}
 
@@ -105,6 +108,7 @@ public struct PassSettings: Codable, Sendable, Equatable {
         case featureAnalysis = "feature_analysis"
         case keepSpecialTokens = "keep_special_tokens"
         case ignoreHighNorm = "ignore_high_norm"
+        case dtype
     }
 }
 

@@ -28,11 +28,11 @@ enum GPT2: CheckpointLayout {
     /// "transformer." in GPT2LMHeadModel checkpoints, none in GPT2Model ones.
     private static func root(_ tensors: TensorLoader) -> String { tensors.prefix(["transformer.", ""], for: "wte.weight") }
 
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?) {
         guard case .learned(let count) = spec.positions else { preconditionFailure("GPT-2 has learned positions") }
         let root = root(tensors)
         return (
-            try tensors.load(root + "wte.weight", [spec.vocabSize, spec.hiddenSize]),
+            try tensors.matrix(root + "wte.weight", rows: spec.vocabSize, columns: spec.hiddenSize),
             try tensors.load(root + "wpe.weight", [count, spec.hiddenSize])
         )
     }
@@ -43,9 +43,9 @@ enum GPT2: CheckpointLayout {
         func norm(_ name: String) throws -> ModelWeights.Norm {
             .init(weight: try tensors.load(prefix + name + ".weight", [d]), bias: try tensors.load(prefix + name + ".bias", [d]))
         }
-        func conv(_ name: String, in input: Int, out output: Int) throws -> ([Float], [Float]) {
+        func conv(_ name: String, in input: Int, out output: Int) throws -> (WeightMatrix, [Float]) {
             (
-                try tensors.loadTransposed(prefix + name + ".weight", rows: output, columns: input),
+                try tensors.matrixTransposed(prefix + name + ".weight", rows: output, columns: input),
                 try tensors.load(prefix + name + ".bias", [output])
             )
         }
@@ -59,11 +59,11 @@ enum GPT2: CheckpointLayout {
             mlpIn: up, mlpInBias: upBias, down: down, downBias: downBias, postMLPNorm: nil)
     }
 
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?) {
         let root = root(tensors), d = spec.hiddenSize
         return (
             .init(weight: try tensors.load(root + "ln_f.weight", [d]), bias: try tensors.load(root + "ln_f.bias", [d])),
-            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, d])
+            spec.tieWordEmbeddings ? nil : try tensors.matrix("lm_head.weight", rows: spec.vocabSize, columns: d)
         )
     }
 }

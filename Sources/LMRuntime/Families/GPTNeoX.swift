@@ -30,8 +30,8 @@ enum GPTNeoX: CheckpointLayout {
         return spec
     }
 
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
-        (try tensors.load("gpt_neox.embed_in.weight", [spec.vocabSize, spec.hiddenSize]), nil)
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?) {
+        (try tensors.matrix("gpt_neox.embed_in.weight", rows: spec.vocabSize, columns: spec.hiddenSize), nil)
     }
 
     static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block {
@@ -57,24 +57,24 @@ enum GPTNeoX: CheckpointLayout {
         let attention = prefix + "attention."
         return ModelWeights.Block(
             attentionNorm: try norm("input_layernorm"),
-            qkv: regroup(try tensors.load(attention + "query_key_value.weight", [3 * d, d]), width: d),
+            qkv: tensors.typed(regroup(try tensors.load(attention + "query_key_value.weight", [3 * d, d]), width: d), rows: 3 * d, columns: d),
             qkvBias: try bias("attention.query_key_value", 3 * d).map { regroup($0, width: 1) },
             queryNorm: nil, keyNorm: nil,
-            output: try tensors.load(attention + "dense.weight", [d, d]), outputBias: try bias("attention.dense", d),
+            output: try tensors.matrix(attention + "dense.weight", rows: d, columns: d), outputBias: try bias("attention.dense", d),
             postAttentionNorm: nil, mlpNorm: try norm("post_attention_layernorm"),
-            mlpIn: try tensors.load(prefix + "mlp.dense_h_to_4h.weight", [inner, d]),
+            mlpIn: try tensors.matrix(prefix + "mlp.dense_h_to_4h.weight", rows: inner, columns: d),
             mlpInBias: try tensors.load(prefix + "mlp.dense_h_to_4h.bias", [inner]),
-            down: try tensors.load(prefix + "mlp.dense_4h_to_h.weight", [d, inner]),
+            down: try tensors.matrix(prefix + "mlp.dense_4h_to_h.weight", rows: d, columns: inner),
             downBias: try tensors.load(prefix + "mlp.dense_4h_to_h.bias", [d]), postMLPNorm: nil)
     }
 
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?) {
         let d = spec.hiddenSize
         return (
             .init(
                 weight: try tensors.load("gpt_neox.final_layer_norm.weight", [d]),
                 bias: try tensors.load("gpt_neox.final_layer_norm.bias", [d])),
-            spec.tieWordEmbeddings ? nil : try tensors.load("embed_out.weight", [spec.vocabSize, d])
+            spec.tieWordEmbeddings ? nil : try tensors.matrix("embed_out.weight", rows: spec.vocabSize, columns: d)
         )
     }
 }

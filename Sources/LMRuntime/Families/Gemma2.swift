@@ -24,7 +24,7 @@ enum Gemma2: CheckpointLayout {
         return spec
     }
 
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?) {
         try Llama.embeddings(tensors, spec)
     }
 
@@ -38,10 +38,10 @@ enum Gemma2: CheckpointLayout {
         return block
     }
 
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?) {
         (
             try norm("model.norm", tensors, spec),
-            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize])
+            spec.tieWordEmbeddings ? nil : try tensors.matrix("lm_head.weight", rows: spec.vocabSize, columns: spec.hiddenSize)
         )
     }
 

@@ -24,7 +24,7 @@ enum Gemma3: CheckpointLayout {
         return spec
     }
 
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?) {
         try Llama.embeddings(tensors, spec)
     }
 
@@ -35,7 +35,7 @@ enum Gemma3: CheckpointLayout {
         return block
     }
 
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?) {
         try Gemma2.final(tensors, spec)
     }
 }

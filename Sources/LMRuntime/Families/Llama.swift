@@ -31,14 +31,17 @@ enum Llama: CheckpointLayout {
         return spec
     }
 
-    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ([Float], [Float]?) {
-        (try tensors.load("model.embed_tokens.weight", [spec.vocabSize, spec.hiddenSize]), nil)
+    static func embeddings(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (WeightMatrix, [Float]?) {
+        (try tensors.matrix("model.embed_tokens.weight", rows: spec.vocabSize, columns: spec.hiddenSize), nil)
     }
 
     static func block(_ layer: Int, _ tensors: TensorLoader, _ spec: DecoderSpec) throws -> ModelWeights.Block {
         let d = spec.hiddenSize, inner = spec.intermediateSize, q = spec.queryWidth, kv = spec.keyValueWidth
         let prefix = "model.layers.\(layer).", attention = prefix + "self_attn.", mlp = prefix + "mlp."
         func weight(_ name: String, _ shape: [Int]) throws -> [Float] { try tensors.load(name + ".weight", shape) }
+        func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> WeightMatrix {
+            try tensors.matrix(name + ".weight", rows: rows, columns: columns)
+        }
         func bias(_ name: String, _ width: Int, if present: Bool) throws -> [Float]? {
             present ? try tensors.load(name + ".bias", [width]) : nil
         }
@@ -49,23 +52,23 @@ enum Llama: CheckpointLayout {
         }
         return ModelWeights.Block(
             attentionNorm: .init(weight: try weight(prefix + "input_layernorm", [d])),
-            qkv: try weight(attention + "q_proj", [q, d]) + weight(attention + "k_proj", [kv, d]) + weight(attention + "v_proj", [kv, d]),
+            qkv: .stacking([try matrix(attention + "q_proj", q, d), try matrix(attention + "k_proj", kv, d), try matrix(attention + "v_proj", kv, d)]),
             qkvBias: try qkvBias(),
             queryNorm: spec.qkNorm ? try weight(attention + "q_norm", [spec.headDim]) : nil,
             keyNorm: spec.qkNorm ? try weight(attention + "k_norm", [spec.headDim]) : nil,
-            output: try weight(attention + "o_proj", [d, q]),
+            output: try matrix(attention + "o_proj", d, q),
             outputBias: try bias(attention + "o_proj", d, if: spec.outputBias),
             mlpNorm: .init(weight: try weight(prefix + "post_attention_layernorm", [d])),
-            mlpIn: try weight(mlp + "gate_proj", [inner, d]) + weight(mlp + "up_proj", [inner, d]),
+            mlpIn: .stacking([try matrix(mlp + "gate_proj", inner, d), try matrix(mlp + "up_proj", inner, d)]),
             mlpInBias: spec.mlpBias ? try tensors.load(mlp + "gate_proj.bias", [inner]) + tensors.load(mlp + "up_proj.bias", [inner]) : nil,
-            down: try weight(mlp + "down_proj", [d, inner]),
+            down: try matrix(mlp + "down_proj", d, inner),
             downBias: try bias(mlp + "down_proj", d, if: spec.mlpBias))
     }
 
-    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, [Float]?) {
+    static func final(_ tensors: TensorLoader, _ spec: DecoderSpec) throws -> (ModelWeights.Norm, WeightMatrix?) {
         (
             .init(weight: try tensors.load("model.norm.weight", [spec.hiddenSize])),
-            spec.tieWordEmbeddings ? nil : try tensors.load("lm_head.weight", [spec.vocabSize, spec.hiddenSize])
+            spec.tieWordEmbeddings ? nil : try tensors.matrix("lm_head.weight", rows: spec.vocabSize, columns: spec.hiddenSize)
         )
     }
 }
