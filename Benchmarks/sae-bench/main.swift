@@ -11,6 +11,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "features": FeaturesBench.run,
     "ablation": AblationBench.run,
     "logit-effects": LogitEffectsBench.run,
+    "histogram": HistogramBench.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -38,6 +38,25 @@ import Testing
         #expect(page.contains(NumberFormat.short(histogram.edges[0])) && page.contains(NumberFormat.short(histogram.edges[50])))
     }
 
+    @Test func correlatedPanelListsPearsonNeighboursAndNeuronAlignment() throws {
+        let site = try build(Fixtures.synthetic)
+        let record = try firstRecord()
+        let page = Fixtures.text(site.appendingPathComponent("features/\(record.feature).html"))
+        let start = try #require(page.range(of: "<div id=\"correlated\" class=\"panel\">"))
+        let panel = String(page[start.upperBound...].prefix(4000))
+        let correlated = try #require(record.neighbors?.correlation)
+        #expect(!correlated.isEmpty)
+        for n in correlated.prefix(10) {
+            #expect(panel.contains("<a href=\"\(n.feature).html\">\(n.feature)</a></td><td class=\"num\">\(NumberFormat.fixed(n.value, 3))"))
+        }
+        for a in try #require(record.neuronAlignment) {
+            #expect(
+                panel.contains(
+                    "<td class=\"num\">\(a.dimension)</td><td class=\"num\">\(NumberFormat.fixed(a.value, 3))</td>"
+                        + "<td class=\"num\">\(NumberFormat.percent(a.l1Share, 1))</td>"))
+        }
+    }
+
     @Test func intervalGroupsSayWhatShareOfActiveTokensTheyContain() throws {
         let site = try build(Fixtures.synthetic)
         let record = try firstRecord()
@@ -52,7 +71,7 @@ import Testing
     @Test func seedRunPagesSayThePanelsWereNotComputed() throws {
         let site = try build(Fixtures.seed)
         let page = Fixtures.text(site.appendingPathComponent("features/0.html"))
-        for id in ["moments", "logit-histogram"] {
+        for id in ["moments", "logit-histogram", "correlated"] {
             let start = try #require(page.range(of: "<div id=\"\(id)\""))
             #expect(page[start.upperBound...].prefix(300).contains("Not computed in this run."))
         }
