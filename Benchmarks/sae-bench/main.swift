@@ -12,6 +12,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "ablation": AblationBench.run,
     "logit-effects": LogitEffectsBench.run,
     "histogram": HistogramBench.run,
+    "map": MapBench.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

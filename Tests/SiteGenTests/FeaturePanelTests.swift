@@ -30,9 +30,13 @@ import Testing
         }
         #expect(page.contains(NumberFormat.percent(try #require(moments.density), 3)))
         #expect(page.contains("Kurtosis (0-centred)") && page.contains("E[a⁴] / E[a²]²"))
-        let png = site.appendingPathComponent("img/feature-\(record.feature)-logits.png")
-        #expect(FileManager.default.fileExists(atPath: png.path))
-        #expect(page.contains("src=\"../img/feature-\(record.feature)-logits.png\""))
+        // The chart is inline: a PNG (libpng's signature) in a data: URI, inside the logit-histogram panel.
+        let panel = try #require(page.range(of: "<div id=\"logit-histogram\" class=\"panel\">"))
+        let src = try #require(page[panel.upperBound...].range(of: "src=\"data:image/png;base64,"))
+        let encoded = page[src.upperBound...].prefix { $0 != "\"" }
+        let png = try #require(Data(base64Encoded: String(encoded)))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && png.count > 100)
+        #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("img/feature-\(record.feature)-logits.png").path))
         let histogram = try #require(record.logitHistogram)
         #expect(page.contains("over \(NumberFormat.grouped(Int(histogram.counts.reduce(0, +)))) tokens"))
         #expect(page.contains(NumberFormat.short(histogram.edges[0])) && page.contains(NumberFormat.short(histogram.edges[50])))
