@@ -84,27 +84,34 @@ public struct Histogram: Equatable, Sendable {
         thresholds.withUnsafeBufferPointer { thresholds in
             laneCounts.withUnsafeMutableBufferPointer { laneCounts in
                 let t = thresholds.baseAddress!, c = laneCounts.baseAddress!
-                @inline(__always) func bin(_ v: Float) -> Int? {
-                    guard v >= lower, v <= upper else { return nil }  // also skips NaN
-                    var index = min(Int((v - lower) * scale), n - 1)
-                    if v < t[index] { index -= 1 }
-                    if v >= t[index + 1] { index += 1 }
-                    // The guess is off by at most one bin in practice; search when it is not.
-                    while v < t[index] { index -= 1 }
-                    while v >= t[index + 1] { index += 1 }
+                // The guess's error is a few ulps of the bin count (n·2⁻²³ bins), so one move each way reaches the
+                // bin; the moves are written as arithmetic so they compile to flag moves, not branches (values near
+                // an edge would defeat the branch predictor).
+                @inline(__always) func bin(_ v: Float) -> Int {
+                    // (v − lower)·scale is in [0, n(1 + 2⁻²²)], so the conversion cannot overflow.
+                    var index = Int(unsafeBitCast(Int32((v - lower) * scale), to: UInt32.self))
+                    index = index < n ? index : n &- 1
+                    index &-= v < t[index] ? 1 : 0
+                    index &+= v >= t[index &+ 1] ? 1 : 0
                     return index
                 }
+                guard let p = values.baseAddress else { return }
                 let count = values.count, whole = count - count % lanes
+                let c1 = c + n, c2 = c + 2 &* n, c3 = c + 3 &* n
                 var i = 0
                 while i < whole {
-                    for lane in 0..<lanes {
-                        if let b = bin(values[i + lane]) { c[lane * n + b] &+= 1 }
-                    }
-                    i += lanes
+                    let v0 = p[i], v1 = p[i &+ 1], v2 = p[i &+ 2], v3 = p[i &+ 3]
+                    // NaN and out-of-range values fail both comparisons and are not counted.
+                    if v0 >= lower && v0 <= upper { c[bin(v0)] &+= 1 }
+                    if v1 >= lower && v1 <= upper { c1[bin(v1)] &+= 1 }
+                    if v2 >= lower && v2 <= upper { c2[bin(v2)] &+= 1 }
+                    if v3 >= lower && v3 <= upper { c3[bin(v3)] &+= 1 }
+                    i &+= lanes
                 }
                 while i < count {
-                    if let b = bin(values[i]) { c[b] &+= 1 }
-                    i += 1
+                    let v = p[i]
+                    if v >= lower && v <= upper { c[bin(v)] &+= 1 }
+                    i &+= 1
                 }
             }
         }
