@@ -9,7 +9,10 @@ import Testing
         let out = Fixtures.scratch(#function).appendingPathComponent("site")
         try SiteBuilder(analysis: Fixtures.synthetic, output: out).build()
         let page = Fixtures.text(out.appendingPathComponent("map.html"))
-        let links = try NSRegularExpression(pattern: #"<a href="features/([0-9]+)\.html"><circle cx="([0-9.]+)" cy="([0-9.]+)" r="([0-9.]+)" class="(c[0-9]+|cn)"><title>feature \1[^<]*</title></circle></a>"#)
+        let links = try NSRegularExpression(
+            pattern:
+                #"<a href="features/([0-9]+)\.html"><circle cx="([0-9.]+)" cy="([0-9.]+)" r="([0-9.]+)" class="(c[0-9]+|cn)"><title>feature \1[^<]*</title></circle></a>"#
+        )
         let matches = links.matches(in: page, range: NSRange(page.startIndex..., in: page))
         let ids = Set(matches.map { Int(page[Range($0.range(at: 1), in: page)!])! })
         #expect(ids == Set(0..<24))
