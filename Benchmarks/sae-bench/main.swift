@@ -11,6 +11,8 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "features": FeaturesBench.run,
     "ablation": AblationBench.run,
     "logit-effects": LogitEffectsBench.run,
+    "histogram": HistogramBench.run,
+    "map": MapBench.run,
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -27,6 +27,18 @@ public enum PNGWriter {
 
     private static func write(_ image: inout png_image, pixels: UnsafeRawPointer, colormap: UnsafeRawPointer?) throws -> Data {
         defer { png_image_free(&image) }
+        // One pass into a buffer that deflate's output cannot outgrow (the raw rows plus deflate's and PNG's
+        // overhead); asking libpng for the size first would compress the image twice.
+        let channels = image.format & UInt32(PNG_FORMAT_FLAG_COLORMAP) != 0 ? 1 : 3
+        let raw = Int(image.height) * (Int(image.width) * channels + 1)
+        var bound = raw + raw / 1000 + 4096 + 3 * 256
+        var buffer = Data(count: bound)
+        let done = buffer.withUnsafeMutableBytes { out in
+            png_image_write_to_memory(&image, out.baseAddress, &bound, 0, pixels, 0, colormap)
+        }
+        if done != 0 { return buffer.prefix(bound) }
+        png_image_free(&image)
+        image.warning_or_error = 0
         var size = 0
         guard png_image_write_to_memory(&image, nil, &size, 0, pixels, 0, colormap) != 0 else {
             throw EncodingError(description: "libpng: " + message(image))

@@ -134,6 +134,8 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Decoder similarity: cosine, dot or euclidean (negative distance).") var similarityMetric: DecoderSimilarity.Metric = .cosine
     @Option(help: "Co-occurrence measure: phi (the seed's correlation), jaccard or pmi.") var cooccurrence: CooccurrenceMeasure = .phi
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
+    @Flag(inversion: .prefixedNo, help: "Lay out the decoder directions in 2-D for the site's map (single-threaded UMAP: minutes at 65k features).")
+    var featureMap = true
 
     func validate() throws {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
@@ -149,6 +151,7 @@ struct FeatureArguments: ParsableArguments {
         options.features.similarityMetric = similarityMetric
         options.features.cooccurrenceMeasure = cooccurrence
         options.features.denseMatrices = denseMatrices
+        options.features.featureMap = featureMap
     }
 }
 

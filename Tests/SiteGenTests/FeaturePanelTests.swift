@@ -30,12 +30,35 @@ import Testing
         }
         #expect(page.contains(NumberFormat.percent(try #require(moments.density), 3)))
         #expect(page.contains("Kurtosis (0-centred)") && page.contains("E[a⁴] / E[a²]²"))
-        let png = site.appendingPathComponent("img/feature-\(record.feature)-logits.png")
-        #expect(FileManager.default.fileExists(atPath: png.path))
-        #expect(page.contains("src=\"../img/feature-\(record.feature)-logits.png\""))
+        // The chart is inline: a PNG (libpng's signature) in a data: URI, inside the logit-histogram panel.
+        let panel = try #require(page.range(of: "<div id=\"logit-histogram\" class=\"panel\">"))
+        let src = try #require(page[panel.upperBound...].range(of: "src=\"data:image/png;base64,"))
+        let encoded = page[src.upperBound...].prefix { $0 != "\"" }
+        let png = try #require(Data(base64Encoded: String(encoded)))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && png.count > 100)
+        #expect(!FileManager.default.fileExists(atPath: site.appendingPathComponent("img/feature-\(record.feature)-logits.png").path))
         let histogram = try #require(record.logitHistogram)
         #expect(page.contains("over \(NumberFormat.grouped(Int(histogram.counts.reduce(0, +)))) tokens"))
         #expect(page.contains(NumberFormat.short(histogram.edges[0])) && page.contains(NumberFormat.short(histogram.edges[50])))
+    }
+
+    @Test func correlatedPanelListsPearsonNeighboursAndNeuronAlignment() throws {
+        let site = try build(Fixtures.synthetic)
+        let record = try firstRecord()
+        let page = Fixtures.text(site.appendingPathComponent("features/\(record.feature).html"))
+        let start = try #require(page.range(of: "<div id=\"correlated\" class=\"panel\">"))
+        let panel = String(page[start.upperBound...].prefix(4000))
+        let correlated = try #require(record.neighbors?.correlation)
+        #expect(!correlated.isEmpty)
+        for n in correlated.prefix(10) {
+            #expect(panel.contains("<a href=\"\(n.feature).html\">\(n.feature)</a></td><td class=\"num\">\(NumberFormat.fixed(n.value, 3))"))
+        }
+        for a in try #require(record.neuronAlignment) {
+            #expect(
+                panel.contains(
+                    "<td class=\"num\">\(a.dimension)</td><td class=\"num\">\(NumberFormat.fixed(a.value, 3))</td>"
+                        + "<td class=\"num\">\(NumberFormat.percent(a.l1Share, 1))</td>"))
+        }
     }
 
     @Test func intervalGroupsSayWhatShareOfActiveTokensTheyContain() throws {
@@ -52,7 +75,7 @@ import Testing
     @Test func seedRunPagesSayThePanelsWereNotComputed() throws {
         let site = try build(Fixtures.seed)
         let page = Fixtures.text(site.appendingPathComponent("features/0.html"))
-        for id in ["moments", "logit-histogram"] {
+        for id in ["moments", "logit-histogram", "correlated"] {
             let start = try #require(page.range(of: "<div id=\"\(id)\""))
             #expect(page[start.upperBound...].prefix(300).contains("Not computed in this run."))
         }

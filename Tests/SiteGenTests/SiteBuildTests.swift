@@ -20,7 +20,7 @@ import Testing
             "index.html", "features.html", "clusters.html", "data/features.js", "assets/style.css",
             "assets/print.css", "assets/index.js", "features/0.html", "features/23.html", "clusters/0.html",
             "img/feature-frequency.png", "img/l0.png", "img/training_history.png", "img/global-similarity.png",
-            "img/cluster-0-cooccurrence.png", "img/feature-0-hist.png",
+            "img/cluster-0-cooccurrence.png", "map.html",
         ] {
             #expect(FileManager.default.fileExists(atPath: site.appendingPathComponent(path).path), "missing \(path)")
         }

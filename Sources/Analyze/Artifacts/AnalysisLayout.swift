@@ -27,6 +27,7 @@ public struct AnalysisLayout: Sendable {
     public var similarityMatrix: String { "matrices/feature_similarity_\(timestamp).npy" }
     public var cooccurrenceMatrix: String { "matrices/feature_cooccurrence_\(timestamp).npy" }
     public var neighbors: String { "matrices/neighbors_\(timestamp).npz" }
+    public var featureMap: String { "matrices/feature_map_\(timestamp).npy" }
     public var activationDatabase: String { "activation_database/activation_db_\(timestamp).npz" }
     public var tokenTable: String { "activation_database/tokens_\(timestamp).npz" }
     public var trainingHistoryPlot: String { "plots/training_history.png" }

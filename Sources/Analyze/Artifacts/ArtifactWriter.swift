@@ -32,7 +32,12 @@ public enum ArtifactWriter {
                     NPYArray(analysis.cooccurrenceNeighbors.indices, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])
                 ),
                 ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
+                ("correlation_indices", NPYArray(analysis.correlationNeighbors.indices, shape: [analysis.statistics.dSae, analysis.correlationNeighbors.k])),
+                ("correlation_values", NPYArray(analysis.correlationNeighbors.values, shape: [analysis.statistics.dSae, analysis.correlationNeighbors.k])),
             ], to: staged.url(layout.neighbors), compressed: true)
+        if let map = analysis.featureMap {
+            try NPY.write(map.coordinates, shape: [map.pointCount, 2], to: staged.url(layout.featureMap))
+        }
         if let png = trainingHistoryPNG { try png.write(to: staged.url(layout.trainingHistoryPlot)) }
 
         let results = analysisResults(run: run, analysis: analysis, layout: layout)
@@ -43,6 +48,7 @@ public enum ArtifactWriter {
             ("cooccurrence_matrix", layout.cooccurrenceMatrix), ("results", layout.results),
             ("feature_summaries", layout.featureSummaries), ("config", layout.config), ("readme", layout.readme),
             ("token_table", layout.tokenTable), ("feature_table", layout.featureTable), ("neighbors", layout.neighbors),
+            ("feature_map", layout.featureMap),
             ("clusters", layout.clusters), ("training_history_plot", layout.trainingHistoryPlot),
             ("feature_labels", layout.featureLabels),
         ]

@@ -77,7 +77,16 @@ enum FeatureSummaryRecord {
                 .object([
                     ("decoder", neighbors(analysis.decoderNeighbors)),
                     ("cooccurrence", neighbors(analysis.cooccurrenceNeighbors)),
+                    ("correlation", neighbors(analysis.correlationNeighbors)),
                 ])
+            ))
+        members.append(
+            (
+                "neuron_alignment",
+                .array(
+                    analysis.neuronAlignment.of(f).map {
+                        .object([("dimension", .int($0.dimension)), ("value", .float($0.value)), ("l1_share", .double($0.l1Share))])
+                    })
             ))
         members.append(("cluster", analysis.clustering.assignment[f].map(OrderedJSON.int) ?? .null))
         return .object(members)

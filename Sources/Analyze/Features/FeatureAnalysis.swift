@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Parallelism
 
 /// The end-of-run analysis over a finished activation database: per-feature histograms, interval samples and
 /// example contexts, decoder and co-occurrence neighbours (and dense matrices), clusters and logit effects.
@@ -8,7 +9,8 @@ import Foundation
 /// produced); everything else is read back from the on-disk database in a few sequential passes:
 /// 1. one pass for histograms (log-spaced between each feature's min and max, which the streaming pass found)
 ///    and interval samples (equal-width intervals up to the max) — the reason these are not streamed;
-/// 2. one pass per block of co-occurrence rows (one in total when `d_sae² × 4 B` fits the budget);
+/// 2. one pass per block of co-occurrence rows, which also sums the activation products for the Pearson
+///    correlations (one pass in total when `d_sae² × 12 B` fits the budget);
 /// 3. one pass for the co-occurrence among the clustered features;
 /// plus random row reads for the ±radius contexts of the selected examples.
 public struct FeatureAnalysis: Sendable {
@@ -17,6 +19,12 @@ public struct FeatureAnalysis: Sendable {
     public var reports: [FeatureReport]
     public var decoderNeighbors: NeighborTable
     public var cooccurrenceNeighbors: NeighborTable
+    /// Features by Pearson correlation of the activations over tokens, among those that fired together.
+    public var correlationNeighbors: NeighborTable
+    /// The largest `|W_dec[i]|` dimensions of each feature.
+    public var neuronAlignment: NeuronAlignment
+    /// The 2-D layout of the decoder directions; nil when `options.featureMap` is off.
+    public var featureMap: FeatureMap?
     public var clustering: FeatureClustering
     /// nil when no unembedding was given.
     public var logitEffects: LogitEffects?
@@ -61,16 +69,31 @@ public struct FeatureAnalysis: Sendable {
         try similarityFile?.close()
         self.decoderNeighbors = decoderNeighbors
         timings.append(lap("decoder_similarity"))
+        if options.featureMap {
+            var parameters = FeatureMap.Parameters()
+            parameters.seed = options.seed
+            featureMap = FeatureMap(decoder: decoder, neighbors: decoderNeighbors, parameters: parameters)
+            timings.append(lap("feature_map"))
+        }
 
         let cooccurrenceFile = try writesDense ? cooccurrenceMatrix.map { try NPYStreamWriter(url: $0, rows: m, columns: m) } : nil
         var phiVariance = [Double](repeating: 0, count: m)
         var cooccurrenceNeighbors = NeighborTable(dSae: m, k: options.neighbors)
-        let blockRows = max(1, min(m, options.cooccurrenceBlockBytes / (4 * m)))
+        var correlationNeighbors = NeighborTable(dSae: m, k: options.neighbors)
+        // A UInt32 count and a Double product sum per entry of the block.
+        let blockRows = max(1, min(m, options.cooccurrenceBlockBytes / (12 * m)))
         let tokens = Double(max(database.rowCount, 1))  // an empty corpus gives 0, not NaN
         var values = [Float](repeating: 0, count: blockRows * m)
+        var correlations = [Float](repeating: 0, count: blockRows * m)
         for start in stride(from: 0, to: m, by: blockRows) {
             let rows = start..<min(start + blockRows, m)
-            let counts = CooccurrenceCounts(database: database, rows: rows)
+            let counts = CooccurrenceCounts(database: database, rows: rows, products: true)
+            Self.pearsonBlock(counts, statistics: statistics, into: &correlations)
+            correlations.withUnsafeBufferPointer { all in
+                correlationNeighbors.fill(rows: rows, block: UnsafeBufferPointer(rebasing: all[0..<rows.count * m])) {
+                    i, j in counts.joint(i, j) > 0
+                }
+            }
             for i in rows {
                 let ci = Double(statistics.counts[i])
                 var sum = 0.0, squares = 0.0
@@ -94,6 +117,8 @@ public struct FeatureAnalysis: Sendable {
         }
         try cooccurrenceFile?.close()
         self.cooccurrenceNeighbors = cooccurrenceNeighbors
+        self.correlationNeighbors = correlationNeighbors
+        neuronAlignment = NeuronAlignment(decoder: decoder, k: options.neuronAlignment)
         timings.append(lap("cooccurrence"))
 
         let fired = (0..<m).filter { statistics.counts[$0] > 0 }
@@ -123,6 +148,27 @@ public struct FeatureAnalysis: Sendable {
         }
         if unembedding != nil { timings.append(lap("logit_effects")) }
         self.timings = timings
+    }
+
+    /// Pearson correlations of the rows `counts.rows` with every feature (`rows.count × dSae`, row-major, into the
+    /// front of `block`); NaN where a feature has zero variance.
+    private static func pearsonBlock(_ counts: CooccurrenceCounts, statistics: FeatureStatistics, into block: inout [Float]) {
+        let m = counts.dSae, first = counts.rows.lowerBound
+        let sums = statistics.sums, squares = statistics.squareSums
+        block.withUnsafeMutableBufferPointer { block in
+            let block = block.baseAddress!
+            Parallelism.forEachRange(counts.rows.count, minimumPerWorker: 1) { offsets in
+                for offset in offsets {
+                    let i = first + offset, row = block + offset * m
+                    for j in 0..<m {
+                        let r = ActivationCorrelation.pearson(
+                            tokens: statistics.tokenCount, sumX: sums[i], squareSumX: squares[i], sumY: sums[j],
+                            squareSumY: squares[j], productSum: counts.productSum(i, j))
+                        row[j] = r.map(Float.init) ?? .nan
+                    }
+                }
+            }
+        }
     }
 
     private static func reports(

@@ -47,6 +47,10 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     public var clusterCut = ClusterCut.maximumHeight(0.8)
     /// Smaller clusters are not reported (their features get no cluster id).
     public var minimumClusterSize = 2
+    /// Whether to lay out the decoder directions in 2-D (`FeatureMap`, for the site's map page).
+    public var featureMap = true
+    /// Input dimensions per feature in the neuron-alignment lists.
+    public var neuronAlignment = 5
     /// Tokens per feature in the logit-effect lists.
     public var logitEffects = 10
 

@@ -15,7 +15,7 @@ struct IndexEntry: Sendable {
     var hasExamples: Bool
 }
 
-/// Writes one page (and one histogram PNG) per feature, streaming the summaries file in batches whose records
+/// Writes one page per feature (its charts inline), streaming the summaries file in batches whose records
 /// are decoded and rendered in parallel; features without a record get a short page from the feature table.
 struct FeaturePages {
     let data: SiteData
@@ -84,8 +84,8 @@ struct FeaturePages {
         if let cluster { context["cluster"] = String(cluster) }
 
         if let histogram = record.histogram, histogram.isWellFormed {
-            context["histogram"] = try ChartFigure.histogram(
-                histogram, chart: chart, file: "img/feature-\(id)-hist.png", site: site, root: "../",
+            context["histogram"] = try ChartFigure.inlineHistogram(
+                histogram, chart: chart,
                 alt: "Histogram of feature \(id)'s nonzero activations (\(histogram.counts.count) bins)",
                 xLabel: histogram.hasLogSpacedEdges ? "activation (log-spaced bins)" : "activation")
         }

@@ -3,7 +3,7 @@ import SiteResources
 
 /// Renders an analysis directory (ours or the seed's) into a static site: `index.html` (run summary),
 /// `features.html` + `data/features.js` (feature index), `features/<id>.html` (one page per feature),
-/// `clusters.html` + `clusters/<id>.html`, PNG charts under `img/`, CSS and JS under `assets/`.
+/// `clusters.html` + `clusters/<id>.html`, `map.html` (the feature map), PNG charts under `img/`, CSS and JS under `assets/`.
 public struct SiteBuilder {
     /// What a build wrote and how long it took.
     public struct Report: Sendable {
@@ -49,6 +49,7 @@ public struct SiteBuilder {
             let (entries, recorded) = try FeaturePages(data: data, renderer: renderer, site: out.staging).writeAll()
             let featureSeconds = Date().timeIntervalSince(featureStart)
             try IndexPage.write(entries: entries, recorded: recorded, data: data, renderer: renderer, site: out.staging)
+            try MapPage.write(entries: entries, data: data, renderer: renderer, site: out.staging)
             let clusterPages = try ClusterPages.write(data: data, renderer: renderer, site: out.staging)
             try SiteRecord(timestamp: directory.timestamp, analysis: directory.url.standardizedFileURL.path)
                 .write(into: out.staging)

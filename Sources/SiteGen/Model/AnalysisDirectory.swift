@@ -51,6 +51,7 @@ public struct AnalysisDirectory: Sendable {
     public var clustersURL: URL? { file("clusters", fallback: "results/clusters_\(timestamp).json") }
     public var labelsURL: URL? { file("feature_labels", fallback: "results/feature_labels_llm.jsonl") }
     public var neighborsURL: URL? { file("neighbors", fallback: "matrices/neighbors_\(timestamp).npz") }
+    public var featureMapURL: URL? { file("feature_map", fallback: "matrices/feature_map_\(timestamp).npy") }
     public var similarityURL: URL? { file("similarity_matrix") }
     public var cooccurrenceURL: URL? { file("cooccurrence_matrix") }
     public var trainingPlotURL: URL? { file("training_history_plot", fallback: "plots/training_history.png") }

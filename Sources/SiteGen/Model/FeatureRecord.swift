@@ -17,6 +17,8 @@ public struct FeatureRecord: Decodable, Sendable {
     public var intervalExamples: [IntervalGroup]?
     public var logitEffects: LogitEffects?
     public var neighbors: NeighborLists?
+    /// The decoder row's largest-magnitude input dimensions.
+    public var neuronAlignment: [AlignedDimension]?
     public var cluster: Int?
 
     enum CodingKeys: String, CodingKey {
@@ -29,6 +31,7 @@ public struct FeatureRecord: Decodable, Sendable {
         case maxActivation = "max_activation"
         case intervalExamples = "quantile_examples"
         case logitEffects = "logit_effects"
+        case neuronAlignment = "neuron_alignment"
     }
 
     public init(from decoder: Decoder) throws {
@@ -46,6 +49,7 @@ public struct FeatureRecord: Decodable, Sendable {
         intervalExamples = try c.decodeIfPresent([IntervalGroup].self, forKey: .intervalExamples)
         logitEffects = try c.decodeIfPresent(LogitEffects.self, forKey: .logitEffects)
         neighbors = try c.decodeIfPresent(NeighborLists.self, forKey: .neighbors)
+        neuronAlignment = try c.decodeIfPresent([AlignedDimension].self, forKey: .neuronAlignment)
         cluster = try c.decodeIfPresent(Int.self, forKey: .cluster)
     }
 
@@ -126,6 +130,18 @@ public struct FeatureRecord: Decodable, Sendable {
     public struct NeighborLists: Decodable, Sendable {
         public var decoder: [Neighbor]?
         public var cooccurrence: [Neighbor]?
+        /// By Pearson correlation of the activations over tokens.
+        public var correlation: [Neighbor]?
+    }
+
+    public struct AlignedDimension: Decodable, Sendable {
+        public var dimension: Int
+        public var value: Double
+        public var l1Share: Double
+        enum CodingKeys: String, CodingKey {
+            case dimension, value
+            case l1Share = "l1_share"
+        }
     }
 
     public struct Neighbor: Decodable, Sendable {

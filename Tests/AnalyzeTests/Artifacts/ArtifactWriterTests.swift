@@ -46,8 +46,13 @@ import TestSupport
         #expect(
             Set(files.keys) == [
                 "activation_db", "similarity_matrix", "cooccurrence_matrix", "results", "feature_summaries",
-                "config", "readme", "token_table", "feature_table", "neighbors", "clusters",
+                "config", "readme", "token_table", "feature_table", "neighbors", "clusters", "feature_map",
             ])
+        let map = try NPY.read(directory.appendingPathComponent(layout.featureMap))
+        #expect(map.shape == [input.n_features, 2])
+        let neighborArrays = try NPZ.read(directory.appendingPathComponent(layout.neighbors))
+        #expect(neighborArrays["correlation_indices"]?.shape == [input.n_features, 32])
+        #expect(neighborArrays["correlation_values"]?.shape == [input.n_features, 32])
         for path in files.values { #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path), "\(path)") }
         #expect(summary["n_tokens_processed"] as? Int == input.n_tokens)
         #expect((summary["reconstruction"] as? [String: Any])?["mse"] is NSNull)  // not computed → null

@@ -21,7 +21,7 @@ struct FeaturePanelPage {
 
 /// The panels every feature page shows, in page order.
 enum FeaturePanels {
-    static let all: [any FeaturePanel] = [MomentsPanel(), LogitHistogramPanel()]
+    static let all: [any FeaturePanel] = [MomentsPanel(), LogitHistogramPanel(), CorrelatedPanel()]
 
     /// Each panel rendered as `{id, title, html}` for the feature template; a panel without data renders the
     /// `missing` partial.

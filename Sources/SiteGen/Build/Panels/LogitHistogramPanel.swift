@@ -10,8 +10,8 @@ struct LogitHistogramPanel: FeaturePanel {
         guard let histogram = record.logitHistogram, histogram.isWellFormed else { return nil }
         let tokens = histogram.counts.reduce(0, +)
         return [
-            "chart": try ChartFigure.histogram(
-                histogram, chart: chart, file: "img/feature-\(page.feature)-logits.png", site: page.site, root: page.root,
+            "chart": try ChartFigure.inlineHistogram(
+                histogram, chart: chart,
                 alt: "Histogram of feature \(page.feature)'s logit weights over \(NumberFormat.grouped(Int(tokens))) tokens "
                     + "(\(histogram.counts.count) bins from \(NumberFormat.short(histogram.edges.first ?? 0)) to "
                     + "\(NumberFormat.short(histogram.edges.last ?? 0)); negative weights in red)",
