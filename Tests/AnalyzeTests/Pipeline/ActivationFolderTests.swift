@@ -132,8 +132,7 @@ import Tokenizers
 
     /// The folder the documented transformers snippet wrote: its token table is the one our own dump writes (the
     /// same tokens, texts and positions, blank texts skipped), and each BF16 row is our runtime's float32 activation
-    /// of that token to BF16 precision (relative 2⁻⁸: rounding to 8 significant bits, plus the two runtimes'
-    /// ~1e-6 difference). The safetensors form of the token table reads the same.
+    /// of that token to BF16 precision. The safetensors form of the token table reads the same.
     @Test func transformersSnippetFolderHoldsOurRuntimesActivations() throws {
         let options = Self.folderOptions(Self.transformersFolder, sae: "seed-sae-relu-l2", output: nil)
         let inputs = try AnalysisInputs(options: options)
@@ -153,16 +152,19 @@ import Tokenizers
         let model = DecoderModel(weights: try ModelWeights(modelDirectory: Fixture.model, blockCount: 3), contextLength: 1024)
         let hook = try Hook(parsing: Self.hook, layerCount: 4)
         let batches = try inputs.corpusBatches(options: options)
-        var worst = 0.0
+        // BF16 keeps 8 significant bits: rounding moves a value by at most 2⁻⁸ of it; the runtimes differ by ~1e-6.
+        var outside = 0, inexact = 0, count = 0
         for batch in batches.batches {
             let stored = try inputs.model.forward(batch, stopAt: hook).activations.values
             let reference = try model.forward(batch, stopAt: hook).activations.values
             for (s, r) in zip(stored, reference) {
-                worst = max(worst, Double(abs(s - r)) / (Double(abs(r)) + 1e-3))
+                if abs(s - r) > abs(r) / 256 + 1e-5 { outside += 1 }
+                if s != r { inexact += 1 }
+                count += 1
             }
         }
-        #expect(worst <= 1.0 / 256, "worst relative difference \(worst)")
-        #expect(worst > 0, "BF16 rows cannot all equal float32 ones")
+        #expect(count == 696 * 64 && outside == 0, "\(outside) of \(count) values differ by more than BF16 rounding")
+        #expect(inexact > count / 2, "BF16 rows cannot mostly equal float32 ones")
 
         let (root, cleanup) = Fixture.outputDirectory("byoa-safetensors-table")
         defer { cleanup() }
