@@ -289,7 +289,8 @@ import Testing
                 == ["activations-00000.npy", "activations.json", "tokenizer.json", "tokens.npy"])
         let table = try NPY.read(output.appendingPathComponent("tokens.npy")).int32Values()
         #expect(stride(from: 0, to: table.count, by: 3).map { Int(table[$0]) } == fixture.sequences.flatMap { $0 })
-        #expect(stride(from: 1, to: table.count, by: 3).map { table[$0] } == fixture.sequences.indices.flatMap { i in fixture.sequences[i].map { _ in Int32(i) } })
+        #expect(
+            stride(from: 1, to: table.count, by: 3).map { table[$0] } == fixture.sequences.indices.flatMap { i in fixture.sequences[i].map { _ in Int32(i) } })
         #expect(stride(from: 2, to: table.count, by: 3).map { table[$0] } == fixture.sequences.flatMap { $0.indices.map(Int32.init) })
         let manifest = try #require(try Self.json(output.appendingPathComponent("activations.json")) as? [String: Any])
         #expect(manifest["hook_name"] as? String == hook && manifest["d_in"] as? Int == 64 && manifest["dtype"] as? String == "float32")
