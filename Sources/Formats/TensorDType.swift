@@ -25,7 +25,7 @@ public enum TensorDType: String, Sendable, CaseIterable {
 extension TensorDType {
     /// Converts `count` little-endian elements of this type starting at `source` (any alignment) to `Float`.
     /// Bool elements become 0 or 1. Integers wider than 24 bits round to the nearest `Float`.
-    func convertToFloat(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
+    package func convertToFloat(_ source: UnsafeRawPointer, count: Int, into destination: UnsafeMutablePointer<Float>) {
         switch self {
         case .f32:
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)

@@ -59,3 +59,11 @@ extension Activations {
         return result
     }
 }
+
+extension HookCapture {
+    /// A capture of activations computed elsewhere (read from disk): it has nothing to resume from, so only the
+    /// hook's activation is usable.
+    public static func stored(hook: Hook, activations: Activations) -> HookCapture {
+        HookCapture(hook: hook, activations: activations)
+    }
+}

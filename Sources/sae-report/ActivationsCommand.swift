@@ -6,26 +6,31 @@ import LMRuntime
 struct ActivationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "activations",
-        abstract: "Run the model and save every token's activation at a hook as float32 [n_tokens, d] .npy.",
+        abstract: "Run the model and save every token's activation at a hook as an activation folder (docs/activations.md).",
         discussion: """
             Texts are tokenized with the model's tokenizer.json (no BOS is added), split into windows of at most --ctx \
-            tokens (each window starts again at position 0) and run in packed batches of about --batch-tokens tokens; \
-            the forward pass stops at the hook. Rows follow the corpus order: all tokens of the first text, then the \
-            next. Texts that are empty or whitespace only are skipped, as `analyze` does.
+            tokens (each window starts again at position 0) and run in packed batches of about --batch-tokens tokens, \
+            exactly as `analyze` runs them; the forward pass stops at the hook. Writes OUTPUT/activations.json (the \
+            manifest), float32 [n_tokens, d] shards activations-NNNNN.npy in corpus order, tokens.npy (int32 \
+            [n_tokens, 3]: token_id, text_idx, position) and a copy of tokenizer.json. `sae-report analyze \
+            --activations OUTPUT --sae SAE -o ANALYSIS` then analyzes them without the model. Texts that are empty or \
+            whitespace only are skipped, as `analyze` does.
             """)
     @Option(help: "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).") var model: String
     @Option(help: "Corpus: a JSON list of strings.") var data: String
     @Option(help: "Hook name, e.g. blocks.9.hook_resid_post.") var hook: String
-    @Option(name: .shortAndLong, help: "Output .npy file.") var output: String
+    @Option(name: .shortAndLong, help: "Output activation folder (must not exist).") var output: String
     @Option(help: "Context window: longer texts are split into windows of this many tokens.") var ctx = 1024
     @Option(help: "Tokens per forward batch (memory grows with it).") var batchTokens = 4096
     @Option(help: "The model's weight matrices: fp32, or bf16 (half the memory, AVX-512 BF16 products; activations stay fp32).")
     var dtype = WeightDType.fp32
+    @Option(help: "Rows per shard file (default: one shard).") var shardTokens: Int?
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
         guard ctx > 0 else { throw ValidationError("--ctx must be positive, not \(ctx)") }
         guard batchTokens > 0 else { throw ValidationError("--batch-tokens must be positive, not \(batchTokens)") }
+        if let shardTokens, shardTokens < 1 { throw ValidationError("--shard-tokens must be positive, not \(shardTokens)") }
     }
 
     func run() throws {
@@ -33,10 +38,10 @@ struct ActivationsCommand: ParsableCommand {
             threads.apply()
             let summary = try ActivationDump.write(
                 model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: data), hook: hook,
-                to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens, dtype: dtype)
+                to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens, shardTokens: shardTokens, dtype: dtype)
             printError(
                 "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
-                    + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches; "
+                    + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches, \(summary.shards) shards; "
                     + (dtype == .bf16 ? "bf16 products: \(BF16Kernel.current.rawValue)" : "fp32 products: OpenBLAS \(BLAS.coreName ?? "?") kernels"))
         }
     }

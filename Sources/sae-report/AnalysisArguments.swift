@@ -42,10 +42,17 @@ struct ThreadsArgument: ParsableArguments {
 
 /// The inputs and knobs shared by `analyze`, `run` and `quick`.
 struct AnalysisArguments: ParsableArguments {
-    @Option(help: "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).") var model: String
+    @Option(help: "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).") var model: String?
     @Option(help: "SAE directory (seed: weights.pt + config.json [+ history.json]; SAELens: cfg.json + sae_weights.safetensors).")
     var sae: String
-    @Option(help: "Corpus: a JSON list of strings.") var data: String
+    @Option(help: "Corpus: a JSON list of strings.") var data: String?
+    @Option(
+        help:
+            "Activation folder to analyze instead of running a model on a corpus (docs/activations.md; `sae-report activations` writes one). No ablation study."
+    )
+    var activations: String?
+    @Option(help: "With --activations: a model directory whose unembedding and final norm give the logit effects.")
+    var unembedding: String?
     @Option(help: "Hook, e.g. blocks.9.hook_resid_post or hook_resid_post (default: the SAE's own hook; a mismatch is an error).")
     var hook: String?
     @Option(help: "Layer (default: the SAE's own layer).") var layer: Int?
@@ -87,6 +94,17 @@ struct AnalysisArguments: ParsableArguments {
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
+        if activations != nil {
+            guard model == nil, data == nil else {
+                throw ValidationError("--activations replaces --model and --data (use --unembedding for the logit effects)")
+            }
+            guard ablation == .zero || ablation == .none else {
+                throw ValidationError("--activations has no ablation study (it needs the model): drop --ablation")
+            }
+        } else {
+            guard model != nil, data != nil else { throw ValidationError("give --model and --data, or --activations") }
+            guard unembedding == nil else { throw ValidationError("--unembedding goes with --activations") }
+        }
         guard ctx > 0, batchTokens > 0, batchTexts > 0, calibrationTokens > 0 else {
             throw ValidationError("--ctx, --batch-tokens, --batch-texts and --calibration-tokens must be positive")
         }
@@ -101,16 +119,23 @@ struct AnalysisArguments: ParsableArguments {
     }
 
     func options(output: URL?) -> AnalysisOptions {
-        var options = AnalysisOptions(
-            modelDirectory: URL(fileURLWithPath: model), saeDirectory: URL(fileURLWithPath: sae),
-            corpusFile: URL(fileURLWithPath: data), output: output)
+        var options: AnalysisOptions
+        if let activations {
+            options = AnalysisOptions(
+                activations: URL(fileURLWithPath: activations), unembedding: unembedding.map { URL(fileURLWithPath: $0) },
+                saeDirectory: URL(fileURLWithPath: sae), output: output)
+        } else {
+            options = AnalysisOptions(
+                modelDirectory: URL(fileURLWithPath: model!), saeDirectory: URL(fileURLWithPath: sae),
+                corpusFile: URL(fileURLWithPath: data!), output: output)
+        }
         options.pass.hook = hook
         options.pass.layer = layer
         options.pass.topKMode = topkMode
         options.pass.context = ctx
         options.pass.batchTokens = batchTokens
         options.pass.batchTexts = batchTexts
-        options.pass.ablation = ablation
+        options.pass.ablation = activations == nil ? ablation : .none
         options.pass.ablationTokens = ablationTokens.count
         options.pass.calibrationTokens = calibrationTokens
         options.pass.excludeFirstToken = excludeFirstToken

@@ -262,7 +262,7 @@ import Testing
         let (root, cleanup) = CommandRunner.scratch("activations")
         defer { cleanup() }
         let fixture = try ModelFixture(root)
-        let output = root.appendingPathComponent("out/acts.npy")
+        let output = root.appendingPathComponent("out/acts")
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
 
         // The tokenizer bridge itself: tokenize gives the reference ids.
@@ -276,13 +276,25 @@ import Testing
         ])
         let tokens = fixture.sequences.map(\.count).reduce(0, +)
         #expect(result.standardError.hasPrefix("\(output.path): [\(tokens), 64] float32 at \(hook) from 3 texts"))
-        let array = try NPY.read(output)
+        let array = try NPY.read(output.appendingPathComponent("activations-00000.npy"))
         #expect(array.dtype == .float32)
         try #require(array.shape == [tokens, 64])
         let values = try array.floatValues()
         let reference = try (0..<fixture.sequences.count).flatMap { try fixture.reference.floatTensor("\($0).\(hook)").values }
         #expect(Self.relativeError(values, reference) <= 1e-5)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path) == ["acts.npy"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.deletingLastPathComponent().path) == ["acts"])
+        // The rest of the activation folder (docs/activations.md): the token table and the manifest.
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+                == ["activations-00000.npy", "activations.json", "tokenizer.json", "tokens.npy"])
+        let table = try NPY.read(output.appendingPathComponent("tokens.npy")).int32Values()
+        #expect(stride(from: 0, to: table.count, by: 3).map { Int(table[$0]) } == fixture.sequences.flatMap { $0 })
+        #expect(
+            stride(from: 1, to: table.count, by: 3).map { table[$0] } == fixture.sequences.indices.flatMap { i in fixture.sequences[i].map { _ in Int32(i) } })
+        #expect(stride(from: 2, to: table.count, by: 3).map { table[$0] } == fixture.sequences.flatMap { $0.indices.map(Int32.init) })
+        let manifest = try #require(try Self.json(output.appendingPathComponent("activations.json")) as? [String: Any])
+        #expect(manifest["hook_name"] as? String == hook && manifest["d_in"] as? Int == 64 && manifest["dtype"] as? String == "float32")
+        #expect(manifest["context"] as? Int == 64 && manifest["n_texts"] as? Int == 3)
     }
 
     /// `--dtype bf16` (bf16 weight matrices, fp32 activations) stays within the forward's documented bf16 tolerance
@@ -314,13 +326,13 @@ import Testing
         let (root, cleanup) = CommandRunner.scratch("activations-ctx")
         defer { cleanup() }
         let fixture = try ModelFixture(root)
-        let output = root.appendingPathComponent("acts.npy")
+        let output = root.appendingPathComponent("acts")
         let hook = "blocks.2.hook_resid_post"
         try CommandRunner.run([
             "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
             "--hook", hook, "-o", output.path, "--ctx", "8", "--batch-tokens", "20",
         ])
-        let values = try NPY.read(output).floatValues()
+        let values = try NPY.read(output.appendingPathComponent("activations-00000.npy")).floatValues()
         var row = 0
         for (index, sequence) in fixture.sequences.enumerated() {
             let reference = try fixture.reference.floatTensor("\(index).\(hook)").values
@@ -341,7 +353,7 @@ import Testing
         let (root, cleanup) = CommandRunner.scratch("activations-errors")
         defer { cleanup() }
         let fixture = try ModelFixture(root)
-        let output = root.appendingPathComponent("acts.npy")
+        let output = root.appendingPathComponent("acts")
         func run(
             model: URL = fixture.model, data: URL = fixture.corpus, hook: String = "blocks.1.hook_resid_post",
             output: URL = output, _ extra: [String] = []
@@ -356,7 +368,7 @@ import Testing
         Self.expectOneErrorLine(try run(model: missingModel), naming: missingModel.appendingPathComponent("config.json").path)
         let missingData = root.appendingPathComponent("missing.json")
         Self.expectOneErrorLine(try run(data: missingData), naming: missingData.path)
-        let noDirectory = root.appendingPathComponent("no-dir/acts.npy")
+        let noDirectory = root.appendingPathComponent("no-dir/acts")
         Self.expectOneErrorLine(try run(output: noDirectory), naming: noDirectory.path)
         let badHook = try run(hook: "blocks.4.hook_resid_post")
         #expect(badHook.standardError.hasPrefix("error: invalid hook \"blocks.4.hook_resid_post\": the model has 4 blocks"))
@@ -374,6 +386,9 @@ import Testing
         Self.expectOneErrorLine(try run(model: sae), naming: sae.appendingPathComponent("config.json").path)
         #expect(!FileManager.default.fileExists(atPath: output.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() == ["corpus.json", "model"])
+        // An existing output is not overwritten.
+        let existing = root.appendingPathComponent("model")
+        Self.expectOneErrorLine(try run(output: existing), naming: existing.path)
     }
 
     // MARK: helpers

@@ -193,6 +193,15 @@ public enum ArtifactWriter {
         let results = run.results, sparsity = results.headlineSparsity, reconstruction = results.headlineReconstruction
         let ablation = results.headlineAblation
         let s = analysis.statistics
+        var ablationBlock: OrderedJSON = .object([
+            ("baseline_loss", .number(ablation?.baselineLoss)),
+            ("zero_ablation_loss", .number(ablation?.zeroAblationLoss)),
+            ("sae_reconstruction_loss", .number(ablation?.saeReconstructionLoss)),
+            ("loss_recovered", .number(ablation?.lossRecovered)),
+        ])
+        if ablation == nil, let reason = results.ablationNotComputed {
+            ablationBlock = AnalysisResults.ablationNotComputedBlock(reason)
+        }
         return .object([
             ("timestamp", .string(layout.timestamp)),
             ("model", .string(run.model)),
@@ -226,12 +235,7 @@ public enum ArtifactWriter {
             ),
             (
                 "ablation",
-                .object([
-                    ("baseline_loss", .number(ablation?.baselineLoss)),
-                    ("zero_ablation_loss", .number(ablation?.zeroAblationLoss)),
-                    ("sae_reconstruction_loss", .number(ablation?.saeReconstructionLoss)),
-                    ("loss_recovered", .number(ablation?.lossRecovered)),
-                ])
+                ablationBlock
             ),
             ("top_features", .array(s.mostActive(10).map(OrderedJSON.int))),
             ("excluded_positions", results.run.excluded.json),

@@ -35,7 +35,11 @@ enum ReadmeReport {
             "- Baseline Loss: \(fixed(ablation?.baselineLoss, 4))",
             "- Zero Ablation Loss: \(fixed(ablation?.zeroAblationLoss, 4))",
             "- SAE Reconstruction Loss: \(fixed(ablation?.saeReconstructionLoss, 4))",
-            "- Loss Recovered: \(fixed(ablation?.lossRecovered.map { $0 * 100 }, 2))%", "",
+            "- Loss Recovered: \(fixed(ablation?.lossRecovered.map { $0 * 100 }, 2))%",
+        ]
+        if ablation == nil, let reason = results.ablationNotComputed { lines.append("- Not computed: \(reason)") }
+        lines += [
+            "",
             "## Top 10 Most Active Features",
             s.mostActive(10).map(String.init).joined(separator: ", "), "",
         ]

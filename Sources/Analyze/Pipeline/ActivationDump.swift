@@ -3,11 +3,14 @@ import Foundation
 import LMRuntime
 import Tokenizers
 
-/// Every token's activation at a hook, written as a float32 `[n_tokens, d]` `.npy` (the `activations` command).
+/// Every token's activation at a hook, written as an activation folder (docs/activations.md; the `activations`
+/// command) that `analyze --activations` reads back.
 ///
-/// Texts are tokenized with the model's tokenizer (no BOS added), split into windows of at most `context` tokens and
-/// run in packed batches; the forward stops at the hook, and blocks after it are not even loaded. Rows follow the
-/// corpus order; empty and whitespace-only texts are skipped, as `analyze` skips them.
+/// Texts are tokenized and packed exactly as `analyze` does (no BOS added; windows of at most `context` tokens;
+/// batches of about `batchTokens`); the forward stops at the hook, and blocks after it are not even loaded. Rows
+/// follow the corpus order, float32, in shards of at most `shardTokens` rows; the token table holds each row's
+/// token id, text index and position in its text (as the activation database's token table does); the model's
+/// `tokenizer.json` is copied in. The folder is written beside `output` and renamed into place at the end.
 public enum ActivationDump {
     public struct Summary: Sendable {
         public var tokens: Int
@@ -15,12 +18,19 @@ public enum ActivationDump {
         public var texts: Int
         public var skippedTexts: Int
         public var batches: Int
+        public var shards: Int
         public var hook: Hook
     }
 
+    public static let tokensFileName = "tokens.npy"
+    public static let tokenizerFileName = "tokenizer.json"
+
+    /// `activations-00000.npy`, …
+    static func shardName(_ index: Int) -> String { "activations-" + String(format: "%05d", index) + ".npy" }
+
     public static func write(
         model modelDirectory: URL, corpus corpusFile: URL, hook hookName: String, to output: URL,
-        context: Int, batchTokens: Int, dtype: WeightDType = .fp32
+        context: Int, batchTokens: Int, shardTokens: Int? = nil, dtype: WeightDType = .fp32
     ) throws -> Summary {
         let spec = try DecoderSpec(contentsOf: modelDirectory.appendingPathComponent("config.json"))
         let hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
@@ -29,23 +39,75 @@ public enum ActivationDump {
         let weights = try ModelWeights(
             spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory),
             blockCount: hook.blocksNeeded, dtype: dtype)
+        guard !FileManager.default.fileExists(atPath: output.path) else {
+            throw InputError("already exists; the activation folder is written as a new directory", url: output)
+        }
         BLAS.configure()
         let forward = DecoderModel(weights: weights, contextLength: context)
-
-        let texts = corpus.usedIndices.map { tokenizer.encode(corpus.texts[$0]) }
-        let batches = PackedBatch.pack(texts, context: context, maxTokens: batchTokens)
-        let tokenCount = batches.reduce(0) { $0 + $1.tokenCount }
+        var options = AnalysisOptions(modelDirectory: modelDirectory, saeDirectory: modelDirectory, corpusFile: corpusFile, output: nil)
+        options.pass.context = context
+        options.pass.batchTokens = batchTokens
+        // Every position, as the tokenizer encodes the text; an analysis of the folder leaves out the special ones.
+        let specialTokens = SpecialTokens(start: .tokenizerDefault, ids: tokenizer.specialTokenIDs)
+        let corpusBatches = try CorpusBatches(corpus: corpus, tokenizer: tokenizer, specialTokens: specialTokens, options: options)
         let width = forward.width(of: hook)
-        let writer = try NPYStreamWriter(url: output, rows: tokenCount, columns: width)
+        let rowsPerShard = max(1, shardTokens ?? corpusBatches.totalTokens)
+        let shardRows = stride(from: 0, to: corpusBatches.totalTokens, by: rowsPerShard).map {
+            min(rowsPerShard, corpusBatches.totalTokens - $0)
+        }
+
+        let staging = output.deletingLastPathComponent()
+            .appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).partial")
         do {
-            for batch in batches { try writer.append(forward.forward(batch, stopAt: hook).activations.values) }
-            try writer.close()
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         } catch {
-            writer.discard()
-            throw error
+            throw InputError("cannot create directory (\(error.localizedDescription))", url: output)
+        }
+        do {
+            var table = TokenTable(tokenIDs: [], textIndices: [], positions: [])
+            var shard = 0, rowsInShard = 0
+            var writer = try NPYStreamWriter(url: staging.appendingPathComponent(shardName(0)), rows: shardRows[0], columns: width)
+            for batch in corpusBatches.batches {
+                let values = try forward.forward(batch, stopAt: hook).activations.values
+                var row = 0
+                while row < batch.tokenCount {
+                    if rowsInShard == shardRows[shard] {
+                        try writer.close()
+                        shard += 1
+                        rowsInShard = 0
+                        writer = try NPYStreamWriter(
+                            url: staging.appendingPathComponent(shardName(shard)), rows: shardRows[shard], columns: width)
+                    }
+                    let rows = min(batch.tokenCount - row, shardRows[shard] - rowsInShard)
+                    try values.withUnsafeBufferPointer { try writer.append(UnsafeBufferPointer(rebasing: $0[(row * width)..<((row + rows) * width)])) }
+                    row += rows
+                    rowsInShard += rows
+                }
+                for record in corpusBatches.tokenRecords(batch) {
+                    table.tokenIDs.append(record.tokenID)
+                    table.textIndices.append(record.textIndex)
+                    table.positions.append(record.position)
+                }
+            }
+            try writer.close()
+            try table.writeNPY(to: staging.appendingPathComponent(tokensFileName))
+            try FileManager.default.copyItem(
+                at: modelDirectory.appendingPathComponent(tokenizerFileName), to: staging.appendingPathComponent(tokenizerFileName))
+            let manifest = ActivationManifest(
+                modelName: modelDirectory.standardizedFileURL.lastPathComponent, hookName: hook.description, dIn: width,
+                dtype: .float32, shards: shardRows.indices.map(shardName), tokens: tokensFileName, tokenizer: tokenizerFileName,
+                context: context, textCount: corpus.texts.count, skippedTexts: corpusBatches.skipped)
+            try Data((manifest.json.pretty + "\n").utf8).write(to: staging.appendingPathComponent(ActivationManifest.fileName))
+            guard rename(staging.path, output.path) == 0 else {
+                throw InputError("cannot move the folder into place: \(String(cString: strerror(errno)))", url: output)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: staging)
+            if error is InputError { throw error }
+            throw InputError("cannot write the activation folder (\(error.localizedDescription))", url: output)
         }
         return Summary(
-            tokens: tokenCount, width: width, texts: texts.count,
-            skippedTexts: corpus.skipped.count, batches: batches.count, hook: hook)
+            tokens: corpusBatches.totalTokens, width: width, texts: corpusBatches.textIndices.count,
+            skippedTexts: corpusBatches.skipped.count, batches: corpusBatches.batches.count, shards: shardRows.count, hook: hook)
     }
 }

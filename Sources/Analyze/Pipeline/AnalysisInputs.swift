@@ -5,14 +5,19 @@ import Parallelism
 import SAECore
 import Tokenizers
 
-/// The checked inputs of a run, loaded before any output exists: corpus, SAE, tokenizer, model and hook.
+/// The checked inputs of a run, loaded before any output exists: corpus, SAE, tokenizer, model and hook; or, with
+/// an activation folder (`analyze --activations`), the folder in place of the corpus and the model.
 struct AnalysisInputs {
-    let corpus: Corpus
+    /// nil with an activation folder.
+    let corpus: Corpus?
+    /// The activation folder the pass reads instead of running the model.
+    let activations: ActivationFolder?
     let sae: SparseAutoencoder
     let tokenizer: Tokenizer
-    let spec: DecoderSpec
     let hook: Hook
-    let weights: ModelWeights
+    let vocabularySize: Int
+    /// `W_U` and the final norm, for the logit effects (nil when not loaded).
+    let unembedding: Unembedding?
     let model: any LanguageModel
     /// nil for SAEs without top-k.
     let topKMode: TopKMode?
@@ -22,12 +27,21 @@ struct AnalysisInputs {
     let view: SAEInputView
 
     init(options: AnalysisOptions) throws {
+        if let folder = options.paths.activations {
+            try self.init(activations: folder, options: options)
+        } else {
+            try self.init(modelAndCorpus: options)
+        }
+    }
+
+    private init(modelAndCorpus options: AnalysisOptions) throws {
         corpus = try Corpus(contentsOf: options.paths.corpus)
+        activations = nil
         sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         specialTokens = try SpecialTokens(
             tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
-        spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
+        let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(
             sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
             modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
@@ -35,12 +49,23 @@ struct AnalysisInputs {
         hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
-        weights = try ModelWeights(
+        let weights = try ModelWeights(
             spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
             blockCount: needsHead ? nil : hook.blocksNeeded, dtype: options.pass.dtype)
+        vocabularySize = spec.vocabSize
+        unembedding = Unembedding(weights: weights)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
         view = SAEInputView(metadata: sae.config.metadata, spec: spec, hook: hook)
+    }
+
+    /// The corpus's texts, skipped ones included.
+    var textCount: Int { corpus?.texts.count ?? activations?.textCount ?? 0 }
+
+    /// The batches of the pass: the corpus tokenized and packed, or the activation folder's rows.
+    func corpusBatches(options: AnalysisOptions) throws -> CorpusBatches {
+        if let activations { return try CorpusBatches(folder: activations, options: options) }
+        return try CorpusBatches(corpus: corpus!, tokenizer: tokenizer, specialTokens: specialTokens, options: options)
     }
 }
 

@@ -16,6 +16,18 @@ public struct AnalysisOptions: Codable, Sendable {
         control = RunControl(output: output)
     }
 
+    /// A run on an activation folder (`analyze --activations`) instead of a model and a corpus; `unembedding`, a
+    /// model directory whose `W_U` and final norm give the logit effects. No ablation study (it needs the model).
+    public init(activations: URL, unembedding: URL?, saeDirectory: URL, output: URL?) {
+        paths = InputPaths(
+            model: unembedding ?? activations, sae: saeDirectory,
+            corpus: activations.appendingPathComponent(ActivationManifest.fileName))
+        paths.activations = activations
+        paths.unembedding = unembedding
+        pass.ablation = .none
+        control = RunControl(output: output)
+    }
+
     /// The settings that decide a run's numbers and so must match for a resume or a merge: the pass settings and the
     /// feature options (the pass keeps each feature's top examples).
     var fingerprintSettings: FingerprintSettings { FingerprintSettings(pass: pass, features: features) }
@@ -33,6 +45,11 @@ public struct InputPaths: Codable, Sendable {
     public var sae: URL
     /// Corpus: a JSON list of strings.
     public var corpus: URL
+    /// An activation folder read instead of running the model on the corpus (docs/activations.md); `model` and
+    /// `corpus` then name the unembedding's directory (or the folder) and the folder's manifest.
+    public var activations: URL?
+    /// With `activations`: the model directory whose unembedding gives the logit effects.
+    public var unembedding: URL?
 
     public init(model: URL, sae: URL, corpus: URL) {
         (self.model, self.sae, self.corpus) = (model, sae, corpus)
@@ -41,6 +58,7 @@ public struct InputPaths: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, sae
         case corpus = "data"
+        case activations, unembedding
     }
 }
 

@@ -62,8 +62,7 @@ public final class AnalysisPipeline {
         let passDirectory = staged.map { options.control.shard == nil ? $0.scratch : $0.staging }
         lap("load")
 
-        let corpusBatches = try CorpusBatches(
-            corpus: inputs.corpus, tokenizer: inputs.tokenizer, specialTokens: inputs.specialTokens, options: options)
+        let corpusBatches = try inputs.corpusBatches(options: options)
         let batches = corpusBatches.batches
         let range = options.control.shard.map { $0.batches(tokenCounts: batches.map(\.tokenCount)) } ?? batches.indices
         if let shard = options.control.shard, range.isEmpty {
@@ -80,7 +79,7 @@ public final class AnalysisPipeline {
             resumed?.state
             ?? PassState(
                 dSae: inputs.sae.dSae, trainingEverFired: inputs.sae.everFired,
-                dIn: inputs.sae.dIn, vocabularySize: inputs.spec.vocabSize)
+                dIn: inputs.sae.dIn, vocabularySize: inputs.vocabularySize)
         var calibration = resumed?.calibration ?? .none
         if resumed == nil, Calibration.isNeeded(options: options, topKMode: inputs.topKMode) {
             let start = Date()
@@ -121,7 +120,7 @@ public final class AnalysisPipeline {
             shard: options.control.shard, batchCount: batches.count, firstBatch: range.lowerBound, endBatch: range.upperBound,
             nextBatch: resumed?.nextBatch ?? range.lowerBound, calibration: calibration,
             corpus: .init(
-                texts: inputs.corpus.texts.count, textsUsed: corpusBatches.textIndices.count,
+                texts: inputs.textCount, textsUsed: corpusBatches.textIndices.count,
                 tokens: corpusBatches.totalTokens, skipped: corpusBatches.skipped),
             state: state)
         func saveCheckpoint() throws {

@@ -14,6 +14,9 @@ public struct AnalysisResults: Sendable {
     public var reconstruction: ByFirstToken<ReconstructionMetrics>
     /// nil when the run had no ablation study.
     public var downstream: DownstreamResult?
+    /// Why the ablation study could not run, when it could not (activations read without the model); the seed's
+    /// `ablation` block then says so in `not_computed`.
+    public var ablationNotComputed: String?
     /// Every metric with our definition and the seed's side by side, for both token variants.
     public var metricTable: [MetricRow]
     /// What a reader must see (dead or dense features, skipped texts, ablation sample size, degenerate baselines).
@@ -182,6 +185,8 @@ extension AnalysisResults {
                     ("sae_reconstruction_loss", .number(seed.saeReconstructionLoss)),
                     ("loss_recovered", .number(seed.lossRecovered)), ("n_batches", .int(seed.nBatches)),
                 ]))
+        } else if let reason = ablationNotComputed {
+            document.set("ablation", Self.ablationNotComputedBlock(reason))
         }
         document.set("primary_variant", .string(primary.rawValue))
         document.set("metric_table", (try? OrderedJSON(encoding: metricTable)) ?? .array([]))
@@ -241,6 +246,14 @@ extension AnalysisResults {
                 ("excluded_positions", run.excluded.json),
                 ("versions", Self.versions),
             ] + run.provenance.map(\.entry))
+    }
+
+    /// The seed's `ablation` block of a run that could not compute it: its values null, and why.
+    static func ablationNotComputedBlock(_ reason: String) -> OrderedJSON {
+        .object([
+            ("baseline_loss", .null), ("zero_ablation_loss", .null), ("sae_reconstruction_loss", .null),
+            ("loss_recovered", .null), ("not_computed", .string(reason)),
+        ])
     }
 
     /// The tool's version and the OpenBLAS kernels, recorded in the results and the config.

@@ -96,6 +96,8 @@ struct InputHashes: Codable, Equatable {
     var model: [String: String]
     var sae: [String: String]
     var corpus: String
+    /// The activation folder's files (`analyze --activations`), by name.
+    var activations: [String: String]?
 
     init(options: AnalysisOptions) throws {
         func hashFiles(in directory: URL, suffixes: [String]) throws -> [String: String] {
@@ -103,7 +105,16 @@ struct InputHashes: Codable, Equatable {
                 .filter { name in suffixes.contains { name.hasSuffix($0) } }
             return Dictionary(uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: directory.appendingPathComponent($0))) })
         }
-        model = try hashFiles(in: options.paths.model, suffixes: [".json", ".safetensors"])
+        if let folder = options.paths.activations {
+            // The manifest names the folder's files; one it lists but lacks is the loader's error to report.
+            let manifest = try ActivationManifest(folder: folder)
+            let names = [ActivationManifest.fileName, manifest.tokens] + manifest.shards + (manifest.tokenizer.map { [$0] } ?? [])
+            activations = Dictionary(
+                uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: folder.appendingPathComponent($0))) })
+            model = try options.paths.unembedding.map { try hashFiles(in: $0, suffixes: [".json", ".safetensors"]) } ?? [:]
+        } else {
+            model = try hashFiles(in: options.paths.model, suffixes: [".json", ".safetensors"])
+        }
         sae = try hashFiles(in: options.paths.sae, suffixes: [".json", ".pt", ".safetensors"])
         // Formats whose files lie elsewhere (params.npz, checkpoints/final.safetensors, a hookpoint subfolder, a .pt
         // given as the path): add what the loader reads, named relative to the SAE path.
@@ -122,10 +133,13 @@ struct InputHashes: Codable, Equatable {
             Set(mine.keys).union(theirs.keys).sorted().filter { mine[$0] != theirs[$0] }.map { "\(kind) \($0)" }
         }
         return files("model", model, other.model) + files("sae", sae, other.sae) + (corpus == other.corpus ? [] : ["corpus"])
+            + files("activations", activations ?? [:], other.activations ?? [:])
     }
 
     var json: OrderedJSON {
         func files(_ hashes: [String: String]) -> OrderedJSON { .object(hashes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }) }
-        return .object([("model", files(model)), ("sae", files(sae)), ("corpus", .string(corpus))])
+        var json: OrderedJSON = .object([("model", files(model)), ("sae", files(sae)), ("corpus", .string(corpus))])
+        if let activations { json.set("activations", files(activations)) }
+        return json
     }
 }

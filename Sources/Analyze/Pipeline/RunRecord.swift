@@ -50,12 +50,26 @@ struct RunRecord {
             skipped: corpus.skipped, timings: timings, passSeconds: state.passSeconds,
             forwardSeconds: state.forwardSeconds, ablationSeconds: state.ablationSeconds,
             topKMode: inputs.topKMode, topKThreshold: checkpoint.calibration.threshold, provenance: provenance)
+        var notComputed: String?
+        if let folder = inputs.activations {
+            notComputed =
+                "the activations were read from \(folder.url.standardizedFileURL.lastPathComponent)/ without the model "
+                + "(analyze --activations), and the ablation study runs the layers after the hook"
+            warnings.append("ablation study not computed: \(notComputed!)")
+        }
         run.excluded = exclusions
         warnings += exclusions.warnings
-        return AnalysisResults(
+        var results = AnalysisResults(
             primary: primary, dSae: dSae, sparsity: sparsity,
             reconstruction: reconstruction, downstream: downstream,
             warnings: warnings + extraWarnings, run: run)
+        results.ablationNotComputed = notComputed
+        return results
+    }
+
+    /// The model's name: its directory's, or the one an activation folder's manifest records.
+    var modelName: String {
+        inputs.activations?.manifest.modelName ?? options.paths.model.standardizedFileURL.lastPathComponent
     }
 
     /// What the pass left out (`PositionExclusion`), and how texts started.
@@ -85,9 +99,9 @@ struct RunRecord {
         let hookpoint: OrderedJSON = options.pass.sae.hookpoint.map(OrderedJSON.string) ?? .null
         let site: OrderedJSON = options.pass.sae.site.map { .string($0.rawValue) } ?? .null
         let ablationTokens: OrderedJSON = options.pass.ablationTokens.map(OrderedJSON.int) ?? .string("all")
-        return .object([
+        var config: OrderedJSON = .object([
             ("timestamp", .string(checkpoint.timestamp)),
-            ("model_name", .string(options.paths.model.standardizedFileURL.lastPathComponent)),
+            ("model_name", .string(modelName)),
             ("sae_path", .string(options.paths.sae.standardizedFileURL.path)),
             ("layer", .int(hook.layer)),
             ("hook_name", .string(hook.point.rawValue)),
@@ -120,6 +134,14 @@ struct RunRecord {
             ("hashes", checkpoint.inputHashes.json),
             ("versions", AnalysisResults.versions),
         ])
+        if let folder = inputs.activations {
+            config.set("model_path", options.paths.unembedding.map { .string($0.standardizedFileURL.path) } ?? .null)
+            config.set("data_path", .string(folder.url.standardizedFileURL.path))
+            config.set("ctx", folder.manifest.context.map(OrderedJSON.int) ?? .null)
+            config.set("activations_path", .string(folder.url.standardizedFileURL.path))
+            config.set("unembedding_path", options.paths.unembedding.map { .string($0.standardizedFileURL.path) } ?? .null)
+        }
+        return config
     }
 
     /// The stages after the pass, shared by a single run, a resumed run and a merge: the feature stage over the
@@ -143,16 +165,18 @@ struct RunRecord {
         collector: ActivationCollector,
         staged: StagedAnalysisDirectory
     ) throws -> (ActivationDatabase, FeatureAnalysis) {
-        let sae = inputs.sae, weights = inputs.weights, config = inputs.spec, layout = staged.layout
+        let sae = inputs.sae, layout = staged.layout
         let database = try collector.finish()
         let analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
             decoder: FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight),
             // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
             // per-head attn.hook_z features (those would go through W_O first).
-            unembedding: weights.isComplete && inputs.hook.point != .attnZ
-                ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
-            finalNormWeight: weights.finalNormWeight, options: options.features,
+            unembedding: inputs.unembedding.flatMap { unembedding in
+                inputs.hook.point != .attnZ
+                    ? FloatTensor(shape: [unembedding.vocabSize, unembedding.width], values: unembedding.matrix) : nil
+            },
+            finalNormWeight: inputs.unembedding?.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
         return (database, analysis)
     }
@@ -164,7 +188,7 @@ struct RunRecord {
     ) throws {
         let sae = inputs.sae
         let run = AnalysisRunInfo(
-            model: options.paths.model.standardizedFileURL.lastPathComponent,
+            model: modelName,
             saePath: sae.directory?.path ?? options.paths.sae.path, layer: inputs.hook.layer,
             hookName: inputs.hook.point.rawValue, datasetSize: checkpoint.corpus.texts, config: config(),
             results: results)

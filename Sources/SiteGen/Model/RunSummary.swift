@@ -62,6 +62,8 @@ public struct RunSummary: Sendable {
         blocks = ["sparsity", "dead_features", "reconstruction", "ablation"].compactMap { name in
             let merged = (summary.member(name)?.fields ?? [:]).merging(results?.member(name)?.fields ?? [:]) { $1 }
             guard !merged.isEmpty else { return nil }
+            // A block the run could not compute (`analyze --activations` has no ablation study) shows why, not nulls.
+            if let reason = merged["not_computed"]?.text { return (name, [("not computed", .string(reason))]) }
             return (name, merged.keys.sorted().map { ($0, merged[$0]!) })
         }
         metricTable = results?.member("metric_table")?.items.map { rows in
