@@ -303,14 +303,14 @@ import Testing
         let (root, cleanup) = CommandRunner.scratch("activations-bf16")
         defer { cleanup() }
         let fixture = try ModelFixture(root)
-        let output = root.appendingPathComponent("acts.npy")
+        let output = root.appendingPathComponent("acts")
         let hook = "blocks.3.hook_resid_post"
         let result = try CommandRunner.run([
             "activations", "--model", fixture.model.path, "--data", fixture.corpus.path,
             "--hook", hook, "-o", output.path, "--ctx", "64", "--dtype", "bf16",
         ])
         #expect(result.standardError.contains("bf16 products: "))
-        let values = try NPY.read(output).floatValues()
+        let values = try NPY.read(output.appendingPathComponent("activations-00000.npy")).floatValues()
         let reference = try (0..<fixture.sequences.count).flatMap { try fixture.reference.floatTensor("\($0).\(hook)").values }
         let error = Self.relativeError(values, reference)
         #expect(error <= 0.03 && error > 1e-5, "bf16 vs transformers fp32: \(error)")
