@@ -43,7 +43,11 @@ extra_sources() {
 
 # Every `swift build` here gets the same flags: SwiftPM rewrites its build plan for other flags, and the next build
 # with these would then recompile everything.
-SWIFT_BUILD=(swift build -c release --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing)
+# SwiftPM's --sanitize=fuzzer links libFuzzer but does not hand the Swift compiler the coverage instrumentation that
+# swiftc's own -sanitize=fuzzer implies, so the package's modules had no counters and the fuzzers saw only the
+# harness (cov ~30 on a valid tokenizer.json). The counters libFuzzer reads are asked for explicitly.
+SWIFT_BUILD=(swift build -c release --scratch-path "$SCRATCH" --sanitize=fuzzer --sanitize=address -Xswiftc -enable-testing
+    -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
 
 build_modules() {
     local target
