@@ -103,10 +103,19 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Decoder similarity: cosine, dot or euclidean (negative distance).") var similarityMetric: DecoderSimilarity.Metric = .cosine
     @Option(help: "Co-occurrence measure: phi (the seed's correlation), jaccard or pmi.") var cooccurrence: CooccurrenceMeasure = .phi
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
+    @Option(help: "Texts sampled (evenly across the corpus) for the site's corpus browser; 0 for none.") var browseTexts = 200
+    @Option(
+        help:
+            "Top examples per feature whose loss effects are computed (the model rerun with the feature removed at the example, and its direct path); 0 for none."
+    )
+    var lossEffects = 5
 
     func validate() throws {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
             throw ValidationError("--top-examples and --cluster-features must be positive, --context-size not negative")
+        }
+        guard browseTexts >= 0, lossEffects >= 0 else {
+            throw ValidationError("--browse-texts and --loss-effects must not be negative")
         }
     }
 
@@ -118,6 +127,8 @@ struct FeatureArguments: ParsableArguments {
         options.features.similarityMetric = similarityMetric
         options.features.cooccurrenceMeasure = cooccurrence
         options.features.denseMatrices = denseMatrices
+        options.features.browseTexts = browseTexts
+        options.features.lossEffectExamples = lossEffects
     }
 }
 

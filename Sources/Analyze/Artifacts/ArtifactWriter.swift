@@ -33,6 +33,9 @@ public enum ArtifactWriter {
                 ),
                 ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
             ], to: staged.url(layout.neighbors), compressed: true)
+        if let texts = analysis.sampledTexts {
+            try write(SampledTextsDocument.json(texts, tokenTexts: tokenTexts).compact, to: staged.url(layout.sampledTexts))
+        }
         if let png = trainingHistoryPNG { try png.write(to: staged.url(layout.trainingHistoryPlot)) }
 
         let results = analysisResults(run: run, analysis: analysis, layout: layout)
@@ -44,7 +47,7 @@ public enum ArtifactWriter {
             ("feature_summaries", layout.featureSummaries), ("config", layout.config), ("readme", layout.readme),
             ("token_table", layout.tokenTable), ("feature_table", layout.featureTable), ("neighbors", layout.neighbors),
             ("clusters", layout.clusters), ("training_history_plot", layout.trainingHistoryPlot),
-            ("feature_labels", layout.featureLabels),
+            ("feature_labels", layout.featureLabels), ("texts", layout.sampledTexts),
         ]
         // The README is written next; every other file must exist in the staging directory (or already in the
         // destination, for the labels an earlier labeling run left there).

@@ -49,6 +49,11 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     public var minimumClusterSize = 2
     /// Tokens per feature in the logit-effect lists.
     public var logitEffects = 10
+    /// Texts sampled for the corpus browser (`texts_<ts>.json`); 0: none.
+    public var browseTexts = 200
+    /// Top examples per feature (the first ones, best first) whose loss effects are computed by rerunning the
+    /// model with the feature removed; 0: none.
+    public var lossEffectExamples = 5
 
     public init() {}
 }

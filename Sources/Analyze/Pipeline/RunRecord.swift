@@ -111,7 +111,7 @@ struct RunRecord {
     ) throws -> (ActivationDatabase, FeatureAnalysis) {
         let sae = inputs.sae, weights = inputs.weights, config = inputs.spec, layout = staged.layout
         let database = try collector.finish()
-        let analysis = try FeatureAnalysis(
+        var analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
             decoder: FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight),
             // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
@@ -120,7 +120,30 @@ struct RunRecord {
                 ? FloatTensor(shape: [config.vocabSize, config.hiddenSize], values: weights.head) : nil,
             finalNormWeight: weights.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
+        try addBrowsingData(to: &analysis, database: database)
         return (database, analysis)
+    }
+
+    /// The corpus browser's text sample (from the database) and the loss effects of the first top examples of
+    /// every feature (the model rerun with each feature removed at its example; needs the whole model).
+    private func addBrowsingData(to analysis: inout FeatureAnalysis, database: ActivationDatabase) throws {
+        let options = options.features
+        var clock = Date()
+        if options.browseTexts > 0 {
+            analysis.sampledTexts = SampledTexts(database: database, count: options.browseTexts)
+            analysis.timings.append(("browse_texts", Date().timeIntervalSince(clock)))
+        }
+        guard options.lossEffectExamples > 0, inputs.weights.isComplete else { return }
+        clock = Date()
+        let requests = analysis.reports.flatMap { report in
+            report.topExamples.prefix(options.lossEffectExamples).map {
+                ExampleLossEffects.Request(feature: report.feature, row: $0.row, activation: $0.activation)
+            }
+        }
+        analysis.lossEffects = try ExampleLossEffects(
+            requests: requests, database: database, model: inputs.model, hook: inputs.hook, sae: inputs.sae,
+            context: self.options.pass.context, radius: options.contextRadius)
+        analysis.timings.append(("loss_effects", Date().timeIntervalSince(clock)))
     }
 
     /// Writes the analysis directory (docs/artifacts.md) and moves it into place.
