@@ -109,6 +109,11 @@ struct FeatureArguments: ParsableArguments {
             "Top examples per feature whose loss effects are computed (the model rerun with the feature removed at the example, and its direct path); 0 for none."
     )
     var lossEffects = 5
+    @Option(
+        help:
+            "Budget of the loss effects in model rows (each example reruns its model window up to the end of its context from the hook), or 'all'. Examples are taken every feature's best first."
+    )
+    var lossEffectRows = AblationTokens(count: 32768)
 
     func validate() throws {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
@@ -129,6 +134,7 @@ struct FeatureArguments: ParsableArguments {
         options.features.denseMatrices = denseMatrices
         options.features.browseTexts = browseTexts
         options.features.lossEffectExamples = lossEffects
+        options.features.lossEffectRows = lossEffectRows.count
     }
 }
 

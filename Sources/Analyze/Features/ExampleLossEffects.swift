@@ -43,9 +43,29 @@ public struct ExampleLossEffects: Sendable {
     }
 
     public var effects: [Key: ExampleLossEffect] = [:]
+    /// Requests left out by the row budget (see `selection`).
+    public var skipped = 0
     /// Tokens run through the model (hook forward, suffix variants), for the cost report.
     public var forwardTokens = 0
     public var suffixTokens = 0
+
+    /// The requests that fit in `rowBudget` rows, taken in order (each costs its model window's rows up to the end of
+    /// its context), stopping at the first that does not fit; and how many were left out.
+    public static func selection(
+        _ requests: [Request], database: ActivationDatabase, context: Int, radius: Int, rowBudget: Int?
+    ) -> (chosen: [Request], skipped: Int) {
+        guard let rowBudget else { return (requests, 0) }
+        var used = 0
+        for (index, request) in requests.enumerated() {
+            let position = Int(database.token(request.row).position)
+            let text = database.textRows(containing: request.row)
+            let start = request.row - position % context
+            let last = min(request.row + radius, min(start + context, text.upperBound) - 1)
+            used += last - start + 1
+            if used > rowBudget { return (Array(requests[..<index]), requests.count - index) }
+        }
+        return (requests, 0)
+    }
 
     /// Whether a change at `hook` reaches the logits directly through the residual stream (so the direct path is
     /// the final residual minus the change).

@@ -98,6 +98,12 @@ struct RunRecord {
         let (database, analysis) = try featureStage(collector: collector, staged: staged)
         var record = self
         record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
+        if let effects = analysis.lossEffects, effects.skipped > 0, let budget = options.features.lossEffectRows {
+            record.extraWarnings.append(
+                "loss effects were computed for \(effects.effects.count) of \(effects.effects.count + effects.skipped) top examples "
+                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first; the rest exceed "
+                    + "--loss-effect-rows \(budget)); use --loss-effect-rows all for every one")
+        }
         record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
         let results = record.results()
         try record.artifactStage(staged, results: results, database: database, analysis: analysis)
@@ -135,14 +141,24 @@ struct RunRecord {
         }
         guard options.lossEffectExamples > 0, inputs.weights.isComplete else { return }
         clock = Date()
-        let requests = analysis.reports.flatMap { report in
-            report.topExamples.prefix(options.lossEffectExamples).map {
-                ExampleLossEffects.Request(feature: report.feature, row: $0.row, activation: $0.activation)
+        // Rank by rank: every feature's best example first, so a budget spreads over the features.
+        let requests = (0..<options.lossEffectExamples).flatMap { rank in
+            analysis.reports.compactMap { report in
+                report.topExamples.indices.contains(rank)
+                    ? ExampleLossEffects.Request(
+                        feature: report.feature, row: report.topExamples[rank].row,
+                        activation: report.topExamples[rank].activation)
+                    : nil
             }
         }
+        let context = self.options.pass.context
+        let (chosen, skipped) = ExampleLossEffects.selection(
+            requests, database: database, context: context, radius: options.contextRadius,
+            rowBudget: options.lossEffectRows)
         analysis.lossEffects = try ExampleLossEffects(
-            requests: requests, database: database, model: inputs.model, hook: inputs.hook, sae: inputs.sae,
-            context: self.options.pass.context, radius: options.contextRadius)
+            requests: chosen, database: database, model: inputs.model, hook: inputs.hook, sae: inputs.sae,
+            context: context, radius: options.contextRadius)
+        analysis.lossEffects?.skipped = skipped
         analysis.timings.append(("loss_effects", Date().timeIntervalSince(clock)))
     }
 
