@@ -19,10 +19,11 @@ public struct ExampleLossEffect: Equatable, Sendable {
     public var directKL: Double?
 }
 
-/// The loss effects of a set of examples, run window by window: one forward to the hook (and one to the final
-/// residual) per model window, then one suffix pass over all of that window's examples at once (each example a
-/// variant of the window with its own position ablated, stacked row-wise), and one fused LM head over the rows that
-/// each example can change (its position to the end of its shown context).
+/// The loss effects of a set of examples, many model windows at a time: the windows (each up to the end of its
+/// examples' contexts) packed as sequences of one batch, one forward to the hook (and one to the final residual) for
+/// the batch, then one suffix pass over stacked variants of it, variant v removing every window's v-th example at
+/// once (the windows are separate sequences), and one fused LM head over the rows that each example can change (its
+/// position to the end of its context).
 public struct ExampleLossEffects: Sendable {
     public struct Request: Hashable, Sendable {
         public var feature: Int
@@ -76,15 +77,11 @@ public struct ExampleLossEffects: Sendable {
     /// Computes every request's effect. `context` is the run's model window (`--ctx`): a text's windows start at
     /// multiples of it, and a prediction is only followed within the example's window; `radius` is the context radius
     /// of the examples (effects are computed up to `radius` tokens after the example). `maximumRows` bounds one
-    /// stacked suffix pass (variants · window tokens).
+    /// stacked suffix pass (variants · batch tokens).
     public init(
         requests: [Request], database: ActivationDatabase, model: any LanguageModel, hook: Hook,
         sae: SparseAutoencoder, context: Int, radius: Int, maximumRows: Int = 8192
     ) throws {
-        struct Placed {
-            var request: Request
-            var last: Int
-        }
         var windows: [Int: [Placed]] = [:]
         for request in requests {
             let token = database.token(request.row)
@@ -93,66 +90,107 @@ public struct ExampleLossEffects: Sendable {
             let end = min(start + context, text.upperBound)
             windows[start, default: []].append(Placed(request: request, last: min(request.row + radius, end - 1)))
         }
-        let direct = Self.writesResidual(hook)
-        let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
+        // Entries: a window's rows with at most `perEntry` of its examples (a window with more becomes several).
+        var entries: [Entry] = []
         for start in windows.keys.sorted() {
             let placed = windows[start]!.sorted { ($0.request.row, $0.request.feature) < ($1.request.row, $1.request.feature) }
-            let end = placed.map(\.last).max()! + 1
-            var batch = PackedBatch()
-            batch.append((start..<end).map { database.token($0).tokenID }[...], text: 0, start: 0)
-            let n = batch.tokenCount
-            let capture = try model.forward(batch, stopAt: hook)
-            let final = direct ? (hook == finalHook ? capture : try model.forward(batch, stopAt: finalHook)) : nil
-            forwardTokens += n
-            let perPass = max(1, maximumRows / n - 1)
-            for chunkStart in stride(from: 0, to: placed.count, by: perPass) {
-                let chunk = Array(placed[chunkStart..<min(placed.count, chunkStart + perPass)])
-                try run(
-                    chunk.map { ($0.request, $0.request.row - start, $0.last - start) }, batch: batch, capture: capture,
-                    final: final, model: model, sae: sae)
-                suffixTokens += n * (1 + chunk.count)
+            let n = placed.map(\.last).max()! + 1 - start
+            let perEntry = max(1, maximumRows / n - 1)
+            for first in stride(from: 0, to: placed.count, by: perEntry) {
+                let chunk = Array(placed[first..<min(placed.count, first + perEntry)])
+                entries.append(Entry(start: start, end: chunk.map(\.last).max()! + 1, examples: chunk))
             }
         }
+        // Batches of entries whose stacked suffix pass, (1 + most examples of an entry) · rows, fits `maximumRows`.
+        var batch: [Entry] = []
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            try run(batch, database: database, model: model, hook: hook, sae: sae)
+            batch = []
+        }
+        for entry in entries {
+            let rows = batch.map(\.rowCount).reduce(entry.rowCount, +)
+            let variants = batch.map(\.examples.count).reduce(entry.examples.count, max)
+            if !batch.isEmpty && rows * (1 + variants) > maximumRows { try flush() }
+            batch.append(entry)
+        }
+        try flush()
     }
 
-    /// One stacked suffix pass for `examples` of one window: (request, its row in the batch, the last row whose
-    /// token it can change).
+    private struct Placed {
+        var request: Request
+        /// The last row whose token removing the feature at `request.row` can change (within the context).
+        var last: Int
+    }
+
+    /// Rows `start..<end` of one model window (from its start) and some of its examples.
+    private struct Entry {
+        var start: Int
+        var end: Int
+        var examples: [Placed]
+        var rowCount: Int { end - start }
+    }
+
+    /// One stacked pass for a batch of entries, each its own sequence: variant v removes, in every entry at once, the
+    /// feature of that entry's v-th example at its row (entries are independent sequences, so their ablations do not
+    /// meet); then the fused LM head over the rows each example can change.
     private mutating func run(
-        _ examples: [(request: Request, row: Int, last: Int)], batch: PackedBatch, capture: HookCapture,
-        final: HookCapture?, model: any LanguageModel, sae: SparseAutoencoder
+        _ entries: [Entry], database: ActivationDatabase, model: any LanguageModel, hook: Hook, sae: SparseAutoencoder
     ) throws {
-        let n = batch.tokenCount, width = capture.activations.width
-        let contributions = examples.map { Self.contribution(of: $0.request, at: $0.row, in: capture.activations, sae: sae) }
-        func ablated(_ source: Activations, _ index: Int) -> Activations {
+        var batch = PackedBatch()
+        var offsets: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            offsets.append(batch.tokenCount)
+            batch.append((entry.start..<entry.end).map { database.token($0).tokenID }[...], text: index, start: 0)
+        }
+        let n = batch.tokenCount, d = model.hiddenSize
+        let capture = try model.forward(batch, stopAt: hook)
+        let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
+        let final = Self.writesResidual(hook) ? (hook == finalHook ? capture : try model.forward(batch, stopAt: finalHook)) : nil
+        forwardTokens += n
+        let variantCount = entries.map(\.examples.count).max()!
+        // (entry, example index) → its batch row and its contribution at the hook.
+        let width = capture.activations.width
+        var contributions: [[[Float]]] = entries.indices.map { e in
+            entries[e].examples.map { example in
+                Self.contribution(of: example.request, at: offsets[e] + example.request.row - entries[e].start, in: capture.activations, sae: sae)
+            }
+        }
+        func variant(_ source: Activations, _ v: Int) -> Activations {
             var copy = source
-            let row = examples[index].row
-            for j in 0..<width { copy.values[row * width + j] -= contributions[index][j] }
+            for (e, entry) in entries.enumerated() where v < entry.examples.count {
+                let row = offsets[e] + entry.examples[v].request.row - entry.start
+                for j in 0..<width { copy.values[row * width + j] -= contributions[e][v][j] }
+            }
             return copy
         }
         let hidden = try model.continueForward(
-            from: capture, replacements: [nil] + examples.indices.map { ablated(capture.activations, $0) }, batch: batch)
+            from: capture, replacements: [nil] + (0..<variantCount).map { variant(capture.activations, $0) }, batch: batch)
+        suffixTokens += n * (1 + variantCount)
         let directHidden = try final.map { final in
             try model.continueForward(
-                from: final, replacements: [nil] + examples.indices.map { ablated(final.activations, $0) }, batch: batch)
+                from: final, replacements: [nil] + (0..<variantCount).map { variant(final.activations, $0) }, batch: batch)
         }
-        // The rows each example can change, as sequences of one batch for the fused head: reference (clean) rows,
-        // the ablated variant's rows, and (direct path) the clean rows with the example's own row replaced.
-        let d = model.hiddenSize
+        contributions = []
+        // Per example, the rows it can change, as one sequence of the head's batch: the clean rows (reference), the
+        // ablated variant's rows, and (direct path) the clean rows with the example's own row from the direct run.
         var statsBatch = PackedBatch()
         var clean: [Float] = [], full: [Float] = [], directRows: [Float] = []
         func rows(_ h: Activations, run: Int, _ range: Range<Int>) -> ArraySlice<Float> {
             h.values[((run * n + range.lowerBound) * d)..<((run * n + range.upperBound) * d)]
         }
-        var offsets: [Int] = []
-        for (index, example) in examples.enumerated() {
-            let range = example.row..<(example.last + 1)
-            offsets.append(statsBatch.tokenCount)
-            statsBatch.append(batch.tokens[range], text: index, start: 0)
-            clean += rows(hidden, run: 0, range)
-            full += rows(hidden, run: 1 + index, range)
-            if let directHidden {
-                directRows += rows(directHidden, run: 1 + index, example.row..<(example.row + 1))
-                directRows += rows(hidden, run: 0, (example.row + 1)..<range.upperBound)
+        var placed: [(example: Placed, offset: Int)] = []
+        for (e, entry) in entries.enumerated() {
+            for (v, example) in entry.examples.enumerated() {
+                let row = offsets[e] + example.request.row - entry.start, last = offsets[e] + example.last - entry.start
+                placed.append((example, statsBatch.tokenCount))
+                statsBatch.append(batch.tokens[row...last], text: placed.count, start: 0)
+                clean += rows(hidden, run: 0, row..<(last + 1))
+                full += rows(hidden, run: 1 + v, row..<(last + 1))
+                if let directHidden {
+                    directRows += rows(directHidden, run: 1 + v, row..<(row + 1))
+                    directRows += rows(hidden, run: 0, (row + 1)..<(last + 1))
+                }
             }
         }
         let runs = directHidden == nil ? 2 : 3
@@ -160,10 +198,9 @@ public struct ExampleLossEffects: Sendable {
         let statistics = try model.nextTokenStatistics(
             batch: statsBatch, stackedHidden: Activations(rows: stacked.count / d, width: d, values: stacked), runs: runs,
             tileWidth: nil)
-        for (index, example) in examples.enumerated() {
-            let o = offsets[index], count = example.last - example.row
-            let key = Key(feature: example.request.feature, row: example.request.row)
-            effects[key] = ExampleLossEffect(
+        for (example, o) in placed {
+            let count = example.last - example.request.row
+            effects[Key(feature: example.request.feature, row: example.request.row)] = ExampleLossEffect(
                 row: example.request.row,
                 deltaLoss: (0..<count).map { statistics.loss[1][o + $0] - statistics.loss[0][o + $0] },
                 klDivergence: (0..<count).map { statistics.klDivergence[0][o + $0] },

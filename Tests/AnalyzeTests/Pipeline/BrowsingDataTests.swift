@@ -31,7 +31,10 @@ import TestSupport
     /// Every top example's effects, as `sae-report` wrote them, against transformers with the feature removed
     /// (scripts/fixtures/make_loss_effect_fixtures.py): 70 examples, full and direct path.
     @Test func lossEffectsMatchTransformers() throws {
-        let (output, cleanup) = try Self.run { $0.features.lossEffectExamples = 5 }
+        let (output, cleanup) = try Self.run {
+            $0.features.lossEffectExamples = 5
+            $0.features.lossEffectRows = nil
+        }
         defer { cleanup() }
         var written: [String: [String: Any]] = [:]
         let summaries = try String(contentsOf: try #require(try Self.file("feature_summaries", in: output)), encoding: .utf8)
@@ -89,6 +92,28 @@ import TestSupport
                 }
             }
         }
+    }
+
+    /// A row budget keeps every feature's best example before any second one, and the run says what it left out.
+    @Test func rowBudgetTakesEveryFeaturesBestExampleFirst() throws {
+        let (output, cleanup) = try Self.run {
+            $0.features.lossEffectExamples = 5
+            $0.features.lossEffectRows = 400
+        }
+        defer { cleanup() }
+        let summaries = try String(contentsOf: try #require(try Self.file("feature_summaries", in: output)), encoding: .utf8)
+        var ranks: [[Bool]] = []
+        for line in summaries.split(separator: "\n") {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            ranks.append((record["top_examples"] as! [[String: Any]]).map { $0["loss_effects"] != nil })
+        }
+        let done = ranks.joined().filter { $0 }.count, total = ranks.joined().count
+        #expect(done > 0 && done < total)
+        for rank in 1..<5 where ranks.contains(where: { $0.count > rank && $0[rank] }) {
+            #expect(ranks.allSatisfy { $0.count < rank || $0[rank - 1] }, "a rank-\(rank) example before every rank-\(rank - 1) one")
+        }
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: try #require(try Self.file("results", in: output)))) as! [String: Any]
+        #expect((results["warnings"] as! [String]).contains { $0.hasPrefix("loss effects were computed for \(done) of \(total) top examples") })
     }
 
     /// The browser's sample: evenly spaced texts, each token's five strongest features, checked against the
