@@ -34,7 +34,10 @@ import Testing
             html.contains(
                 "<span class=\"t tgt\" tabindex=\"0\" style=\"--a:1.00\" data-act=\"2.00\">&lt;b&gt;<span class=\"pop\" aria-hidden=\"true\">activation 2.00</span><span class=\"vh\"> [marked, activation 2.00]</span></span>"
             ))
-        #expect(html.contains("data-act=\"1.00\">&lt;script&gt;<span class=\"pop\" aria-hidden=\"true\">activation 1.00</span><span class=\"vh\"> [activation 1.00]</span></span>"))
+        #expect(
+            html.contains(
+                "data-act=\"1.00\">&lt;script&gt;<span class=\"pop\" aria-hidden=\"true\">activation 1.00</span><span class=\"vh\"> [activation 1.00]</span></span>"
+            ))
         #expect(html.contains("↵"))
         #expect(html.contains("\u{FFFD}"))
     }
@@ -44,7 +47,9 @@ import Testing
     @Test func lossEffectsUnderlineLaterTokens() {
         let effects = try! JSONDecoder().decode(
             FeatureRecord.LossEffects.self,
-            from: Data(#"{"delta_loss": [null, null, 0.5, -0.25], "kl": [null, null, 0.1, 0.02], "direct_delta_loss": [null, null, 0.4, null], "direct_kl": [null, null, 0.05, null]}"#.utf8))
+            from: Data(
+                #"{"delta_loss": [null, null, 0.5, -0.25], "kl": [null, null, 0.1, 0.02], "direct_delta_loss": [null, null, 0.4, null], "direct_kl": [null, null, 0.05, null]}"#
+                    .utf8))
         var example = FeatureRecord.Example(
             token: "b", activation: 2, contextTokens: ["a", "b", "<c>", "d"], contextActivations: [0, 2, 0, 0], targetIndex: 1)
         example.lossEffects = effects

@@ -101,7 +101,9 @@ public struct ExampleLossEffects: Sendable {
                 entries.append(Entry(start: start, end: chunk.map(\.last).max()! + 1, examples: chunk))
             }
         }
-        // Batches of entries whose stacked suffix pass, (1 + most examples of an entry) · rows, fits `maximumRows`.
+        // Batches of entries whose stacked suffix pass, (1 + most examples of an entry) · rows, fits `maximumRows`;
+        // entries with as many examples side by side, so that few variants are run on entries with fewer.
+        entries.sort { ($0.examples.count, $0.start) > ($1.examples.count, $1.start) }
         var batch: [Entry] = []
         func flush() throws {
             guard !batch.isEmpty else { return }

@@ -33,7 +33,9 @@ struct SampledTextsFile: Decodable, Sendable {
         var seen = Set<Int>()
         for text in file.texts {
             guard text.features.count == text.tokens.count, text.values.count == text.tokens.count else {
-                throw InputError("text \(text.textIndex): \(text.tokens.count) tokens but \(text.features.count) feature lists and \(text.values.count) value lists", url: url)
+                throw InputError(
+                    "text \(text.textIndex): \(text.tokens.count) tokens but \(text.features.count) feature lists and \(text.values.count) value lists",
+                    url: url)
             }
             guard text.textIndex >= 0, seen.insert(text.textIndex).inserted else {
                 throw InputError("text index \(text.textIndex) is negative or listed twice", url: url)
@@ -73,7 +75,8 @@ struct TextOccurrences: Sendable {
             }
         }
         for (feature, list) in byFeature {
-            byFeature[feature] = Array(list.sorted { $0.value != $1.value ? $0.value > $1.value : ($0.text, $0.position) < ($1.text, $1.position) }.prefix(Self.listed))
+            byFeature[feature] = Array(
+                list.sorted { $0.value != $1.value ? $0.value > $1.value : ($0.text, $0.position) < ($1.text, $1.position) }.prefix(Self.listed))
         }
     }
 

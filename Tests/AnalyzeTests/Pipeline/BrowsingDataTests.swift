@@ -119,7 +119,9 @@ import TestSupport
     /// The browser's sample: evenly spaced texts, each token's five strongest features, checked against the
     /// activation database the run wrote (read back as scipy's CSR through the test's own NPZ reader).
     @Test func sampledTextsListEachTokensStrongestFeatures() throws {
-        let (output, cleanup) = try Self.run { $0.features.browseTexts = 7; $0.features.lossEffectExamples = 0 }
+        let (output, cleanup) = try Self.run {
+            $0.features.browseTexts = 7; $0.features.lossEffectExamples = 0
+        }
         defer { cleanup() }
         let document =
             try JSONSerialization.jsonObject(with: Data(contentsOf: try #require(try Self.file("texts", in: output)))) as! [String: Any]
@@ -149,7 +151,9 @@ import TestSupport
     }
 
     @Test func noSampleWhenTurnedOff() throws {
-        let (output, cleanup) = try Self.run { $0.features.browseTexts = 0; $0.features.lossEffectExamples = 0 }
+        let (output, cleanup) = try Self.run {
+            $0.features.browseTexts = 0; $0.features.lossEffectExamples = 0
+        }
         defer { cleanup() }
         #expect(try Self.file("texts", in: output) == nil)
     }
