@@ -113,7 +113,7 @@ struct FeatureArguments: ParsableArguments {
         help:
             "Budget of the loss effects in model rows (each example reruns its model window up to the end of its context from the hook), or 'all'. Examples are taken every feature's best first."
     )
-    var lossEffectRows = AblationTokens(count: 8192)
+    var lossEffectRows = AblationTokens(count: 2048)
 
     func validate() throws {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {

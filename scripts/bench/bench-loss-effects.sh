@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost of the per-example loss effects (`analyze --loss-effects`), measured side by side: the same analyze run with
 # --loss-effects 0 (baseline) and with the given settings (default: the defaults, 5 per feature within
-# --loss-effect-rows 8192); prints the loss_effects stage's seconds, the examples done and left out, and the stage's
+# --loss-effect-rows 2048); prints the loss_effects stage's seconds, the examples done and left out, and the stage's
 # share of the baseline run's time before writing. Inputs default to the embedded demo; for Qwen3-0.6B's shapes pass
 # the inputs bench-analyze.sh makes:
 #   scripts/bench/bench-loss-effects.sh                                   # demo

@@ -57,7 +57,7 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     /// Budget of the loss effects, in model rows: each example costs the rows of its model window up to the end of its
     /// context (each is rerun from the hook). Examples are taken rank by rank (every feature's best, then every
     /// feature's second, …; features by id within a rank) until the next would exceed it; nil: no limit.
-    public var lossEffectRows: Int? = 8192
+    public var lossEffectRows: Int? = 2048
 
     public init() {}
 }

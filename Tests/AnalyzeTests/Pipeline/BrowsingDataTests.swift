@@ -81,7 +81,10 @@ import TestSupport
 
     @Test func lossEffectsAreLimitedToTheFirstExamplesAndCanBeTurnedOff() throws {
         for count in [0, 2] {
-            let (output, cleanup) = try Self.run { $0.features.lossEffectExamples = count }
+            let (output, cleanup) = try Self.run {
+                $0.features.lossEffectExamples = count
+                $0.features.lossEffectRows = nil
+            }
             defer { cleanup() }
             let summaries = try String(contentsOf: try #require(try Self.file("feature_summaries", in: output)), encoding: .utf8)
             for line in summaries.split(separator: "\n") {
