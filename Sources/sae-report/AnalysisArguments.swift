@@ -161,10 +161,24 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
     @Flag(inversion: .prefixedNo, help: "Lay out the decoder directions in 2-D for the site's map (single-threaded UMAP: minutes at 65k features).")
     var featureMap = true
+    @Option(help: "Texts sampled (evenly across the corpus) for the site's corpus browser; 0 for none.") var browseTexts = 200
+    @Option(
+        help:
+            "Top examples per feature whose loss effects are computed (the model rerun with the feature removed at the example, and its direct path); 0 for none."
+    )
+    var lossEffects = 5
+    @Option(
+        help:
+            "Budget of the loss effects in model rows (each example reruns its model window up to the end of its context from the hook), or 'all'. Examples are taken every feature's best first."
+    )
+    var lossEffectRows = AblationTokens(count: 2048)
 
     func validate() throws {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
             throw ValidationError("--top-examples and --cluster-features must be positive, --context-size not negative")
+        }
+        guard browseTexts >= 0, lossEffects >= 0 else {
+            throw ValidationError("--browse-texts and --loss-effects must not be negative")
         }
     }
 
@@ -177,6 +191,9 @@ struct FeatureArguments: ParsableArguments {
         options.features.cooccurrenceMeasure = cooccurrence
         options.features.denseMatrices = denseMatrices
         options.features.featureMap = featureMap
+        options.features.browseTexts = browseTexts
+        options.features.lossEffectExamples = lossEffects
+        options.features.lossEffectRows = lossEffectRows.count
     }
 }
 

@@ -30,10 +30,36 @@ import Testing
         let html = ExampleHTML.render(example, scale: 2)
         #expect(!html.contains("<script>") && !html.contains("<b>"))
         #expect(html.contains("&lt;script&gt;") && html.contains("&amp;"))
-        #expect(html.contains("<span class=\"t tgt\" style=\"--a:1.00\" title=\"2.00\">&lt;b&gt;<span class=\"vh\"> [marked, activation 2.00]</span></span>"))
-        #expect(html.contains("title=\"1.00\">&lt;script&gt;<span class=\"vh\"> [activation 1.00]</span></span>"))
+        #expect(
+            html.contains(
+                "<span class=\"t tgt\" tabindex=\"0\" style=\"--a:1.00\" data-act=\"2.00\">&lt;b&gt;<span class=\"pop\" aria-hidden=\"true\">activation 2.00</span><span class=\"vh\"> [marked, activation 2.00]</span></span>"
+            ))
+        #expect(
+            html.contains(
+                "data-act=\"1.00\">&lt;script&gt;<span class=\"pop\" aria-hidden=\"true\">activation 1.00</span><span class=\"vh\"> [activation 1.00]</span></span>"
+            ))
         #expect(html.contains("↵"))
         #expect(html.contains("\u{FFFD}"))
+    }
+
+    /// Loss effects: later tokens underlined by the effect on predicting them, the values in the tooltip, the hidden
+    /// text and the data attributes; tokens the removal cannot change stay plain.
+    @Test func lossEffectsUnderlineLaterTokens() {
+        let effects = try! JSONDecoder().decode(
+            FeatureRecord.LossEffects.self,
+            from: Data(
+                #"{"delta_loss": [null, null, 0.5, -0.25], "kl": [null, null, 0.1, 0.02], "direct_delta_loss": [null, null, 0.4, null], "direct_kl": [null, null, 0.05, null]}"#
+                    .utf8))
+        var example = FeatureRecord.Example(
+            token: "b", activation: 2, contextTokens: ["a", "b", "<c>", "d"], contextActivations: [0, 2, 0, 0], targetIndex: 1)
+        example.lossEffects = effects
+        let html = ExampleHTML.render(example, scale: 2, lossScale: ExampleHTML.lossScale([example]))
+        #expect(html.hasPrefix("a<span class=\"t tgt\" tabindex=\"0\" style=\"--a:1.00\" data-act=\"2.00\">b"))
+        #expect(
+            html.contains(
+                "<span class=\"t up\" tabindex=\"0\" style=\"--a:0.00;--l:1.00\" data-act=\"0\" data-dloss=\"+0.500\" data-dloss-direct=\"+0.400\">&lt;c&gt;<span class=\"pop\" aria-hidden=\"true\">activation 0; Δloss +0.500, KL 0.100; direct path Δloss +0.400, KL 0.0500</span>"
+            ))
+        #expect(html.contains("<span class=\"t dn\" tabindex=\"0\" style=\"--a:0.00;--l:0.50\" data-act=\"0\" data-dloss=\"-0.250\">d"))
     }
 
     @Test func seedExamplesShowTokenAndContext() {

@@ -38,9 +38,10 @@ import Testing
         for page in pages {
             let page_ = Fixtures.text(site.appendingPathComponent("features/\(page)"))
             // Our own keyboard-navigation script is the only one.
-            let ours = "<script src=\"../assets/feature.js\"></script>"
+            let ours = "<script src=\"../assets/feature.js\"></script>", tips = "<script src=\"../assets/tips.js\"></script>"
             #expect(page_.components(separatedBy: ours).count == 2, "\(page) lacks its navigation script")
-            let html = page_.replacingOccurrences(of: ours, with: "")
+            #expect(page_.components(separatedBy: tips).count == 2, "\(page) lacks its tooltip script")
+            let html = page_.replacingOccurrences(of: ours, with: "").replacingOccurrences(of: tips, with: "")
             #expect(!html.contains("<script"), "\(page) has a script tag")
             #expect(!html.contains("<b>") && !html.contains("<!--") && !html.contains("]]>"), "\(page) has unescaped corpus markup")
             #expect(html.utf8.count <= 30_000, "\(page) is \(html.utf8.count) bytes")

@@ -72,7 +72,9 @@ build_harness() {
         fi
         objects+=("$object")
     done < <(find "$products" -path '*.build/*' -name '*.o' | sort)
-    mapfile -t module_maps < <(find "$SCRATCH/checkouts" Sources -name module.modulemap | sort)
+    # C targets with a module map of their own, and those SwiftPM writes one for in the build folder (CBF16Gemm).
+    mapfile -t module_maps < <(
+        { find "$SCRATCH/checkouts" Sources -name module.modulemap; find "$products" -maxdepth 2 -name module.modulemap; } | sort)
     local flags=(-O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -module-name "Fuzz$name" -I "$products/Modules")
     local map
     for map in "${module_maps[@]}"; do flags+=(-Xcc "-fmodule-map-file=$map"); done

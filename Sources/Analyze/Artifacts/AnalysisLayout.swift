@@ -23,6 +23,7 @@ public struct AnalysisLayout: Sendable {
     public var featureSummaries: String { "results/feature_summaries_\(timestamp).jsonl" }
     public var featureTable: String { "results/feature_table_\(timestamp).json" }
     public var clusters: String { "results/clusters_\(timestamp).json" }
+    public var sampledTexts: String { "results/texts_\(timestamp).json" }
     public var featureLabels: String { "results/feature_labels_llm.jsonl" }
     public var similarityMatrix: String { "matrices/feature_similarity_\(timestamp).npy" }
     public var cooccurrenceMatrix: String { "matrices/feature_cooccurrence_\(timestamp).npy" }

@@ -38,6 +38,9 @@ public enum ArtifactWriter {
         if let map = analysis.featureMap {
             try NPY.write(map.coordinates, shape: [map.pointCount, 2], to: staged.url(layout.featureMap))
         }
+        if let texts = analysis.sampledTexts {
+            try write(SampledTextsDocument.json(texts, tokenTexts: tokenTexts).compact, to: staged.url(layout.sampledTexts))
+        }
         if let png = trainingHistoryPNG { try png.write(to: staged.url(layout.trainingHistoryPlot)) }
 
         let results = analysisResults(run: run, analysis: analysis, layout: layout)
@@ -50,7 +53,7 @@ public enum ArtifactWriter {
             ("token_table", layout.tokenTable), ("feature_table", layout.featureTable), ("neighbors", layout.neighbors),
             ("feature_map", layout.featureMap),
             ("clusters", layout.clusters), ("training_history_plot", layout.trainingHistoryPlot),
-            ("feature_labels", layout.featureLabels),
+            ("feature_labels", layout.featureLabels), ("texts", layout.sampledTexts),
         ]
         // The README is written next; every other file must exist in the staging directory (or already in the
         // destination, for the labels an earlier labeling run left there).

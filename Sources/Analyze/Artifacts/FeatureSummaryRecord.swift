@@ -6,14 +6,14 @@ enum FeatureSummaryRecord {
 
     static func json(_ report: FeatureReport, analysis: FeatureAnalysis, tokenTexts: ([Int32]) -> [String]) -> OrderedJSON {
         let f = report.feature
-        func example(_ e: FeatureExample) -> OrderedJSON {
+        func example(_ e: FeatureExample, effect: ExampleLossEffect? = nil) -> OrderedJSON {
             // The tokens just outside tell whether the context's own edges fall between words.
             var around = tokenTexts((e.tokenBefore.map { [$0] } ?? []) + e.contextTokenIDs + (e.tokenAfter.map { [$0] } ?? []))
             let before = e.tokenBefore == nil ? nil : around.removeFirst()
             let after = e.tokenAfter == nil ? nil : around.removeLast()
             let shown = ContextWindow(pieces: around, target: e.targetIndex, before: before, after: after).range
             let tokens = tokenTexts(Array(e.contextTokenIDs[shown]))
-            return .object([
+            var members: [(String, OrderedJSON)] = [
                 ("token", .string(tokenTexts([e.token.tokenID])[0])),
                 ("activation", .float(e.activation)),
                 // The seed's key keeps the seed's whole ±radius window; the context_* keys hold the shown one.
@@ -25,7 +25,12 @@ enum FeatureSummaryRecord {
                 ("context_tokens", .array(tokens.map(OrderedJSON.string))),
                 ("context_activations", .array(e.contextActivations[shown].map(OrderedJSON.float))),
                 ("target_index", .int(e.targetIndex - shown.lowerBound)),
-            ])
+            ]
+            if let effect {
+                let firstRow = e.row - e.targetIndex + shown.lowerBound
+                members.append(("loss_effects", lossEffects(effect, shownRows: firstRow..<(firstRow + shown.count))))
+            }
+            return .object(members)
         }
         func neighbors(_ table: NeighborTable) -> OrderedJSON {
             .array(
@@ -40,7 +45,13 @@ enum FeatureSummaryRecord {
             ("feature", .int(f)),
             ("activation_frequency", .double(Double(report.activationCount))),
             ("mean_activation", .double(report.meanActivation)),
-            ("top_examples", .array(report.topExamples.map(example))),
+            (
+                "top_examples",
+                .array(
+                    report.topExamples.map {
+                        example($0, effect: analysis.lossEffects?.effects[.init(feature: f, row: $0.row)])
+                    })
+            ),
             ("activation_count", .int(report.activationCount)),
             ("frequency", .double(report.frequency)),
             ("max_activation", .float(report.maxActivation)),
@@ -52,7 +63,7 @@ enum FeatureSummaryRecord {
                     report.intervalExamples.map {
                         .object([
                             ("range", .array([.double($0.lower), .double($0.upper)])), ("count", .int($0.count)),
-                            ("examples", .array($0.examples.map(example))),
+                            ("examples", .array($0.examples.map { example($0) })),
                         ])
                     })
             ),
@@ -90,6 +101,26 @@ enum FeatureSummaryRecord {
             ))
         members.append(("cluster", analysis.clustering.assignment[f].map(OrderedJSON.int) ?? .null))
         return .object(members)
+    }
+
+    /// An example's loss effects aligned with its shown tokens: at each token, the effect on predicting that token
+    /// (the prediction made one row before it), null where removing the feature cannot change it (tokens up to the
+    /// example's own) or it was not computed; the direct path only at the token after the example.
+    static func lossEffects(_ effect: ExampleLossEffect, shownRows: Range<Int>) -> OrderedJSON {
+        func aligned(_ values: [Double]) -> OrderedJSON {
+            .array(
+                shownRows.map { row in
+                    let index = row - 1 - effect.row
+                    return values.indices.contains(index) ? .double(values[index]) : .null
+                })
+        }
+        func direct(_ value: Double?) -> OrderedJSON {
+            .array(shownRows.map { row in row == effect.row + 1 ? value.map(OrderedJSON.double) ?? .null : .null })
+        }
+        return .object([
+            ("delta_loss", aligned(effect.deltaLoss)), ("kl", aligned(effect.klDivergence)),
+            ("direct_delta_loss", direct(effect.directDeltaLoss)), ("direct_kl", direct(effect.directKL)),
+        ])
     }
 
     /// Zero-centred moments over all tokens; skew and kurtosis are null when `E[a²] = 0`.

@@ -104,6 +104,11 @@ public final class ActivationDatabase: @unchecked Sendable {
         return start..<end
     }
 
+    /// The rows of each text, in row order (a text's rows are consecutive).
+    public var textRuns: [Range<Int>] {
+        textRunStarts.indices.map { textRunStarts[$0]..<($0 + 1 < textRunStarts.count ? textRunStarts[$0 + 1] : rowCount) }
+    }
+
     /// The rows within `radius` tokens of `row` in the same text.
     public func contextRows(around row: Int, radius: Int) -> Range<Int> {
         let text = textRows(containing: row)

@@ -29,6 +29,10 @@ public struct FeatureAnalysis: Sendable {
     /// nil when no unembedding was given.
     public var logitEffects: LogitEffects?
     public var options: FeatureAnalysisOptions
+    /// The corpus browser's sample (nil when not asked for).
+    public var sampledTexts: SampledTexts?
+    /// Loss effects of the first top examples (nil without a model, or when not asked for).
+    public var lossEffects: ExampleLossEffects?
     /// Wall-clock seconds per stage (`feature_reports`, `decoder_similarity`, `cooccurrence`, `clustering`,
     /// `logit_effects`), for the run's `timings_s`.
     public var timings: [(stage: String, seconds: Double)] = []

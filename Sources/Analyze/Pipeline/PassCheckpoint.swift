@@ -8,7 +8,7 @@ import SAECore
 struct PassCheckpoint: Codable {
     static let fileName = "checkpoint.json"
     static let columnsDirectory = "columns"
-    static let formatVersion = 2  // 2: options in four parts (paths, pass, features, control)
+    static let formatVersion = 3  // 2: options in four parts (paths, pass, features, control); 3: browse/loss-effect options
 
     var format = PassCheckpoint.formatVersion
     /// Identifies the inputs and pass settings: runs, shards and resumed runs combine only when it is equal.

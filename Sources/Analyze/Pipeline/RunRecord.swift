@@ -154,6 +154,12 @@ struct RunRecord {
         let (database, analysis) = try featureStage(collector: collector, staged: staged)
         var record = self
         record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
+        if let effects = analysis.lossEffects, effects.skipped > 0, let budget = options.features.lossEffectRows {
+            record.extraWarnings.append(
+                "loss effects were computed for \(effects.effects.count) of \(effects.effects.count + effects.skipped) top examples "
+                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first; the rest exceed "
+                    + "--loss-effect-rows \(budget)); use --loss-effect-rows all for every one")
+        }
         record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
         let results = record.results()
         try record.artifactStage(staged, results: results, database: database, analysis: analysis)
@@ -167,7 +173,7 @@ struct RunRecord {
     ) throws -> (ActivationDatabase, FeatureAnalysis) {
         let sae = inputs.sae, layout = staged.layout
         let database = try collector.finish()
-        let analysis = try FeatureAnalysis(
+        var analysis = try FeatureAnalysis(
             database: database, statistics: collector.statistics, topExamples: collector.topExamples,
             decoder: FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight),
             // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
@@ -178,7 +184,41 @@ struct RunRecord {
             },
             finalNormWeight: inputs.unembedding?.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
+        try addBrowsingData(to: &analysis, database: database)
         return (database, analysis)
+    }
+
+    /// The corpus browser's text sample (from the database) and the loss effects of the first top examples of
+    /// every feature (the model rerun with each feature removed at its example; needs the whole model).
+    private func addBrowsingData(to analysis: inout FeatureAnalysis, database: ActivationDatabase) throws {
+        let options = options.features
+        var clock = Date()
+        if options.browseTexts > 0 {
+            analysis.sampledTexts = SampledTexts(database: database, count: options.browseTexts)
+            analysis.timings.append(("browse_texts", Date().timeIntervalSince(clock)))
+        }
+        // The rerun needs the whole model: not with an activation folder, nor when only the blocks to the hook loaded.
+        guard options.lossEffectExamples > 0, inputs.activations == nil, inputs.unembedding != nil else { return }
+        clock = Date()
+        // Rank by rank: every feature's best example first, so a budget spreads over the features.
+        let requests = (0..<options.lossEffectExamples).flatMap { rank in
+            analysis.reports.compactMap { report in
+                report.topExamples.indices.contains(rank)
+                    ? ExampleLossEffects.Request(
+                        feature: report.feature, row: report.topExamples[rank].row,
+                        activation: report.topExamples[rank].activation)
+                    : nil
+            }
+        }
+        let context = self.options.pass.context
+        let (chosen, skipped) = ExampleLossEffects.selection(
+            requests, database: database, context: context, radius: options.contextRadius,
+            rowBudget: options.lossEffectRows)
+        analysis.lossEffects = try ExampleLossEffects(
+            requests: chosen, database: database, model: inputs.model, hook: inputs.hook, sae: inputs.sae,
+            context: context, radius: options.contextRadius)
+        analysis.lossEffects?.skipped = skipped
+        analysis.timings.append(("loss_effects", Date().timeIntervalSince(clock)))
     }
 
     /// Writes the analysis directory (docs/artifacts.md) and moves it into place.

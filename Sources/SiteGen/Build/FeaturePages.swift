@@ -23,6 +23,8 @@ struct FeaturePages {
     let site: URL
     /// Lines read and rendered per parallel batch: bounds memory while keeping every core busy.
     var batchSize = 256
+    /// Where each feature is among the strongest in the corpus browser's texts (nil: the run sampled none).
+    var occurrences: TextOccurrences?
     private let chart = HistogramChart(width: 360, height: 110, logCounts: false)
 
     init(data: SiteData, renderer: PageRenderer, site: URL) {
@@ -90,9 +92,12 @@ struct FeaturePages {
                 xLabel: histogram.hasLogSpacedEdges ? "activation (log-spaced bins)" : "activation")
         }
         let scale = maxActivation ?? 1
-        let examples = record.topExamples.map { example($0, scale: scale) }
+        let lossScale = ExampleHTML.lossScale(record.topExamples)
+        let examples = record.topExamples.map { example($0, scale: scale, lossScale: lossScale) }
         context["examples"] = examples
         context["has_examples"] = !examples.isEmpty
+        context["has_loss_effects"] = record.topExamples.contains { $0.lossEffects != nil }
+        if let occurrences = occurrences?.of(id), !occurrences.isEmpty { context["occurrences"] = occurrences }
         let active = record.count
         let intervals: [[String: Any]] = (record.intervalExamples ?? []).compactMap { bin in
             guard bin.range.count == 2, !bin.examples.isEmpty else { return nil }
@@ -195,8 +200,8 @@ struct FeaturePages {
         }
     }
 
-    private func example(_ example: FeatureRecord.Example, scale: Double) -> [String: Any] {
-        ["act": NumberFormat.short(example.activation), "html": ExampleHTML.render(example, scale: scale)]
+    private func example(_ example: FeatureRecord.Example, scale: Double, lossScale: Double = 0) -> [String: Any] {
+        ["act": NumberFormat.short(example.activation), "html": ExampleHTML.render(example, scale: scale, lossScale: lossScale)]
     }
 
     private func formatCount(_ count: Double) -> String {

@@ -11,6 +11,8 @@ public struct SiteBuilder {
         /// Feature pages rendered from a summary record (the rest are short pages from the feature table).
         public var recordedFeatures: Int
         public var clusterPages: Int
+        /// Pages of the corpus browser (`texts/<text_idx>.html`; 0 when the run sampled no texts).
+        public var textPages: Int
         public var seconds: Double
         /// Feature pages per second over the feature-page stage.
         public var featurePagesPerSecond: Double
@@ -46,8 +48,12 @@ public struct SiteBuilder {
             try copyAssets(to: out.staging.appendingPathComponent("assets"))
             try SummaryPage.write(data: data, renderer: renderer, site: out.staging)
             let featureStart = Date()
-            let (entries, recorded) = try FeaturePages(data: data, renderer: renderer, site: out.staging).writeAll()
+            let sampledTexts = try directory.textsURL.map { try SampledTextsFile.load($0, dSae: data.dSae) }
+            var featurePages = FeaturePages(data: data, renderer: renderer, site: out.staging)
+            featurePages.occurrences = sampledTexts.map(TextOccurrences.init)
+            let (entries, recorded) = try featurePages.writeAll()
             let featureSeconds = Date().timeIntervalSince(featureStart)
+            let textPages = try sampledTexts.map { try TextPages.write($0, data: data, renderer: renderer, site: out.staging) } ?? 0
             try IndexPage.write(entries: entries, recorded: recorded, data: data, renderer: renderer, site: out.staging)
             try MapPage.write(entries: entries, data: data, renderer: renderer, site: out.staging)
             let clusterPages = try ClusterPages.write(data: data, renderer: renderer, site: out.staging)
@@ -56,7 +62,7 @@ public struct SiteBuilder {
             try out.commit()
             let recordedLocation = recordsLocation && SiteLocations.record(site: out.target, analysis: directory.url)
             return Report(
-                featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages,
+                featurePages: entries.count, recordedFeatures: recorded, clusterPages: clusterPages, textPages: textPages,
                 seconds: Date().timeIntervalSince(start),
                 featurePagesPerSecond: Double(entries.count) / max(featureSeconds, 1e-9),
                 recordedLocation: recordedLocation)

@@ -15,7 +15,7 @@ struct SiteData: Sendable {
     /// Ids of the clusters that get a page; a feature's cluster is linked only if it is one of them.
     let clusterIDs: Set<Int>
     /// The values for the header and footer partials.
-    let siteContext: [String: String]
+    private(set) var siteContext: [String: String]
 
     var dSae: Int { run.dSae }
 
@@ -45,6 +45,7 @@ struct SiteData: Sendable {
             "toolVersion": ToolVersion.string,
             "source": directory.url.lastPathComponent,
         ]
+        if directory.textsURL != nil { siteContext["texts"] = "yes" }
     }
 
     /// `cluster` if it has a page, else nil (a record may name a cluster the clusters file does not have).

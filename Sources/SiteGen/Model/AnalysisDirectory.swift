@@ -49,6 +49,7 @@ public struct AnalysisDirectory: Sendable {
     public var summariesURL: URL? { file("feature_summaries", fallback: "results/feature_summaries_\(timestamp).jsonl") }
     public var featureTableURL: URL? { file("feature_table", fallback: "results/feature_table_\(timestamp).json") }
     public var clustersURL: URL? { file("clusters", fallback: "results/clusters_\(timestamp).json") }
+    public var textsURL: URL? { file("texts", fallback: "results/texts_\(timestamp).json") }
     public var labelsURL: URL? { file("feature_labels", fallback: "results/feature_labels_llm.jsonl") }
     public var neighborsURL: URL? { file("neighbors", fallback: "matrices/neighbors_\(timestamp).npz") }
     public var featureMapURL: URL? { file("feature_map", fallback: "matrices/feature_map_\(timestamp).npy") }

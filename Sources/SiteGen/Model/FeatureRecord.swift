@@ -67,6 +67,8 @@ public struct FeatureRecord: Decodable, Sendable {
         public var contextTokens: [String]?
         public var contextActivations: [Double]?
         public var targetIndex: Int?
+        /// Per shown token: the loss effects of removing the feature at the example (top examples only).
+        public var lossEffects: LossEffects?
 
         public init(
             token: String, activation: Double, context: String? = nil, position: Int? = nil,
@@ -89,6 +91,21 @@ public struct FeatureRecord: Decodable, Sendable {
             case contextTokens = "context_tokens"
             case contextActivations = "context_activations"
             case targetIndex = "target_index"
+            case lossEffects = "loss_effects"
+        }
+    }
+
+    /// Aligned with an example's `context_tokens`; null where the token's prediction cannot change.
+    public struct LossEffects: Decodable, Sendable {
+        public var deltaLoss: [Double?]
+        public var kl: [Double?]?
+        public var directDeltaLoss: [Double?]?
+        public var directKL: [Double?]?
+        enum CodingKeys: String, CodingKey {
+            case kl
+            case deltaLoss = "delta_loss"
+            case directDeltaLoss = "direct_delta_loss"
+            case directKL = "direct_kl"
         }
     }
 
