@@ -55,17 +55,30 @@ public struct ExampleLossEffects: Sendable {
     public static func selection(
         _ requests: [Request], database: ActivationDatabase, context: Int, radius: Int, rowBudget: Int?
     ) -> (chosen: [Request], skipped: Int) {
-        guard let rowBudget else { return (requests, 0) }
+        // An example whose model window the database does not hold whole cannot be rerun.
+        let runnable = requests.filter { modelWindow(of: $0.row, database: database, context: context) != nil }
+        guard let rowBudget else { return (runnable, requests.count - runnable.count) }
         var used = 0
-        for (index, request) in requests.enumerated() {
-            let position = Int(database.token(request.row).position)
-            let text = database.textRows(containing: request.row)
-            let start = request.row - position % context
-            let last = min(request.row + radius, min(start + context, text.upperBound) - 1)
-            used += last - start + 1
-            if used > rowBudget { return (Array(requests[..<index]), requests.count - index) }
+        for (index, request) in runnable.enumerated() {
+            let window = modelWindow(of: request.row, database: database, context: context)!
+            let last = min(request.row + radius, window.upperBound - 1)
+            used += last - window.lowerBound + 1
+            if used > rowBudget { return (Array(runnable[..<index]), requests.count - index) }
         }
-        return (requests, 0)
+        return (runnable, requests.count - runnable.count)
+    }
+
+    /// The database rows of the model window (`--ctx`) that holds `row`, from the window's start to the text's end or
+    /// the window's, or nil when the database lacks some of its positions: those left out of the pass (special tokens,
+    /// `--ignore-high-norm`) are not stored, so the model's input cannot be rebuilt there.
+    static func modelWindow(of row: Int, database: ActivationDatabase, context: Int) -> Range<Int>? {
+        let position = Int(database.token(row).position)
+        let text = database.textRows(containing: row)
+        let start = row - position % context
+        guard start >= text.lowerBound, database.token(start).position == position - position % context else { return nil }
+        let end = min(start + context, text.upperBound)
+        guard Int(database.token(end - 1).position) - Int(database.token(start).position) == end - 1 - start else { return nil }
+        return start..<end
     }
 
     /// Whether a change at `hook` reaches the logits directly through the residual stream (so the direct path is
@@ -84,11 +97,9 @@ public struct ExampleLossEffects: Sendable {
     ) throws {
         var windows: [Int: [Placed]] = [:]
         for request in requests {
-            let token = database.token(request.row)
-            let text = database.textRows(containing: request.row)
-            let start = request.row - Int(token.position) % context
-            let end = min(start + context, text.upperBound)
-            windows[start, default: []].append(Placed(request: request, last: min(request.row + radius, end - 1)))
+            guard let window = Self.modelWindow(of: request.row, database: database, context: context) else { continue }
+            windows[window.lowerBound, default: []].append(
+                Placed(request: request, last: min(request.row + radius, window.upperBound - 1)))
         }
         // Entries: a window's rows with at most `perEntry` of its examples (a window with more becomes several).
         var entries: [Entry] = []

@@ -154,11 +154,13 @@ struct RunRecord {
         let (database, analysis) = try featureStage(collector: collector, staged: staged)
         var record = self
         record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
-        if let effects = analysis.lossEffects, effects.skipped > 0, let budget = options.features.lossEffectRows {
+        if let effects = analysis.lossEffects, effects.skipped > 0 {
+            let budget = options.features.lossEffectRows.map { "exceed --loss-effect-rows \($0) (use all for every one) or " } ?? ""
             record.extraWarnings.append(
                 "loss effects were computed for \(effects.effects.count) of \(effects.effects.count + effects.skipped) top examples "
-                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first; the rest exceed "
-                    + "--loss-effect-rows \(budget)); use --loss-effect-rows all for every one")
+                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first); the rest \(budget)sit in "
+                    + "a model window with left-out positions (special tokens, --ignore-high-norm), which the database does "
+                    + "not hold to rerun")
         }
         record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
         let results = record.results()

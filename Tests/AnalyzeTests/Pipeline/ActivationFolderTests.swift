@@ -62,6 +62,7 @@ import Tokenizers
         var directOptions = Fixture.options(sae: sae, output: root.appendingPathComponent("direct"))
         directOptions.pass.topKMode = topKMode
         directOptions.pass.ablation = .zero
+        directOptions.features.lossEffectExamples = 0  // they rerun the model; a folder's run has none
         let direct = try AnalysisPipeline(options: directOptions).run()
 
         let folder = root.appendingPathComponent("activations")
