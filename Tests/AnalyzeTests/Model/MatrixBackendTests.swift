@@ -1,5 +1,6 @@
 import CBF16Gemm
 import COpenBLAS
+import Analyze
 import Foundation
 @testable import LMRuntime
 import Testing
@@ -18,7 +19,7 @@ import Testing
         let input: [Float], weight: [Float]
         init(_ shape: (Int, Int, Int), seed: UInt64) {
             (m, k, n) = shape
-            var generator = SplitMix(seed: seed)
+            var generator = SplitMix64(seed: seed)
             input = (0..<(m * k)).map { _ in Float(generator.uniform() * 4 - 2) }
             // Weights exactly representable in bf16, as a bf16 checkpoint's are.
             weight = (0..<(n * k)).map { _ in roundedToBF16(Float(generator.uniform() - 0.5) * 0.2) }
@@ -65,7 +66,7 @@ import Testing
     func stackedBlocksRowRangesAndStridesAddressTheRightValues(kernel: BF16Kernel) {
         // q | k | v style: three blocks of odd heights, used whole and through a row range crossing block edges.
         let k = 37, m = 9, heights = [13, 7, 11], inputStride = 41, outputStride = 50
-        var generator = SplitMix(seed: 99)
+        var generator = SplitMix64(seed: 99)
         let blocks = heights.map { rows in (0..<(rows * k)).map { _ in roundedToBF16(Float(generator.uniform() - 0.5)) } }
         let input = (0..<(m * inputStride)).map { _ in roundedToBF16(Float(generator.uniform() * 2 - 1)) }
         let stackedBF16 = WeightMatrix.stacking(heights.indices.map { WeightMatrix(rows: heights[$0], columns: k, roundingToBF16: blocks[$0]) })
@@ -136,16 +137,7 @@ func sgemm(_ a: [Float], _ w: [Float], m: Int, k: Int, n: Int) -> [Float] {
     return c
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A double uniform in [0, 1).
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
