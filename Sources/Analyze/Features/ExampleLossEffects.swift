@@ -56,16 +56,16 @@ public struct ExampleLossEffects: Sendable {
         _ requests: [Request], database: ActivationDatabase, context: Int, radius: Int, rowBudget: Int?
     ) -> (chosen: [Request], skipped: Int) {
         // An example whose model window the database does not hold whole cannot be rerun.
-        let runnable = requests.filter { modelWindow(of: $0.row, database: database, context: context) != nil }
-        guard let rowBudget else { return (runnable, requests.count - runnable.count) }
-        var used = 0
-        for (index, request) in runnable.enumerated() {
-            let window = modelWindow(of: request.row, database: database, context: context)!
-            let last = min(request.row + radius, window.upperBound - 1)
-            used += last - window.lowerBound + 1
-            if used > rowBudget { return (Array(runnable[..<index]), requests.count - index) }
+        let runnable = requests.compactMap { request in
+            modelWindow(of: request.row, database: database, context: context).map { (request, $0) }
         }
-        return (runnable, requests.count - runnable.count)
+        var used = 0
+        for (index, (request, window)) in runnable.enumerated() {
+            guard let rowBudget else { break }
+            used += min(request.row + radius, window.upperBound - 1) - window.lowerBound + 1
+            if used > rowBudget { return (runnable[..<index].map(\.0), requests.count - index) }
+        }
+        return (runnable.map(\.0), requests.count - runnable.count)
     }
 
     /// The database rows of the model window (`--ctx`) that holds `row`, from the window's start to the text's end or
