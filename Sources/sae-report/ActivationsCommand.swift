@@ -8,7 +8,7 @@ struct ActivationsCommand: ParsableCommand {
         commandName: "activations",
         abstract: "Run the model and save every token's activation at a hook as an activation folder (docs/activations.md).",
         discussion: """
-            Texts are tokenized with the model's tokenizer.json (no BOS is added), split into windows of at most --ctx \
+            Texts are tokenized with the model's tokenizer.json as its own encode does (a BOS only where its post-processor adds one, as Gemma's does), split into windows of at most --ctx \
             tokens (each window starts again at position 0) and run in packed batches of about --batch-tokens tokens, \
             exactly as `analyze` runs them; the forward pass stops at the hook. Writes OUTPUT/activations.json (the \
             manifest), float32 [n_tokens, d] shards activations-NNNNN.npy in corpus order, tokens.npy (int32 \

@@ -8,7 +8,8 @@ struct SAEReport: ParsableCommand {
         commandName: "sae-report",
         abstract: "Analyze a sparse autoencoder trained on a language model and publish the analysis as a static site.",
         discussion: """
-            Exit status: 0 success, 1 bad input (the error line names the file and the problem), 130 interrupted \
+            Exit status: 0 success, 1 bad input (the error line names the file and the problem), 64 a bad flag or value \
+            (with the usage), 130 interrupted \
             (analyze/run saved a checkpoint; rerun with --resume).
             """,
         version: ToolVersion.string,

@@ -6,8 +6,9 @@ import Tokenizers
 /// Every token's activation at a hook, written as an activation folder (docs/activations.md; the `activations`
 /// command) that `analyze --activations` reads back.
 ///
-/// Texts are tokenized and packed exactly as `analyze` does (no BOS added; windows of at most `context` tokens;
-/// batches of about `batchTokens`); the forward stops at the hook, and blocks after it are not even loaded. Rows
+/// Texts are tokenized with the tokenizer's own encoding (a BOS only where its post-processor adds one; `analyze`
+/// differs only for an SAE that states `prepend_bos`) and packed as `analyze` packs them (windows of at most `context`
+/// tokens; batches of about `batchTokens`); the forward stops at the hook, and blocks after it are not even loaded. Rows
 /// follow the corpus order, float32, in shards of at most `shardTokens` rows; the token table holds each row's
 /// token id, text index and position in its text (as the activation database's token table does); the model's
 /// `tokenizer.json` is copied in. The folder is written beside `output` and renamed into place at the end.
