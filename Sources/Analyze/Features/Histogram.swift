@@ -89,7 +89,7 @@ public struct Histogram: Equatable, Sendable {
                 // an edge would defeat the branch predictor).
                 @inline(__always) func bin(_ v: Float) -> Int {
                     // (v − lower)·scale is in [0, n(1 + 2⁻²²)], so the conversion cannot overflow.
-                    var index = Int(unsafeBitCast(Int32((v - lower) * scale), to: UInt32.self))
+                    var index = Int(UInt32(bitPattern: Int32((v - lower) * scale)))
                     index = index < n ? index : n &- 1
                     index &-= v < t[index] ? 1 : 0
                     index &+= v >= t[index &+ 1] ? 1 : 0
