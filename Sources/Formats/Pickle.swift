@@ -73,6 +73,8 @@ struct Pickle: Sendable {
     }
 
     /// The nesting depth of `value`: 0 for scalars. Recursion is bounded because deeper values are never built.
+    /// The machine itself never calls this on what it builds (see `Item`); it is for `reduce` and `persistentLoad`
+    /// results, which may be tuples.
     static func depth(of value: PickleValue) -> Int {
         switch value {
         case .tuple(let items): 1 + (items.map(depth(of:)).max() ?? 0)
@@ -82,8 +84,25 @@ struct Pickle: Sendable {
         }
     }
 
+    /// A value on the stack or in the memo, with its depth when it is a tuple. Lists and dicts cache their depth in
+    /// `nesting`; tuples are values and cannot, and walking a tuple's children again for every new parent is
+    /// exponential when the children are shared (`DUP` then `TUPLE3`, repeated, makes a DAG of 2^n paths).
+    private struct Item {
+        var value: PickleValue
+        var tupleDepth = 0
+
+        var depth: Int {
+            switch value {
+            case .tuple: tupleDepth
+            case .list(let list): list.nesting.depth
+            case .dict(let dict): dict.nesting.depth
+            default: 0
+            }
+        }
+    }
+
     private enum StackItem {
-        case value(PickleValue)
+        case item(Item)
         case mark
     }
 
@@ -95,7 +114,7 @@ struct Pickle: Sendable {
     private func run(_ program: UnsafeRawBufferPointer) throws -> PickleValue {
         var position = 0
         var stack: [StackItem] = []
-        var memo: [Int: PickleValue] = [:]
+        var memo: [Int: Item] = [:]
 
         func fail(_ problem: String) -> InputError { InputError("pickle: \(problem) (at byte \(position))") }
         func read(_ count: Int) throws -> UnsafeRawBufferPointer {
@@ -123,32 +142,37 @@ struct Pickle: Sendable {
             guard let string = String(validating: bytes, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
             return string
         }
-        func push(_ value: PickleValue) throws {
+        func push(_ item: Item) throws {
             guard stack.count < Self.maximumStackDepth else { throw fail("stack too deep") }
-            stack.append(.value(value))
+            stack.append(.item(item))
         }
-        func pop() throws -> PickleValue {
-            guard case .value(let value)? = stack.popLast() else { throw fail("stack underflow") }
-            return value
+        func push(_ value: PickleValue) throws { try push(Item(value: value)) }
+        /// Pushes what `reduce` or `persistentLoad` returned: the one place a tuple's depth is not known.
+        func pushResult(_ value: PickleValue) throws { try push(Item(value: value, tupleDepth: Self.depth(of: value))) }
+        func popItem() throws -> Item {
+            guard case .item(let item)? = stack.popLast() else { throw fail("stack underflow") }
+            return item
         }
-        func top() throws -> PickleValue {
-            guard case .value(let value)? = stack.last else { throw fail("stack underflow") }
-            return value
+        func pop() throws -> PickleValue { try popItem().value }
+        func topItem() throws -> Item {
+            guard case .item(let item)? = stack.last else { throw fail("stack underflow") }
+            return item
         }
-        func popToMark() throws -> [PickleValue] {
+        func top() throws -> PickleValue { try topItem().value }
+        func popToMark() throws -> [Item] {
             guard let markIndex = stack.lastIndex(where: { if case .mark = $0 { true } else { false } }) else {
                 throw fail("MARK missing")
             }
-            let items = stack[(markIndex + 1)...].map { item -> PickleValue in
-                guard case .value(let value) = item else { fatalError("unreachable: marks above the last mark") }
-                return value
+            let items = stack[(markIndex + 1)...].map { entry -> Item in
+                guard case .item(let item) = entry else { fatalError("unreachable: marks above the last mark") }
+                return item
             }
             stack.removeSubrange(markIndex...)
             return items
         }
-        func memoGet(_ index: Int) throws -> PickleValue {
-            guard let value = memo[index] else { throw fail("memo entry \(index) is missing") }
-            return value
+        func memoGet(_ index: Int) throws -> Item {
+            guard let item = memo[index] else { throw fail("memo entry \(index) is missing") }
+            return item
         }
         func global(_ module: String, _ name: String) throws -> PickleValue {
             guard allowedGlobals.contains("\(module).\(name)") else {
@@ -158,10 +182,10 @@ struct Pickle: Sendable {
         }
         /// Marks `children` as nested and returns the depth of a container holding them. A list or dict may not
         /// hold itself (`x = []; x.append(x)`): the reference cycle would never be freed.
-        func nest(_ children: [PickleValue], into container: AnyObject? = nil) throws -> Int {
+        func nest(_ children: [Item], into container: AnyObject? = nil) throws -> Int {
             var deepest = 0
             for child in children {
-                switch child {
+                switch child.value {
                 case .list(let list):
                     guard list !== container else { throw fail("a list that contains itself is not supported") }
                     list.nesting.isNested = true
@@ -170,29 +194,28 @@ struct Pickle: Sendable {
                     dict.nesting.isNested = true
                 default: break
                 }
-                deepest = max(deepest, Self.depth(of: child))
+                deepest = max(deepest, child.depth)
             }
             guard deepest < Self.maximumNesting else { throw fail("values nested more than \(Self.maximumNesting) deep") }
             return deepest + 1
         }
-        func tuple(_ items: [PickleValue]) throws -> PickleValue {
-            _ = try nest(items)
-            return .tuple(items)
+        func tuple(_ items: [Item]) throws -> Item {
+            Item(value: .tuple(items.map(\.value)), tupleDepth: try nest(items))
         }
-        func setItems(_ pairs: [PickleValue], into target: PickleValue) throws {
+        func setItems(_ pairs: [Item], into target: PickleValue) throws {
             guard case .dict(let dict) = target else { throw fail("SETITEMS on \(target.kind)") }
             guard pairs.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items") }
             guard !dict.nesting.isNested else { throw fail("adding to a dict after nesting it is not supported") }
             dict.nesting.depth = max(dict.nesting.depth, try nest(pairs, into: dict))
             for index in stride(from: 0, to: pairs.count, by: 2) {
-                dict.items.append((pairs[index], pairs[index + 1]))
+                dict.items.append((pairs[index].value, pairs[index + 1].value))
             }
         }
-        func appendItems(_ items: [PickleValue], to target: PickleValue) throws {
+        func appendItems(_ items: [Item], to target: PickleValue) throws {
             guard case .list(let list) = target else { throw fail("APPENDS on \(target.kind)") }
             guard !list.nesting.isNested else { throw fail("adding to a list after nesting it is not supported") }
             list.nesting.depth = max(list.nesting.depth, try nest(items, into: list))
-            list.items.append(contentsOf: items)
+            list.items.append(contentsOf: items.map(\.value))
         }
 
         while true {
@@ -213,17 +236,17 @@ struct Pickle: Sendable {
             case 0x31:  // POP_MARK
                 _ = try popToMark()
             case 0x32:  // DUP
-                try push(try top())
+                try push(try topItem())
             case 0x7d: try push(.dict(PickleDict()))  // EMPTY_DICT
             case 0x5d: try push(.list(PickleList()))  // EMPTY_LIST
-            case 0x29: try push(.tuple([]))  // EMPTY_TUPLE
+            case 0x29: try push(Item(value: .tuple([]), tupleDepth: 1))  // EMPTY_TUPLE
             case 0x74: try push(try tuple(try popToMark()))  // TUPLE
-            case 0x85: try push(try tuple([try pop()]))  // TUPLE1
+            case 0x85: try push(try tuple([try popItem()]))  // TUPLE1
             case 0x86:  // TUPLE2
-                let second = try pop(), first = try pop()
+                let second = try popItem(), first = try popItem()
                 try push(try tuple([first, second]))
             case 0x87:  // TUPLE3
-                let third = try pop(), second = try pop(), first = try pop()
+                let third = try popItem(), second = try popItem(), first = try popItem()
                 try push(try tuple([first, second, third]))
             case 0x6c:  // LIST
                 let list = PickleList()
@@ -255,9 +278,9 @@ struct Pickle: Sendable {
             case 0x8d: try push(.string(try readString(try readUInt64())))  // BINUNICODE8
             case 0x42: try push(.bytes(Data(try read(try readUInt32()))))  // BINBYTES
             case 0x43: try push(.bytes(Data(try read(Int(try readByte())))))  // SHORT_BINBYTES
-            case 0x71: memo[Int(try readByte())] = try top()  // BINPUT
-            case 0x72: memo[try readUInt32()] = try top()  // LONG_BINPUT
-            case 0x94: memo[memo.count] = try top()  // MEMOIZE
+            case 0x71: memo[Int(try readByte())] = try topItem()  // BINPUT
+            case 0x72: memo[try readUInt32()] = try topItem()  // LONG_BINPUT
+            case 0x94: memo[memo.count] = try topItem()  // MEMOIZE
             case 0x68: try push(try memoGet(Int(try readByte())))  // BINGET
             case 0x6a: try push(try memoGet(try readUInt32()))  // LONG_BINGET
             case 0x63:  // GLOBAL
@@ -271,21 +294,21 @@ struct Pickle: Sendable {
             case 0x52:  // REDUCE
                 guard case .tuple(let arguments) = try pop() else { throw fail("REDUCE arguments are not a tuple") }
                 guard case .global(let module, let name) = try pop() else { throw fail("REDUCE on something not callable") }
-                try push(try reduce(module, name, arguments))
+                try pushResult(try reduce(module, name, arguments))
             case 0x51:  // BINPERSID
-                try push(try persistentLoad(try pop()))
+                try pushResult(try persistentLoad(try pop()))
             case 0x62:  // BUILD
                 // State for an allowed object (OrderedDict `_metadata`, tensor state): nothing we use.
                 _ = try pop()
                 _ = try top()
             case 0x73:  // SETITEM
-                let value = try pop(), key = try pop()
+                let value = try popItem(), key = try popItem()
                 try setItems([key, value], into: try top())
             case 0x75:  // SETITEMS
                 let items = try popToMark()
                 try setItems(items, into: try top())
             case 0x61:  // APPEND
-                let item = try pop()
+                let item = try popItem()
                 try appendItems([item], to: try top())
             case 0x65:  // APPENDS
                 let items = try popToMark()

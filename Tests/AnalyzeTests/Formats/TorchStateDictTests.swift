@@ -150,6 +150,28 @@ import Testing
         #expect(throws: InputError.self) { try machine.load(program) }
     }
 
+    /// A tuple's depth was recomputed by walking its children, so `DUP, DUP, TUPLE3` repeated n times (a DAG with
+    /// 3^n paths) never finished loading (found by Fuzz/Pickle). Depths now travel with the stack and memo entries.
+    @Test func tuplesSharingChildrenLoadInLinearTime() throws {
+        func dag(_ levels: Int) -> Data {
+            Data([0x80, 0x02, 0x29] + [UInt8](repeating: 0, count: levels).flatMap { _ in [0x32, 0x32, 0x87] } + [0x2e])
+        }
+        var value = try machine.load(dag(80))
+        var depth = 1
+        while case .tuple(let items) = value, let first = items.first {
+            #expect(items.count == 3)
+            value = first
+            depth += 1
+        }
+        #expect(depth == 81)
+        #expect(Pickle.depth(of: try machine.load(dag(10))) == 11)
+        #expect(throws: InputError.self) { try machine.load(dag(120)) }
+        // The fuzzer's own input ends without STOP; it must fail quickly, not after walking its DAG.
+        #expect(throws: InputError.self) {
+            try machine.load(try Data(contentsOf: FormatFixtures.url("fuzz/pickle_dag_of_tuples.pkl")))
+        }
+    }
+
     /// Damaged state-dict pickles run through the torch allowlist fail with an InputError or load; never crash.
     @Test func damagedPicklesNeverCrash() throws {
         let url = FormatFixtures.url("torch/dtypes_and_views.pt")
