@@ -3,10 +3,14 @@ import Foundation
 @testable import LMRuntime
 import Testing
 
-/// Each family's tiny random checkpoint (scripts/fixtures/make_family_fixtures.py) against transformers in fp32:
+/// Each family's tiny random checkpoint (scripts/fixtures/make_family_fixtures.py; the Qwen ones from
+/// make_model_fixtures.py, with the same references) against transformers in fp32:
 /// every hook with TransformerLens semantics, the final hidden states, the logits and the per-token loss.
 @Suite struct DecoderFamilyParityTests {
-    static let fixtures = ["tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia", "tiny-llama3", "tiny-llama-bias", "tiny-mistral"]
+    static let fixtures = [
+        "tiny-qwen3", "tiny-qwen3-untied", "tiny-qwen2", "tiny-gpt2", "tiny-gemma2", "tiny-gemma3", "tiny-pythia",
+        "tiny-llama3", "tiny-llama-bias", "tiny-mistral",
+    ]
 
     @Test(arguments: fixtures)
     func everyHookLogitAndLossMatchesTransformers(fixture: String) throws {
@@ -65,6 +69,18 @@ import Testing
         func spec(_ name: String) throws -> DecoderSpec {
             try DecoderSpec(contentsOf: ModelFixtures.directory(name).appendingPathComponent("config.json"))
         }
+        let qwen3 = try spec("tiny-qwen3")
+        #expect(
+            qwen3.family == .qwen3 && qwen3.vocabSize == 512 && qwen3.hiddenSize == 64 && qwen3.intermediateSize == 176
+                && qwen3.layerCount == 4 && qwen3.headCount == 4 && qwen3.kvHeadCount == 2 && qwen3.headDim == 16
+                && qwen3.normEps == 1e-6 && qwen3.positions == .rotary(dimensions: 16, theta: 1_000_000, scaling: nil)
+                && qwen3.tieWordEmbeddings && !qwen3.attentionBias && qwen3.qkNorm && !qwen3.hasBiases
+                && qwen3.normalization == .rms && qwen3.residual == .sequential && qwen3.gatedMLP && qwen3.activation == .silu)
+        let qwen2 = try spec("tiny-qwen2")
+        #expect(
+            qwen2.family == .qwen2 && qwen2.attentionBias && !qwen2.qkNorm && qwen2.headDim == 16
+                && qwen2.positions == .rotary(dimensions: 16, theta: 10_000, scaling: nil))
+        #expect(try !spec("tiny-qwen3-untied").tieWordEmbeddings)
         let gpt2 = try spec("tiny-gpt2")
         #expect(
             gpt2.normalization == .layer && gpt2.positions == .learned(count: 64) && !gpt2.gatedMLP

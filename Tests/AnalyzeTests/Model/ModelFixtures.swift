@@ -38,13 +38,6 @@ extension ModelFixtures {
         return scale > 0 ? error / scale : error
     }
 
-    /// The hooks of the Qwen fixtures' references (made before the other points existed), in forward order.
-    static func residualStreamHooks(layers: Int) -> [Hook] {
-        (0..<layers).flatMap { layer in
-            [Hook.Point.residPre, .attnOut, .residMid, .mlpOut, .residPost].map { Hook(layer: layer, point: $0) }
-        }
-    }
-
     /// Every hook a model has, in forward order.
     static func allHooks(_ model: DecoderModel) -> [Hook] {
         model.hookNames.map { try! Hook(parsing: $0, layerCount: model.layerCount) }
