@@ -1,4 +1,3 @@
-import COpenBLAS
 import Formats
 import Foundation
 import LMRuntime
@@ -57,9 +56,9 @@ public struct FeatureMatching: Sendable {
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     block.withUnsafeMutableBufferPointer { out in
-                        cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(mB), Int32(d), 1,
-                            a.baseAddress! + start * d, Int32(d), b.baseAddress!, Int32(d), 0, out.baseAddress!, Int32(mB))
+                        MatrixProducts.multiply(
+                            a.baseAddress! + start * d, b.baseAddress!, transposeB: true, into: out.baseAddress!,
+                            m: rows, n: mB, k: d)
                     }
                 }
             }

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import LMRuntime
 import Parallelism
@@ -59,9 +58,7 @@ extension SparseAutoencoder {
         let dense = codes.dense()
         output.withUnsafeMutableBufferPointer { out in
             for row in 0..<n { out.baseAddress!.advanced(by: row * d).update(from: decoderBias, count: d) }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(m), 1,
-                dense, Int32(m), decoderWeight, Int32(d), 1, out.baseAddress, Int32(d))
+            MatrixProducts.multiply(dense, decoderWeight, into: out.baseAddress!, m: n, n: d, k: m, beta: 1)
         }
         return output
     }

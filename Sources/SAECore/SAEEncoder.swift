@@ -1,7 +1,7 @@
-import COpenBLAS
 import Dispatch
 import Formats
 import Foundation
+import LMRuntime
 import Parallelism
 
 /// Encodes activations with an SAE into `SparseCodes` (decoding is `SparseAutoencoder.decode`).
@@ -191,9 +191,7 @@ extension SparseAutoencoder {
                 for row in 0..<n { p.baseAddress!.advanced(by: row * m).update(from: encoderBias, count: m) }
             }
             guard n > 0 else { return }
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(m), Int32(d), 1,
-                centered, Int32(d), encoderWeight, Int32(m), 1, p.baseAddress, Int32(m))
+            MatrixProducts.multiply(centered, encoderWeight, into: p.baseAddress!, m: n, n: m, k: d, beta: 1)
         }
         return pre
     }

@@ -15,7 +15,7 @@ extension AnalysisInputs {
         sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
         let manifest = try ActivationManifest(folder: folderURL)
         let manifestURL = folderURL.appendingPathComponent(ActivationManifest.fileName)
-        let unembedding = try options.paths.unembedding.map { try Unembedding(modelDirectory: $0) }
+        let unembedding = try options.paths.unembedding.map { try Unembedding(modelDirectory: $0, dtype: options.pass.dtype) }
         if let tokenizerName = manifest.tokenizer {
             tokenizer = try Tokenizer(contentsOf: folderURL.appendingPathComponent(tokenizerName))
         } else if let directory = options.paths.unembedding {

@@ -68,7 +68,7 @@ enum FeatureSummaryRecord {
                     })
             ),
         ]
-        if let effects = analysis.logitEffects {
+        if let effects = analysis.logitEffects, effects.covers(f) {
             let (promoted, suppressed) = effects.effects(of: f)
             func list(_ items: ArraySlice<LogitEffects.Effect>) -> OrderedJSON {
                 .array(

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Formats
 import Foundation
 import LMRuntime
@@ -52,10 +51,9 @@ public struct DecoderSimilarity: Sendable {
             let count = range.count * dSae
             rows.withUnsafeBufferPointer { all in
                 block.withUnsafeMutableBufferPointer { out in
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(dSae),
-                        Int32(dimension), 1, all.baseAddress! + start * dimension, Int32(dimension),
-                        all.baseAddress!, Int32(dimension), 0, out.baseAddress!, Int32(dSae))
+                    MatrixProducts.multiply(
+                        all.baseAddress! + start * dimension, all.baseAddress!, transposeB: true,
+                        into: out.baseAddress!, m: range.count, n: dSae, k: dimension)
                 }
             }
             if metric == .euclidean {

@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import LMRuntime
 import Parallelism
 
 /// The end-of-run analysis over a finished activation database: per-feature histograms, interval samples and
@@ -37,11 +38,29 @@ public struct FeatureAnalysis: Sendable {
     /// `logit_effects`), for the run's `timings_s`.
     public var timings: [(stage: String, seconds: Double)] = []
 
-    /// Runs the analysis. Dense matrices go to `similarityMatrix` / `cooccurrenceMatrix` when those are given
-    /// and `options.denseMatrices` allows it.
+    /// Runs the analysis, with an fp32 unembedding `[vocab, d]` if any (see the next initializer).
     public init(
         database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
         decoder: FloatTensor, unembedding: FloatTensor? = nil, finalNormWeight: [Float]? = nil,
+        options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
+        similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil
+    ) throws {
+        if let unembedding, unembedding.shape.count != 2 {
+            throw InputError("the unembedding has shape \(unembedding.shape), expected [vocab, d]")
+        }
+        try self.init(
+            database: database, statistics: statistics, topExamples: topExamples, decoder: decoder,
+            unembedding: unembedding.map { WeightMatrix(rows: $0.shape[0], columns: $0.shape[1], values: $0.values) },
+            finalNormWeight: finalNormWeight, options: options, similarityMatrix: similarityMatrix,
+            cooccurrenceMatrix: cooccurrenceMatrix)
+    }
+
+    /// Runs the analysis. Dense matrices go to `similarityMatrix` / `cooccurrenceMatrix` when those are given
+    /// and `options.denseMatrices` allows it. The logit effects (when `unembedding`, `W_U` in the model's storage,
+    /// is given) are computed for the features that fired.
+    public init(
+        database: ActivationDatabase, statistics: FeatureStatistics, topExamples: TopExamples,
+        decoder: FloatTensor, unembedding: WeightMatrix?, finalNormWeight: [Float]? = nil,
         options: FeatureAnalysisOptions = FeatureAnalysisOptions(),
         similarityMatrix: URL? = nil, cooccurrenceMatrix: URL? = nil
     ) throws {
@@ -148,7 +167,8 @@ public struct FeatureAnalysis: Sendable {
 
         timings.append(lap("clustering"))
         logitEffects = try unembedding.map {
-            try LogitEffects(decoder: decoder, unembedding: $0, finalNormWeight: finalNormWeight, k: options.logitEffects)
+            try LogitEffects(
+                decoder: decoder, unembedding: $0, finalNormWeight: finalNormWeight, features: fired, k: options.logitEffects)
         }
         if unembedding != nil { timings.append(lap("logit_effects")) }
         self.timings = timings

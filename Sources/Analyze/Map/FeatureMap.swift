@@ -1,6 +1,6 @@
-import COpenBLAS
 import Formats
 import Foundation
+import LMRuntime
 
 /// A 2-D map of the decoder directions: UMAP's layout (umap-learn's `optimize_layout_euclidean`) of the fuzzy
 /// graph of each feature's nearest features by decoder cosine (distance `1 − cos`), started from the directions'
@@ -68,7 +68,7 @@ public struct FeatureMap: Sendable {
         var p = [Float](repeating: 0, count: m * 2)  // m × 2
         func project() {
             // p = X v − 1 (μᵀ v)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), 2, Int32(d), 1, x, Int32(d), v, 2, 0, &p, 2)
+            MatrixProducts.multiply(x, v, into: &p, m: m, n: 2, k: d)
             for c in 0..<2 {
                 var shift: Float = 0
                 for i in 0..<d { shift += mean[i] * v[i * 2 + c] }
@@ -78,7 +78,7 @@ public struct FeatureMap: Sendable {
         for _ in 0..<20 {
             project()
             // v = Xᵀ p − μ (1ᵀ p), then Gram–Schmidt on its two columns.
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), 2, Int32(m), 1, x, Int32(d), p, 2, 0, &v, 2)
+            MatrixProducts.multiply(x, transposeA: true, p, into: &v, m: d, n: 2, k: m)
             for c in 0..<2 {
                 var total: Float = 0
                 for f in 0..<m { total += p[f * 2 + c] }

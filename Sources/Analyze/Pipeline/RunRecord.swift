@@ -180,10 +180,7 @@ struct RunRecord {
             decoder: FloatTensor(shape: [sae.dSae, sae.dIn], values: sae.decoderWeight),
             // Logit effects read W_dec·W_Uᵀ, which means something for features written to the residual stream, not for
             // per-head attn.hook_z features (those would go through W_O first).
-            unembedding: inputs.unembedding.flatMap { unembedding in
-                inputs.hook.point != .attnZ
-                    ? FloatTensor(shape: [unembedding.vocabSize, unembedding.width], values: unembedding.matrix) : nil
-            },
+            unembedding: inputs.hook.point != .attnZ ? inputs.unembedding?.matrix : nil,
             finalNormWeight: inputs.unembedding?.finalNormWeight, options: options.features,
             similarityMatrix: staged.url(layout.similarityMatrix), cooccurrenceMatrix: staged.url(layout.cooccurrenceMatrix))
         try addBrowsingData(to: &analysis, database: database)

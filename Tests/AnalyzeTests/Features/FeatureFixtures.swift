@@ -121,6 +121,8 @@ enum FeatureFixtures {
         var cooccurrence_neighbors: Neighbors
         var clustering: Clustering
         var logit_effects: [LogitEffect]
+        /// With W_dec and W_U rounded to bf16 (a bf16 head).
+        var logit_effects_bf16: [LogitEffect]
     }
 
     static let input: Input = load("input.json")
