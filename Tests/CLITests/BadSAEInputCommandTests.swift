@@ -6,14 +6,15 @@ import Testing
 @Suite struct BadSAEInputCommandTests {
     static let formats = CommandRunner.fixtures.appendingPathComponent("sae/formats")
 
-    @Test(arguments: [
-        // A folder of no SAE format (a config.json and a model.bin).
-        ("bad-unknown-format", [], "bad-unknown-format", "not an SAE directory"),
-        // A Gemma Scope threshold of 17 values for 16 features.
-        ("bad-gemma-scope-threshold/layer_0/width_16k/average_l0_1", [], "params.npz", "tensor \"threshold\" has shape [17], expected [16]"),
-        // A sparsify hookpoint the folder does not hold.
-        ("sae-tiny-sparsify", ["--hookpoint", "layers.7"], "sae-tiny-sparsify", "no hookpoint \"layers.7\""),
-    ] as [(String, [String], String, String)])
+    @Test(
+        arguments: [
+            // A folder of no SAE format (a config.json and a model.bin).
+            ("bad-unknown-format", [], "bad-unknown-format", "not an SAE directory"),
+            // A Gemma Scope threshold of 17 values for 16 features.
+            ("bad-gemma-scope-threshold/layer_0/width_16k/average_l0_1", [], "params.npz", "tensor \"threshold\" has shape [17], expected [16]"),
+            // A sparsify hookpoint the folder does not hold.
+            ("sae-tiny-sparsify", ["--hookpoint", "layers.7"], "sae-tiny-sparsify", "no hookpoint \"layers.7\""),
+        ] as [(String, [String], String, String)])
     func badSAEIsOneLineAndWritesNothing(sae: String, extra: [String], file: String, problem: String) throws {
         let (root, cleanup) = CommandRunner.scratch("bad-sae")
         defer { cleanup() }

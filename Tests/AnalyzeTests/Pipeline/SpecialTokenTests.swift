@@ -222,7 +222,9 @@ import TestSupport
                 compared += 1
             }
         }
-        print("BOS per window: loss effects of \(compared) examples, \(values) values (\(direct) direct), largest |Δloss| \(largest), max relative error \(String(format: "%.2e", worst))")
+        print(
+            "BOS per window: loss effects of \(compared) examples, \(values) values (\(direct) direct), largest |Δloss| \(largest), max relative error \(String(format: "%.2e", worst))"
+        )
         #expect(compared >= 100 && values >= 200 && direct >= 50 && largest > 0.1)
     }
 
