@@ -47,7 +47,7 @@ public struct ExampleLossEffects: Sendable {
     }
 
     public var effects: [Key: ExampleLossEffect] = [:]
-    /// Requests left out by the row budget (see `selection`).
+    /// Requests left out by the row budget, or because their window could not be rebuilt (see `selection`).
     public var skipped = 0
     /// Tokens run through the model (hook forward, suffix variants), for the cost report.
     public var forwardTokens = 0
