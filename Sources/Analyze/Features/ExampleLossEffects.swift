@@ -8,19 +8,22 @@ public struct ExampleLossEffect: Equatable, Sendable {
     /// The example's database row p, where `f_i · W_dec[i]` is subtracted from the hook activation (the rest of the
     /// activation, SAE error included, stays: only the feature's own contribution is removed).
     public var row: Int
-    /// At rows p, p+1, … (the prediction of the token after each, within the example's context and model window):
-    /// −log p_ablated(next) − (−log p_clean(next)), the later blocks rerun. Positive: the feature helped.
+    /// At the database rows p+1, p+2, … (within the example's context and model window), element i for row p+1+i:
+    /// the prediction of that row's token, made at the position before it, −log p_ablated − (−log p_clean), the later
+    /// blocks rerun. Positive: the feature helped. (A left-out position between two rows is run, not reported.)
     public var deltaLoss: [Double]
-    /// KL(p_clean ‖ p_ablated) in nats at the same rows.
+    /// KL(p_clean ‖ p_ablated) in nats at the same predictions.
     public var klDivergence: [Double]
     /// The direct path at row p only: the final residual minus the feature's contribution, through the final norm and
-    /// the unembedding (no block reruns). nil when the hook does not write to the residual stream.
+    /// the unembedding (no block reruns), for the token of row p+1. nil when the hook does not write to the residual
+    /// stream, or row p+1 is not the next position.
     public var directDeltaLoss: Double?
     public var directKL: Double?
 }
 
-/// The loss effects of a set of examples, many model windows at a time: the windows (each up to the end of its
-/// examples' contexts) packed as sequences of one batch, one forward to the hook (and one to the final residual) for
+/// The loss effects of a set of examples, many model windows at a time: the windows, rebuilt as the pass ran them
+/// (`PassWindows`: BOS and other left-out positions included), each up to the end of its examples' contexts, packed
+/// as sequences of one batch, one forward to the hook (and one to the final residual) for
 /// the batch, then one suffix pass over stacked variants of it, variant v removing every window's v-th example at
 /// once (the windows are separate sequences), and one fused LM head over the rows that each example can change (its
 /// position to the end of its context).
@@ -44,41 +47,28 @@ public struct ExampleLossEffects: Sendable {
     }
 
     public var effects: [Key: ExampleLossEffect] = [:]
-    /// Requests left out by the row budget (see `selection`).
+    /// Requests left out by the row budget, or because their window could not be rebuilt (see `selection`).
     public var skipped = 0
     /// Tokens run through the model (hook forward, suffix variants), for the cost report.
     public var forwardTokens = 0
     public var suffixTokens = 0
 
     /// The requests that fit in `rowBudget` rows, taken in order (each costs its model window's rows up to the end of
-    /// its context), stopping at the first that does not fit; and how many were left out.
+    /// its context), stopping at the first that does not fit; and how many were left out (also those whose window
+    /// `windows` cannot rebuild).
     public static func selection(
-        _ requests: [Request], database: ActivationDatabase, context: Int, radius: Int, rowBudget: Int?
+        _ requests: [Request], database: ActivationDatabase, windows: PassWindows, radius: Int, rowBudget: Int?
     ) -> (chosen: [Request], skipped: Int) {
-        // An example whose model window the database does not hold whole cannot be rerun.
         let runnable = requests.compactMap { request in
-            modelWindow(of: request.row, database: database, context: context).map { (request, $0) }
+            Placed(request, database: database, windows: windows, radius: radius).map { (request, $0) }
         }
         var used = 0
-        for (index, (request, window)) in runnable.enumerated() {
+        for (index, (_, placed)) in runnable.enumerated() {
             guard let rowBudget else { break }
-            used += min(request.row + radius, window.upperBound - 1) - window.lowerBound + 1
+            used += placed.last - placed.window.lowerBound + 1
             if used > rowBudget { return (runnable[..<index].map(\.0), requests.count - index) }
         }
         return (runnable.map(\.0), requests.count - runnable.count)
-    }
-
-    /// The database rows of the model window (`--ctx`) that holds `row`, from the window's start to the text's end or
-    /// the window's, or nil when the database lacks some of its positions: those left out of the pass (special tokens,
-    /// `--ignore-high-norm`) are not stored, so the model's input cannot be rebuilt there.
-    static func modelWindow(of row: Int, database: ActivationDatabase, context: Int) -> Range<Int>? {
-        let position = Int(database.token(row).position)
-        let text = database.textRows(containing: row)
-        let start = row - position % context
-        guard start >= text.lowerBound, database.token(start).position == position - position % context else { return nil }
-        let end = min(start + context, text.upperBound)
-        guard Int(database.token(end - 1).position) - Int(database.token(start).position) == end - 1 - start else { return nil }
-        return start..<end
     }
 
     /// Whether a change at `hook` reaches the logits directly through the residual stream (so the direct path is
@@ -87,38 +77,39 @@ public struct ExampleLossEffects: Sendable {
         hook.point.isResidual || hook.point == .attnOut || hook.point == .mlpOut
     }
 
-    /// Computes every request's effect. `context` is the run's model window (`--ctx`): a text's windows start at
-    /// multiples of it, and a prediction is only followed within the example's window; `radius` is the context radius
-    /// of the examples (effects are computed up to `radius` tokens after the example). `maximumRows` bounds one
-    /// stacked suffix pass (variants · batch tokens).
+    /// Computes every request's effect (a request whose window `windows` cannot rebuild is left out). `windows` holds
+    /// the examples' texts as the pass ran them: a text's model windows start at multiples of its `context`, and a
+    /// prediction is only followed within the example's window; `radius` is the context radius of the examples
+    /// (effects are computed up to `radius` database rows after the example). `maximumRows` bounds one stacked suffix
+    /// pass (variants · batch tokens).
     public init(
-        requests: [Request], database: ActivationDatabase, model: any LanguageModel, hook: Hook,
-        sae: SparseAutoencoder, context: Int, radius: Int, maximumRows: Int = 8192
+        requests: [Request], database: ActivationDatabase, windows: PassWindows, model: any LanguageModel, hook: Hook,
+        sae: SparseAutoencoder, radius: Int, maximumRows: Int = 8192
     ) throws {
-        var windows: [Int: [Placed]] = [:]
+        var byWindow: [WindowKey: [Placed]] = [:]
         for request in requests {
-            guard let window = Self.modelWindow(of: request.row, database: database, context: context) else { continue }
-            windows[window.lowerBound, default: []].append(
-                Placed(request: request, last: min(request.row + radius, window.upperBound - 1)))
+            guard let placed = Placed(request, database: database, windows: windows, radius: radius) else { continue }
+            byWindow[WindowKey(text: placed.text, start: placed.window.lowerBound), default: []].append(placed)
         }
-        // Entries: a window's rows with at most `perEntry` of its examples (a window with more becomes several).
+        // Entries: a window's positions with at most `perEntry` of its examples (a window with more becomes several).
         var entries: [Entry] = []
-        for start in windows.keys.sorted() {
-            let placed = windows[start]!.sorted { ($0.request.row, $0.request.feature) < ($1.request.row, $1.request.feature) }
-            let n = placed.map(\.last).max()! + 1 - start
+        for key in byWindow.keys.sorted(by: { ($0.text, $0.start) < ($1.text, $1.start) }) {
+            let placed = byWindow[key]!.sorted { ($0.request.row, $0.request.feature) < ($1.request.row, $1.request.feature) }
+            let ids = windows.texts[key.text]!
+            let n = placed.map(\.last).max()! + 1 - key.start
             let perEntry = max(1, maximumRows / n - 1)
             for first in stride(from: 0, to: placed.count, by: perEntry) {
                 let chunk = Array(placed[first..<min(placed.count, first + perEntry)])
-                entries.append(Entry(start: start, end: chunk.map(\.last).max()! + 1, examples: chunk))
+                entries.append(Entry(tokens: ids[key.start...chunk.map(\.last).max()!], examples: chunk))
             }
         }
         // Batches of entries whose stacked suffix pass, (1 + most examples of an entry) · rows, fits `maximumRows`;
         // entries with as many examples side by side, so that few variants are run on entries with fewer.
-        entries.sort { ($0.examples.count, $0.start) > ($1.examples.count, $1.start) }
+        entries.sort { ($0.examples.count, $0.examples[0].text, $0.start) > ($1.examples.count, $1.examples[0].text, $1.start) }
         var batch: [Entry] = []
         func flush() throws {
             guard !batch.isEmpty else { return }
-            try run(batch, database: database, model: model, hook: hook, sae: sae)
+            try run(batch, model: model, hook: hook, sae: sae)
             batch = []
         }
         for entry in entries {
@@ -130,31 +121,68 @@ public struct ExampleLossEffects: Sendable {
         try flush()
     }
 
-    private struct Placed {
-        var request: Request
-        /// The last row whose token removing the feature at `request.row` can change (within the context).
-        var last: Int
+    private struct WindowKey: Hashable {
+        var text: Int
+        var start: Int
     }
 
-    /// Rows `start..<end` of one model window (from its start) and some of its examples.
+    /// Where a request is rerun: its text, the positions of its model window, its own position, and the database rows
+    /// after it (within the context radius and the window) whose predictions it can change.
+    private struct Placed {
+        var request: Request
+        var text: Int
+        var window: Range<Int>
+        var position: Int
+        /// The positions of the rows `request.row + 1, …` that are reported.
+        var laterPositions: [Int]
+        /// The last position the rerun needs (that of the last reported row, or the example's own).
+        var last: Int { laterPositions.last ?? position }
+
+        /// nil when `windows` lacks the text, or its ids differ from the database's at a stored position of the window
+        /// (the corpus no longer tokenizes as the pass ran it).
+        init?(_ request: Request, database: ActivationDatabase, windows: PassWindows, radius: Int) {
+            let token = database.token(request.row)
+            (self.request, text, position) = (request, Int(token.textIndex), Int(token.position))
+            guard let window = windows.window(text: text, position: position), let ids = windows.texts[text] else { return nil }
+            self.window = window
+            let rows = database.textRows(containing: request.row)
+            func stored(_ row: Int) -> Bool? {
+                let token = database.token(row), position = Int(token.position)
+                guard window.contains(position) else { return nil }
+                return ids[position] == token.tokenID
+            }
+            var row = request.row
+            while row >= rows.lowerBound, let matches = stored(row) {
+                guard matches else { return nil }
+                row -= 1
+            }
+            laterPositions = []
+            row = request.row + 1
+            while row < min(rows.upperBound, request.row + radius + 1), let matches = stored(row) {
+                guard matches else { return nil }
+                laterPositions.append(Int(database.token(row).position))
+                row += 1
+            }
+        }
+    }
+
+    /// The pass's ids of one model window from its start up to the last position its examples need, and the examples.
     private struct Entry {
-        var start: Int
-        var end: Int
+        var tokens: ArraySlice<Int32>
         var examples: [Placed]
-        var rowCount: Int { end - start }
+        var start: Int { tokens.startIndex }
+        var rowCount: Int { tokens.count }
     }
 
     /// One stacked pass for a batch of entries, each its own sequence: variant v removes, in every entry at once, the
     /// feature of that entry's v-th example at its row (entries are independent sequences, so their ablations do not
     /// meet); then the fused LM head over the rows each example can change.
-    private mutating func run(
-        _ entries: [Entry], database: ActivationDatabase, model: any LanguageModel, hook: Hook, sae: SparseAutoencoder
-    ) throws {
+    private mutating func run(_ entries: [Entry], model: any LanguageModel, hook: Hook, sae: SparseAutoencoder) throws {
         var batch = PackedBatch()
         var offsets: [Int] = []
         for (index, entry) in entries.enumerated() {
             offsets.append(batch.tokenCount)
-            batch.append((entry.start..<entry.end).map { database.token($0).tokenID }[...], text: index, start: 0)
+            batch.append(entry.tokens, text: index, start: 0)
         }
         let n = batch.tokenCount, d = model.hiddenSize
         let capture = try model.forward(batch, stopAt: hook)
@@ -166,13 +194,13 @@ public struct ExampleLossEffects: Sendable {
         let width = capture.activations.width
         var contributions: [[[Float]]] = entries.indices.map { e in
             entries[e].examples.map { example in
-                Self.contribution(of: example.request, at: offsets[e] + example.request.row - entries[e].start, in: capture.activations, sae: sae)
+                Self.contribution(of: example.request, at: offsets[e] + example.position - entries[e].start, in: capture.activations, sae: sae)
             }
         }
         func variant(_ source: Activations, _ v: Int) -> Activations {
             var copy = source
             for (e, entry) in entries.enumerated() where v < entry.examples.count {
-                let row = offsets[e] + entry.examples[v].request.row - entry.start
+                let row = offsets[e] + entry.examples[v].position - entry.start
                 for j in 0..<width { copy.values[row * width + j] -= contributions[e][v][j] }
             }
             return copy
@@ -195,7 +223,7 @@ public struct ExampleLossEffects: Sendable {
         var placed: [(example: Placed, offset: Int)] = []
         for (e, entry) in entries.enumerated() {
             for (v, example) in entry.examples.enumerated() {
-                let row = offsets[e] + example.request.row - entry.start, last = offsets[e] + example.last - entry.start
+                let row = offsets[e] + example.position - entry.start, last = offsets[e] + example.last - entry.start
                 placed.append((example, statsBatch.tokenCount))
                 statsBatch.append(batch.tokens[row...last], text: placed.count, start: 0)
                 clean += rows(hidden, run: 0, row..<(last + 1))
@@ -212,13 +240,15 @@ public struct ExampleLossEffects: Sendable {
             batch: statsBatch, stackedHidden: Activations(rows: stacked.count / d, width: d, values: stacked), runs: runs,
             tileWidth: nil)
         for (example, o) in placed {
-            let count = example.last - example.request.row
+            // The prediction of the token at position q was made at q − 1: element q − p − 1 of the example's sequence.
+            let predictions = example.laterPositions.map { o + $0 - example.position - 1 }
+            let direct = runs == 3 && example.laterPositions.first == example.position + 1
             effects[Key(feature: example.request.feature, row: example.request.row)] = ExampleLossEffect(
                 row: example.request.row,
-                deltaLoss: (0..<count).map { statistics.loss[1][o + $0] - statistics.loss[0][o + $0] },
-                klDivergence: (0..<count).map { statistics.klDivergence[0][o + $0] },
-                directDeltaLoss: runs == 3 && count > 0 ? statistics.loss[2][o] - statistics.loss[0][o] : nil,
-                directKL: runs == 3 && count > 0 ? statistics.klDivergence[1][o] : nil)
+                deltaLoss: predictions.map { statistics.loss[1][$0] - statistics.loss[0][$0] },
+                klDivergence: predictions.map { statistics.klDivergence[0][$0] },
+                directDeltaLoss: direct ? statistics.loss[2][o] - statistics.loss[0][o] : nil,
+                directKL: direct ? statistics.klDivergence[1][o] : nil)
         }
     }
 

@@ -41,6 +41,11 @@ struct AnalysisInputs {
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         specialTokens = try SpecialTokens(
             tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
+        if specialTokens.prependedBOS != nil && options.pass.context < 2 {
+            throw InputError(
+                "the SAE was trained with prepend_bos: every model window starts with BOS, so --ctx must be at least 2, "
+                    + "not \(options.pass.context)", url: options.paths.sae)
+        }
         let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         let hookName = try SAEHookCheck.resolve(
             sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
@@ -86,7 +91,9 @@ struct CorpusBatches {
         var tokenized = [[Int32]](repeating: [], count: texts.count)
         tokenized.withUnsafeMutableBufferPointer { out in
             let base = out.baseAddress!
-            Parallelism.forEach(texts.count) { base[$0] = specialTokens.encode(texts[$0], with: tokenizer) }
+            Parallelism.forEach(texts.count) {
+                base[$0] = specialTokens.encode(texts[$0], with: tokenizer, context: options.pass.context)
+            }
         }
         var skipped = corpus.skipped
         for (local, ids) in tokenized.enumerated() where ids.isEmpty {

@@ -2,6 +2,7 @@ import Charts
 import Formats
 import Foundation
 import LMRuntime
+import Parallelism
 
 /// What a run records about itself: the metric blocks and `run` block of `analysis_results`, and `config_<ts>.json`.
 /// Built from a pass state, so a single run, a resumed run and merged shards describe themselves the same way.
@@ -155,12 +156,12 @@ struct RunRecord {
         var record = self
         record.timings += analysis.timings.map { ($0.stage, $0.seconds) }
         if let effects = analysis.lossEffects, effects.skipped > 0 {
-            let budget = options.features.lossEffectRows.map { "exceed --loss-effect-rows \($0) (use all for every one) or " } ?? ""
+            let reason =
+                options.features.lossEffectRows.map { "exceed --loss-effect-rows \($0) (use all for every one)" }
+                ?? "sit in model windows that could not be rebuilt (the corpus no longer tokenizes as the pass ran it)"
             record.extraWarnings.append(
                 "loss effects were computed for \(effects.effects.count) of \(effects.effects.count + effects.skipped) top examples "
-                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first); the rest \(budget)sit in "
-                    + "a model window with left-out positions (special tokens, --ignore-high-norm), which the database does "
-                    + "not hold to rerun")
+                    + "(--loss-effects \(options.features.lossEffectExamples) per feature, best first); the rest \(reason)")
         }
         record.timings.append(("total_before_writing", Date().timeIntervalSince(started)))
         let results = record.results()
@@ -209,15 +210,29 @@ struct RunRecord {
                     : nil
             }
         }
-        let context = self.options.pass.context
+        let windows = passWindows(texts: Set(requests.map { Int(database.token($0.row).textIndex) }))
         let (chosen, skipped) = ExampleLossEffects.selection(
-            requests, database: database, context: context, radius: options.contextRadius,
+            requests, database: database, windows: windows, radius: options.contextRadius,
             rowBudget: options.lossEffectRows)
         analysis.lossEffects = try ExampleLossEffects(
-            requests: chosen, database: database, model: inputs.model, hook: inputs.hook, sae: inputs.sae,
-            context: context, radius: options.contextRadius)
+            requests: chosen, database: database, windows: windows, model: inputs.model, hook: inputs.hook,
+            sae: inputs.sae, radius: options.contextRadius)
         analysis.lossEffects?.skipped = skipped
         analysis.timings.append(("loss_effects", Date().timeIntervalSince(clock)))
+    }
+
+    /// The pass's ids of `texts` (corpus indices), left-out positions included, tokenized again exactly as
+    /// `CorpusBatches` tokenized them (the database keeps only the positions in the statistics).
+    private func passWindows(texts: Set<Int>) -> PassWindows {
+        let corpus = inputs.corpus!, indices = texts.sorted(), context = options.pass.context
+        var ids = [[Int32]](repeating: [], count: indices.count)
+        ids.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Parallelism.forEach(indices.count) {
+                base[$0] = inputs.specialTokens.encode(corpus.texts[indices[$0]], with: inputs.tokenizer, context: context)
+            }
+        }
+        return PassWindows(context: context, texts: Dictionary(uniqueKeysWithValues: zip(indices, ids)))
     }
 
     /// Writes the analysis directory (docs/artifacts.md) and moves it into place.

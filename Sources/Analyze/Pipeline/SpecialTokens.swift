@@ -47,15 +47,27 @@ struct SpecialTokens: Sendable {
         self.ids = ids
     }
 
-    /// The ids of one text (empty when the text has none of its own, so a text is never a lone BOS).
-    func encode(_ text: String, with tokenizer: Tokenizer) -> [Int32] {
+    /// The ids of one text as the pass runs them in model windows of `context` tokens (a text's windows start at
+    /// multiples of `context`); empty when the text has none of its own, so a text is never a lone BOS.
+    func encode(_ text: String, with tokenizer: Tokenizer, context: Int) -> [Int32] {
         switch start {
         case .tokenizerDefault: return tokenizer.encode(text)
         case .none: return tokenizer.encode(text, addSpecialTokens: false)
-        case .bos(let bos):
-            let ids = tokenizer.encode(text, addSpecialTokens: false)
-            return ids.isEmpty ? [] : [bos] + ids
+        case .bos(let bos): return Self.bosPerWindow(tokenizer.encode(text, addSpecialTokens: false), bos: bos, context: context)
         }
+    }
+
+    /// `ids` cut into windows of `context − 1` ids, each after a `bos`: SAELens trains a `prepend_bos` SAE on contexts
+    /// that all start with BOS, so every model window of a long text does too (not only its first).
+    static func bosPerWindow(_ ids: [Int32], bos: Int32, context: Int) -> [Int32] {
+        precondition(context >= 2, "a window must hold the BOS and at least one token")
+        var result: [Int32] = []
+        result.reserveCapacity(ids.count + ids.count / (context - 1) + 1)
+        for first in stride(from: 0, to: ids.count, by: context - 1) {
+            result.append(bos)
+            result += ids[first..<min(first + context - 1, ids.count)]
+        }
+        return result
     }
 
     /// The BOS put before every text, if any.

@@ -1,8 +1,10 @@
 @testable import Analyze
 @testable import Formats
 import Foundation
+import LMRuntime
 import SAECore
 import Testing
+import TestSupport
 @testable import Tokenizers
 
 /// BOS and special tokens, `--ignore-high-norm`, and the seed's ablation grouping, end to end against
@@ -30,10 +32,16 @@ import Testing
         return options
     }
 
-    /// Runs the analysis with `configure` applied and compares it with the script's run `run`.
+    /// Texts longer than the context: `make_special_token_fixtures.py windows` (ctx 8, BOS in every window).
+    static let windows =
+        try! JSONSerialization.jsonObject(with: Data(contentsOf: special.appendingPathComponent("windows.json")))
+        as! [String: Any]
+
+    /// Runs the analysis with `configure` applied and compares it with the script's run `run`; `inspect` sees the
+    /// analysis directory before it is removed.
     func check(
         _ run: String, root: URL = special, sae: String = "sae", expected: [String: Any] = expected,
-        configure: (inout AnalysisOptions) -> Void
+        configure: (inout AnalysisOptions) -> Void, inspect: (URL) throws -> Void = { _ in }
     ) throws -> AnalysisResults {
         let (output, cleanup) = AnalysisPipelineTests.outputDirectory("special-\(run)")
         defer { cleanup() }
@@ -76,6 +84,7 @@ import Testing
         close(downstream.ceZeroAblated, "ce_zero_ablated")
         close(downstream.klSpliced, "kl_spliced", rtol: 1e-5)
         close(downstream.klZeroAblated, "kl_zero_ablated", rtol: 1e-5)
+        try inspect(output)
         return results
     }
 
@@ -107,6 +116,116 @@ import Testing
         #expect(abs(median - wanted) <= 1e-5 * wanted, "median norm \(median) vs \(wanted)")
         #expect(excluded.highNorm > 0)
         #expect(results.warnings.contains { $0.contains("\(excluded.highNorm) positions with a hook-activation norm above") })
+    }
+
+    /// `prepend_bos` on texts longer than `--ctx`: every model window starts with BOS, as SAELens builds its contexts
+    /// (the text's ids cut into pieces of ctx − 1, each after BOS), and each window runs on its own. Against transformers
+    /// run window by window: the windows the pass runs (start, ids), the database (BOS positions left out, positions
+    /// counting on across windows), every kept row's SAE codes, the statistics and the ablation; then the loss
+    /// effects of the top examples, rerun from the pass's own windows (BOS included, though the database lacks it).
+    @Test func bosStartsEveryWindow() throws {
+        let context = Self.windows["ctx"] as! Int
+        let configure = { (options: inout AnalysisOptions) in
+            options.pass.context = context
+            options.features.lossEffectExamples = 3
+            options.features.lossEffectRows = nil
+        }
+        var options = Self.options(output: FileManager.default.temporaryDirectory)
+        configure(&options)
+        let inputs = try AnalysisInputs(options: options)
+        let bos = Int32(Self.windows["bos_id"] as! Int)
+        var ran: [String] = []
+        let batches = try inputs.corpusBatches(options: options)
+        for batch in batches.batches {
+            for sequence in batch.sequences {
+                #expect(batch.tokens[sequence.rows.lowerBound] == bos)
+                let ids = batch.tokens[sequence.rows].map(String.init).joined(separator: ",")
+                ran.append("\(batches.textIndices[sequence.text])@\(sequence.start): \(ids)")
+            }
+        }
+        let wanted = (Self.windows["windows"] as! [[String: Any]]).map {
+            "\($0["text_idx"]!)@\($0["start"]!): \(($0["ids"] as! [Int]).map(String.init).joined(separator: ","))"
+        }
+        #expect(ran.sorted() == wanted.sorted())
+        #expect(wanted.contains { $0.contains("@\(2 * context): ") }, "some text spans three windows")
+
+        let reference = Self.windows["default"] as! [String: Any]
+        let results = try check("default", expected: Self.windows, configure: configure) { output in
+            // Every kept row's codes: the database's CSR against the script's (float64) codes.
+            let database = output.appendingPathComponent("activation_database")
+            let csr = try NPZ.read(try file("activation_db_", in: database))
+            let indptr = try csr["indptr"]!.int64Values().map(Int.init), indices = try csr["indices"]!.int32Values()
+            let values = try csr["data"]!.floatValues()
+            let codes = reference["codes"] as! [[[Double]]]
+            try #require(indptr.count == codes.count + 1)
+            var worst = 0.0
+            for (row, wantedRow) in codes.enumerated() {
+                let range = indptr[row]..<indptr[row + 1]
+                #expect(range.map { Int(indices[$0]) } == wantedRow.map { Int($0[0]) }, "row \(row): active features")
+                for (index, pair) in zip(range, wantedRow) {
+                    worst = max(worst, abs(Double(values[index]) - pair[1]) / max(abs(pair[1]), 1e-2))
+                }
+            }
+            print("BOS per window: codes of \(codes.count) rows, max relative error \(String(format: "%.2e", worst))")
+            #expect(worst < 1e-4)
+            try checkLossEffects(in: output)
+        }
+        #expect(results.run.excluded.specialTokens == reference["n_excluded"] as! Int)
+        #expect(!results.warnings.contains { $0.hasPrefix("loss effects were computed for") }, "\(results.warnings)")
+    }
+
+    /// The first three top examples of every feature have loss effects, equal to the script's transformers reruns (by
+    /// text position: shown token k is database row global_idx − target_index + k).
+    func checkLossEffects(in output: URL) throws {
+        var reference: [String: [String: Any]] = [:]
+        for effect in Self.windows["loss_effects"] as! [[String: Any]] {
+            reference["\(effect["feature"]!)/\(effect["text_idx"]!)/\(effect["position"]!)"] = effect
+        }
+        let tokens = try NPZ.read(try file("tokens_", in: output.appendingPathComponent("activation_database")))
+        let positions = try tokens["position"]!.int32Values().map(Int.init)
+        let summaries = try String(contentsOf: try file("feature_summaries_", in: output.appendingPathComponent("results")), encoding: .utf8)
+        var compared = 0, values = 0, direct = 0, largest = 0.0, worst = 0.0
+        for line in summaries.split(separator: "\n") {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            for example in (record["top_examples"] as! [[String: Any]]).prefix(3) {
+                let key = "\(record["feature"]!)/\(example["text_idx"]!)/\(example["position"]!)"
+                let effects = try #require(example["loss_effects"] as? [String: Any], "\(key) has no loss effects")
+                let wanted = try #require(reference[key], "\(key) is not among the script's top examples")
+                let at = Dictionary(
+                    uniqueKeysWithValues: (wanted["positions"] as! [Int]).enumerated().map {
+                        ($0.element, (($0.offset, wanted["delta_loss"] as! [Double], wanted["kl"] as! [Double])))
+                    })
+                let first = (example["global_idx"] as! Int) - (example["target_index"] as! Int)
+                let p = example["position"] as! Int
+                for (k, delta) in (effects["delta_loss"] as! [Any]).enumerated() {
+                    let position = positions[first + k]
+                    if let (index, deltas, kls) = at[position] {
+                        let got = try #require(delta as? Double, "\(key) position \(position): null Δloss")
+                        let kl = try #require((effects["kl"] as! [Any])[k] as? Double)
+                        #expect(isClose(got, deltas[index], relative: 2e-3, absolute: 2e-5), "\(key) position \(position): Δloss \(got) vs \(deltas[index])")
+                        #expect(isClose(kl, kls[index], relative: 2e-3, absolute: 2e-5), "\(key) position \(position): KL \(kl) vs \(kls[index])")
+                        worst = max(worst, abs(got - deltas[index]) / max(abs(deltas[index]), 1e-2))
+                        largest = max(largest, abs(deltas[index]))
+                        values += 1
+                    } else {
+                        #expect(delta is NSNull, "\(key) position \(position): a value where the reference has none")
+                    }
+                    let directValue = (effects["direct_delta_loss"] as! [Any])[k]
+                    if position == p + 1, let expected = wanted["direct_delta_loss"] as? Double {
+                        #expect(isClose(directValue as? Double, expected, relative: 2e-3, absolute: 2e-5), "\(key): direct Δloss \(directValue) vs \(expected)")
+                        #expect(isClose((effects["direct_kl"] as! [Any])[k] as? Double, wanted["direct_kl"] as! Double, relative: 2e-3, absolute: 2e-5))
+                        direct += 1
+                    } else {
+                        #expect(directValue is NSNull, "\(key) position \(position): a direct value")
+                    }
+                }
+                compared += 1
+            }
+        }
+        print(
+            "BOS per window: loss effects of \(compared) examples, \(values) values (\(direct) direct), largest |Δloss| \(largest), max relative error \(String(format: "%.2e", worst))"
+        )
+        #expect(compared >= 100 && values >= 200 && direct >= 50 && largest > 0.1)
     }
 
     /// A corpus of special tokens only leaves nothing to analyze: one error naming the corpus, nothing written.
@@ -192,8 +311,8 @@ import Testing
             guard let text = withSpecial["text"] as? String, !text.isEmpty, let without = plainIDs[text] else { continue }
             let ids = (withSpecial["ids"] as! [Int]).map(Int32.init)
             #expect(ids.first == bos, "HF's Gemma encode starts with <bos>")
-            #expect(prepending.encode(text, with: tokenizer) == ids, "prepend_bos: \(text.debugDescription)")
-            #expect(withoutBOS.encode(text, with: tokenizer) == without, "prepend_bos false: \(text.debugDescription)")
+            #expect(prepending.encode(text, with: tokenizer, context: 1 << 20) == ids, "prepend_bos: \(text.debugDescription)")
+            #expect(withoutBOS.encode(text, with: tokenizer, context: 1 << 20) == without, "prepend_bos false: \(text.debugDescription)")
             #expect(prepending.flags(ids).enumerated().allSatisfy { $0.element == tokenizer.specialTokenIDs.contains(ids[$0.offset]) })
             checked += 1
         }
@@ -210,13 +329,26 @@ import Testing
         #expect(tokens.start == .bos(Int32(SpecialTokenTests.expected["bos_id"] as! Int)))
         let sequences = SpecialTokenTests.expected["sequences"] as! [String: [Int]]
         let corpus = try JSONSerialization.jsonObject(with: Data(contentsOf: SpecialTokenTests.special.appendingPathComponent("corpus.json"))) as! [String]
-        for (index, ids) in sequences { #expect(tokens.encode(corpus[Int(index)!], with: tokenizer) == ids.map(Int32.init)) }
+        for (index, ids) in sequences { #expect(tokens.encode(corpus[Int(index)!], with: tokenizer, context: 64) == ids.map(Int32.init)) }
 
         let qwen = AnalysisPipelineTests.model
         let qwenTokenizer = try Tokenizer(modelDirectory: qwen)
         let eos = try #require(qwenTokenizer.id(of: "<|endoftext|>"))
         #expect(try SpecialTokens(tokenizer: qwenTokenizer, modelDirectory: qwen, prependBOS: true).start == .bos(eos))
         #expect(try SpecialTokens(tokenizer: qwenTokenizer, modelDirectory: qwen, prependBOS: nil).start == .tokenizerDefault)
+    }
+
+    /// SAELens's contexts: the ids in pieces of ctx − 1, each after BOS; positions count on across windows.
+    @Test func bosStartsEveryWindowOfALongText() {
+        #expect(SpecialTokens.bosPerWindow([1, 2, 3, 4, 5], bos: 9, context: 3) == [9, 1, 2, 9, 3, 4, 9, 5])
+        #expect(SpecialTokens.bosPerWindow([1, 2, 3, 4], bos: 9, context: 3) == [9, 1, 2, 9, 3, 4])
+        #expect(SpecialTokens.bosPerWindow([1], bos: 9, context: 2) == [9, 1])
+        #expect(SpecialTokens.bosPerWindow([], bos: 9, context: 4) == [])
+        let tokens = SpecialTokens(start: .bos(9), ids: [9])
+        let windows = PackedBatch.pack([SpecialTokens.bosPerWindow(Array(1...10), bos: 9, context: 4)], context: 4, maxTokens: 100)
+        #expect(windows[0].sequences.map { windows[0].tokens[$0.rows.lowerBound] } == [9, 9, 9, 9])
+        #expect(windows[0].sequences.map(\.start) == [0, 4, 8, 12])
+        #expect(tokens.prependedBOS == 9)
     }
 
     @Test func exclusionMaskAndMedian() {
