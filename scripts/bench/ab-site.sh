@@ -29,7 +29,9 @@ for size in "${SIZES[@]}"; do
             if [ "$size" != "grown-$n" ]; then
                 dir=$work/grown-$n-nomap
                 rm -rf "$dir" && mkdir -p "$dir"
-                for sub in "$full"/*/; do ln -s "$(realpath "$sub")" "$dir/"; done
+                for path in "$full"/*; do
+                    case $(basename "$path") in SUMMARY_*|done) ;; *) ln -s "$(realpath "$path")" "$dir/" ;; esac
+                done
                 python3 - "$full" "$dir" <<'PY'
 import json, os, sys
 full, out = sys.argv[1:]

@@ -12,7 +12,8 @@ its heatmaps, as it does for any run without them. With the map (the default), `
 source's layout if it has one, else the decoder-cosine neighbours' block ids spread around circles, so map.html
 is built at full size.
 
-It takes about a minute per 16k features (a JSON parse and dump per record); nothing here is timed.
+65,536 features took 9 minutes (a JSON parse and dump per record; 2.3 GB written) on 2 shared cores; nothing here
+is timed.
 """
 import argparse
 import json
