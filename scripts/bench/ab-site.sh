@@ -4,6 +4,8 @@
 # 4096- and 65,536-feature analyses (scripts/fixtures/make_site_fixture.py; the 65k one without dense matrices),
 # each job's feature pages/s (as `site --verbose` reports it), wall seconds, CPU seconds (user + system, steadier
 # than wall time on a shared machine) and peak RSS (/usr/bin/time -v), and the ratio B/A of the medians. Targets: >= 500 feature pages/s; the 65k site within 2 GB peak RSS.
+# SIZES may also name grown-N and grown-N-nomap: the demo's own analysis grown to N features by
+# scripts/bench/make_large_analysis.py (real records, every panel), with and without its feature map.
 # Usage: scripts/bench/ab-site.sh BIN_A BIN_B [ROUNDS=3] [SIZES=demo,4096,65536]
 # (BIN is a release sae-report, e.g. .build/release/sae-report, with its resource bundles beside it)
 set -euo pipefail
@@ -16,6 +18,29 @@ echo "before: $(uptime)"
 for size in "${SIZES[@]}"; do
     case $size in
         demo) dir=$work/demo/analysis; [ -d "$dir" ] || "$B" demo -o "$work/demo" >/dev/null ;;
+        grown-*)
+            # The demo's real analysis grown to N features (scripts/bench/make_large_analysis.py); "-nomap" is the
+            # same directory without its feature map (so without map.html).
+            n=${size#grown-}; n=${n%-nomap}
+            [ -d "$work/demo/analysis" ] || "$B" demo -o "$work/demo" >/dev/null
+            full=$work/grown-$n
+            [ -f "$full/done" ] || { python3 scripts/bench/make_large_analysis.py "$work/demo/analysis" "$n" "$full" >&2 && touch "$full/done"; }
+            dir=$full
+            if [ "$size" != "grown-$n" ]; then
+                dir=$work/grown-$n-nomap
+                rm -rf "$dir" && mkdir -p "$dir"
+                for path in "$full"/*; do
+                    case $(basename "$path") in SUMMARY_*|done) ;; *) ln -s "$(realpath "$path")" "$dir/" ;; esac
+                done
+                python3 - "$full" "$dir" <<'PY'
+import json, os, sys
+full, out = sys.argv[1:]
+name = next(n for n in os.listdir(full) if n.startswith("SUMMARY_"))
+summary = json.load(open(os.path.join(full, name)))
+summary["files"].pop("feature_map", None)
+json.dump(summary, open(os.path.join(out, name), "w"))
+PY
+            fi ;;
         65536) dir=$work/synthetic-$size.analysis
                [ -f "$dir/SUMMARY_20260101_120000.json" ] || python3 scripts/fixtures/make_site_fixture.py --features "$size" --no-matrices "$dir" ;;
         *) dir=$work/synthetic-$size.analysis

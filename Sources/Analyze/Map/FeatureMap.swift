@@ -1,11 +1,13 @@
 import Formats
 import Foundation
 import LMRuntime
+import Parallelism
 
 /// A 2-D map of the decoder directions: UMAP's layout (umap-learn's `optimize_layout_euclidean`) of the fuzzy
 /// graph of each feature's nearest features by decoder cosine (distance `1 − cos`), started from the directions'
-/// first two principal components. One thread and one seeded generator, so the same decoder and seed give the
-/// same map bit for bit.
+/// first two principal components. The SGD runs on `Parameters.workers` threads (`ParallelLayoutSGD`; one thread
+/// is umap-learn's serial loop with one seeded generator): the same decoder, seed and worker count give the same map
+/// bit for bit, and different worker counts give different (equally good) maps.
 public struct FeatureMap: Sendable {
     public struct Parameters: Equatable, Sendable {
         /// Other features per feature in the graph (umap-learn's default `n_neighbors = 15` counts the point too).
@@ -17,6 +19,8 @@ public struct FeatureMap: Sendable {
         public var b = 0.895_060_878_122_785_9
         public var negativeSampleRate = 5
         public var seed: UInt64 = 0
+        /// Threads for the SGD; nil for `Parallelism.workerCount` (`--threads`). Part of what fixes the layout.
+        public var workers: Int?
 
         public init() {}
     }
@@ -40,7 +44,12 @@ public struct FeatureMap: Sendable {
             neighbors.neighbors(of: i).prefix(parameters.neighbors).map { ($0.feature, 1 - Double($0.value)) }
         }
         var coordinates = Self.principalComponents(decoder, seed: parameters.seed)
-        Self.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters)
+        let workers = parameters.workers ?? Parallelism.workerCount
+        if workers > 1 {
+            ParallelLayoutSGD.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters, workers: workers)
+        } else {
+            Self.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters)
+        }
         self.coordinates = coordinates
     }
 

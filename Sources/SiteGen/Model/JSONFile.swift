@@ -20,11 +20,16 @@ enum JSONFile {
         }
     }
 
-    /// Decodes one JSON document held in `data`.
+    /// Decodes one JSON document held in `data`: strict JSON through Formats' parser and `JSONValueDecoder`, and
+    /// anything that path rejects (NaN, lone surrogates, a number where Foundation is lenient) through `JSONDecoder`,
+    /// which then also words the error.
     ///
     /// Foundation's JSON5 mode rejects the `\u0000` escape that strict JSON allows (the NUL token of a vocabulary),
     /// and strict mode rejects `NaN`, so each text is tried both ways.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        if let value = try? JSONValue(parsing: data), let decoded = try? JSONValueDecoder.decode(type, from: value) {
+            return decoded
+        }
         let lenient = JSONDecoder(), strict = JSONDecoder()
         lenient.allowsJSON5 = true
         var firstError: Error?

@@ -8,6 +8,7 @@ public struct PageRenderer: Sendable {
 
     /// Loads every `*.mustache` file in `directory`; a template that does not parse throws.
     public init(templates directory: URL = SiteResources.templates) throws {
+        MustacheContentTypes.register(MustacheHTML(), named: MustacheHTML.name)
         var library = MustacheLibrary()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasSuffix(".mustache") {
@@ -16,7 +17,7 @@ public struct PageRenderer: Sendable {
                 throw SiteError("cannot read template \(url.path)")
             }
             do {
-                try library.register(text, named: String(name.dropLast(".mustache".count)))
+                try library.register(MustacheHTML.pragma + text, named: String(name.dropLast(".mustache".count)))
             } catch {
                 throw SiteError("template \(name) does not parse: \(error)")
             }
