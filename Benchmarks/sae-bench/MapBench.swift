@@ -61,7 +61,8 @@ enum MapBench {
         print(
             "  \(workers)/1 threads: neighbour table \(String(format: "%.2f", median(neighbourSeconds[1]!) / median(neighbourSeconds[workers]!)))× faster, "
                 + "FeatureMap \(String(format: "%.2f", median(layoutSeconds[1]!) / median(layoutSeconds[workers]!)))× faster; "
-                + "neighbour tables \(tables[1] == tables[workers] ? "identical" : "DIFFER")")
+                + "neighbour tables \(tables[1] == tables[workers] ? "identical" : "DIFFER"), "
+                + "maps \(maps[1]!.coordinates == maps[workers]!.coordinates ? "identical" : "DIFFER")")
     }
 
     /// How often a point's nearest point on the map is from its own group (a sanity figure), over the first 2000.

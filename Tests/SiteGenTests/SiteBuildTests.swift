@@ -32,6 +32,30 @@ import Testing
         #expect(siblings == ["site"])
     }
 
+    /// A neighbour without a label showed the page's own label: Mustache looks a missing key up the context stack.
+    @Test func neighbourRowsShowTheirOwnLabelOrNone() throws {
+        let (site, _) = try build(Fixtures.synthetic)
+        var labels: [Int: String] = [:]
+        for line in Fixtures.text(Fixtures.synthetic.appendingPathComponent("results/feature_labels_llm.jsonl")).split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            labels[object["feature"] as! Int] = object["label"] as? String
+        }
+        let row = #/<tr><td><a href="(\d+)\.html">\d+</a></td><td class="num">[^<]*</td><td class="lbl">([^<]*)</td></tr>/#
+        var unlabelledRows = 0
+        for page in 0..<24 {
+            let html = Fixtures.text(site.appendingPathComponent("features/\(page).html"))
+            for match in html.matches(of: row) {
+                let neighbour = Int(match.output.1)!
+                let shown = [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")].reduce(String(match.output.2)) {
+                    $0.replacingOccurrences(of: $1.0, with: $1.1)
+                }
+                #expect(shown == (labels[neighbour] ?? ""), "features/\(page).html, neighbour \(neighbour)")
+                if labels[neighbour] == nil && labels[page] != nil { unlabelledRows += 1 }
+            }
+        }
+        #expect(unlabelledRows > 0)  // the case that went wrong occurs in the fixture
+    }
+
     @Test func corpusStringsAreEscapedEverywhere() throws {
         let (site, _) = try build(Fixtures.synthetic)
         let pages = try FileManager.default.contentsOfDirectory(atPath: site.appendingPathComponent("features").path)

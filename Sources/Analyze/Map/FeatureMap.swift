@@ -5,9 +5,10 @@ import Parallelism
 
 /// A 2-D map of the decoder directions: UMAP's layout (umap-learn's `optimize_layout_euclidean`) of the fuzzy
 /// graph of each feature's nearest features by decoder cosine (distance `1 − cos`), started from the directions'
-/// first two principal components. The SGD runs on `Parameters.workers` threads (`ParallelLayoutSGD`; one thread
-/// is umap-learn's serial loop with one seeded generator): the same decoder, seed and worker count give the same map
-/// bit for bit, and different worker counts give different (equally good) maps.
+/// first two principal components. The SGD splits the features into `Parameters.parts` ranges (`ParallelLayoutSGD`,
+/// run on `--threads` threads; one part is umap-learn's serial loop with one seeded generator). The part count, not
+/// the thread count, fixes the layout: the same decoder, seed and part count give the same map bit for bit on any
+/// number of threads, and different part counts give different (equally good) maps.
 public struct FeatureMap: Sendable {
     public struct Parameters: Equatable, Sendable {
         /// Other features per feature in the graph (umap-learn's default `n_neighbors = 15` counts the point too).
@@ -19,8 +20,9 @@ public struct FeatureMap: Sendable {
         public var b = 0.895_060_878_122_785_9
         public var negativeSampleRate = 5
         public var seed: UInt64 = 0
-        /// Threads for the SGD; nil for `Parallelism.workerCount` (`--threads`). Part of what fixes the layout.
-        public var workers: Int?
+        /// Ranges the SGD splits the features into, each moved by one thread at a time. A constant by default, so
+        /// that a run's map does not depend on the machine's core count or `--threads`.
+        public var parts = 8
 
         public init() {}
     }
@@ -44,9 +46,8 @@ public struct FeatureMap: Sendable {
             neighbors.neighbors(of: i).prefix(parameters.neighbors).map { ($0.feature, 1 - Double($0.value)) }
         }
         var coordinates = Self.principalComponents(decoder, seed: parameters.seed)
-        let workers = parameters.workers ?? Parallelism.workerCount
-        if workers > 1 {
-            ParallelLayoutSGD.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters, workers: workers)
+        if parameters.parts > 1 {
+            ParallelLayoutSGD.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters, parts: parameters.parts)
         } else {
             Self.optimize(&coordinates, graph: graph, epochs: epochs, parameters: parameters)
         }

@@ -1,25 +1,26 @@
 import Foundation
 import Parallelism
 
-/// The feature map's SGD (`FeatureMap.optimize`) spread over several workers, as umap-learn's parallel mode spreads
-/// its epochs over threads, but reproducible: the same graph, seed and worker count give the same layout bit for bit.
+/// The feature map's SGD (`FeatureMap.optimize`) split into parts that run on `Parallelism`'s threads, as umap-learn's
+/// parallel mode spreads its epochs over threads, but reproducible: the same graph, seed and part count give the same
+/// layout bit for bit, on any number of threads.
 ///
-/// The points are split into contiguous ranges of about equal edge count, one per worker, and each worker walks the
-/// edges whose head is in its range (the graph's edges are sorted by head). During an epoch a worker reads and moves
-/// its own points as the one-thread SGD does; the points of other workers it reads as they were when the epoch
-/// started, and its pulls on them are queued and applied after the epoch, worker by worker in queue order. No two
-/// workers ever touch the same memory, so the result does not depend on scheduling. Each worker draws its negative
-/// samples from its own generator, seeded from the seed and its index, so layouts for different worker counts differ
+/// The points are split into contiguous ranges of about equal edge count, the parts, and each part walks the
+/// edges whose head is in its range (the graph's edges are sorted by head). During an epoch a part reads and moves
+/// its own points as the one-thread SGD does; the points of other parts it reads as they were when the epoch
+/// started, and its pulls on them are queued and applied after the epoch, part by part in queue order. No two
+/// parts ever touch the same memory, so the result does not depend on scheduling. Each part draws its negative
+/// samples from its own generator, seeded from the seed and its index, so layouts for different part counts differ
 /// (as umap-learn's parallel layouts differ from its serial one).
 enum ParallelLayoutSGD {
-    /// Optimises `y` (`n × 2`) like `FeatureMap.optimize`, with `workers` workers (at least 2; fewer when there are
+    /// Optimises `y` (`n × 2`) like `FeatureMap.optimize`, with `parts` parts (at least 2; fewer when there are
     /// too few points to split).
     static func optimize(
-        _ y: inout [Float], graph: FuzzyNeighborGraph, epochs: Int, parameters: FeatureMap.Parameters, workers: Int
+        _ y: inout [Float], graph: FuzzyNeighborGraph, epochs: Int, parameters: FeatureMap.Parameters, parts: Int
     ) {
         let n = graph.pointCount, edgeCount = graph.weights.count
         guard n > 1, edgeCount > 0, epochs > 0 else { return }
-        let ranges = partition(heads: graph.heads, pointCount: n, parts: min(workers, max(1, n / 32)))
+        let ranges = partition(heads: graph.heads, pointCount: n, parts: min(parts, max(1, n / 32)))
         let a = Float(parameters.a), b = Float(parameters.b)
         let heaviest = graph.weights.max()!
         let perSample = graph.weights.map { $0 >= heaviest / Float(epochs) ? heaviest / $0 : -1 }
@@ -30,9 +31,9 @@ enum ParallelLayoutSGD {
         var generators = ranges.indices.map { SplitMix64(seed: parameters.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64($0 + 1)) }
         var pending = [[PendingMove]](repeating: [], count: ranges.count)
         var start = y
-        // Which worker owns each point.
+        // Which part owns each point.
         var owner = [Int32](repeating: 0, count: n)
-        for (worker, range) in ranges.enumerated() { for point in range.points { owner[point] = Int32(worker) } }
+        for (part, range) in ranges.enumerated() { for point in range.points { owner[point] = Int32(part) } }
 
         y.withUnsafeMutableBufferPointer { y in
             start.withUnsafeMutableBufferPointer { start in
@@ -44,19 +45,19 @@ enum ParallelLayoutSGD {
                                     _ = start.update(fromContentsOf: y)
                                     let step = Step(
                                         alpha: 1 - Float(epoch) / Float(epochs), now: Float(epoch), a: a, b: b, pointCount: n)
-                                    Parallelism.forEach(ranges.count) { worker in
+                                    Parallelism.forEach(ranges.count) { part in
                                         step.run(
-                                            edges: ranges[worker].edges, worker: Int32(worker), owner: owner, graph: graph,
+                                            edges: ranges[part].edges, part: Int32(part), owner: owner, graph: graph,
                                             perSample: perSample, perNegative: perNegative, nextSample: nextSample,
                                             nextNegative: nextNegative, y: y, start: UnsafeBufferPointer(start),
-                                            random: &generators[worker], pending: &pending[worker])
+                                            random: &generators[part], pending: &pending[part])
                                     }
-                                    for worker in 0..<pending.count {
-                                        for move in pending[worker] {
+                                    for part in 0..<pending.count {
+                                        for move in pending[part] {
                                             y[2 * move.point] -= move.dx
                                             y[2 * move.point + 1] -= move.dy
                                         }
-                                        pending[worker].removeAll(keepingCapacity: true)
+                                        pending[part].removeAll(keepingCapacity: true)
                                     }
                                 }
                             }
@@ -67,13 +68,13 @@ enum ParallelLayoutSGD {
         }
     }
 
-    /// One worker's share: its points and the edges whose head is among them.
+    /// One part's share: its points and the edges whose head is among them.
     struct Share {
         var points: Range<Int>
         var edges: Range<Int>
     }
 
-    /// A pull on another worker's point, applied after the epoch.
+    /// A pull on another part's point, applied after the epoch.
     struct PendingMove {
         var point: Int
         var dx: Float
@@ -103,7 +104,7 @@ enum ParallelLayoutSGD {
         return shares
     }
 
-    /// One epoch's constants and one worker's walk over its edges (umap-learn's `_optimize_layout_euclidean_single_epoch`).
+    /// One epoch's constants and one part's walk over its edges (umap-learn's `_optimize_layout_euclidean_single_epoch`).
     struct Step {
         let alpha: Float
         let now: Float
@@ -114,14 +115,14 @@ enum ParallelLayoutSGD {
         @inline(__always) private func clip(_ g: Float) -> Float { min(max(g, -4), 4) }
 
         func run(
-            edges: Range<Int>, worker: Int32, owner: [Int32], graph: FuzzyNeighborGraph, perSample: [Float],
+            edges: Range<Int>, part: Int32, owner: [Int32], graph: FuzzyNeighborGraph, perSample: [Float],
             perNegative: [Float], nextSample: UnsafeMutableBufferPointer<Float>,
             nextNegative: UnsafeMutableBufferPointer<Float>, y: UnsafeMutableBufferPointer<Float>,
             start: UnsafeBufferPointer<Float>, random: inout SplitMix64, pending: inout [PendingMove]
         ) {
-            // Another worker's point as the epoch started; one's own as it is now.
+            // Another part's point as the epoch started; one's own as it is now.
             @inline(__always) func position(_ p: Int) -> (Float, Float) {
-                owner[p] == worker ? (y[2 * p], y[2 * p + 1]) : (start[2 * p], start[2 * p + 1])
+                owner[p] == part ? (y[2 * p], y[2 * p + 1]) : (start[2 * p], start[2 * p + 1])
             }
             for e in edges where perSample[e] > 0 && nextSample[e] <= now {
                 let j = Int(graph.heads[e]), k = Int(graph.tails[e])
@@ -134,7 +135,7 @@ enum ParallelLayoutSGD {
                     let gx = clip(g * dx) * alpha, gy = clip(g * dy) * alpha
                     y[2 * j] += gx
                     y[2 * j + 1] += gy
-                    if owner[k] == worker {
+                    if owner[k] == part {
                         y[2 * k] -= gx
                         y[2 * k + 1] -= gy
                     } else {

@@ -96,7 +96,7 @@ enum ClusterPages {
                     "frequency": row?.frequency.map { NumberFormat.short($0 * 100) + "%" } ?? "–",
                     "mean": row?.mean.map(NumberFormat.short) ?? "–",
                 ]
-                if let label = data.label(id) { member["label"] = label }
+                member["label"] = data.label(id) ?? ""  // always set: Mustache would find the page's own label
                 return member
             }
             try SiteOutput.write(try renderer.render("cluster", page), to: site.appendingPathComponent("clusters/\(cluster.id).html"))

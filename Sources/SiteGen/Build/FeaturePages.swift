@@ -192,7 +192,7 @@ struct FeaturePages {
             let list = listed ?? data.neighbors?.neighbors(of: id, cooccurrence: isCooccurrence) ?? []
             let rows: [[String: Any]] = list.filter { $0.feature >= 0 && $0.feature < data.dSae }.prefix(10).map { n in
                 var row: [String: Any] = ["id": String(n.feature), "value": NumberFormat.fixed(n.value, 3)]
-                if let label = data.label(n.feature) { row["label"] = label }
+                row["label"] = data.label(n.feature) ?? ""  // always set: Mustache would find the page's own label
                 return row
             }
             context[key] = rows

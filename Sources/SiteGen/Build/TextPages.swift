@@ -88,7 +88,7 @@ enum TextPages {
                     "id": String(feature), "value": NumberFormat.short(entry.value), "position": String(entry.position),
                     "hue": String(hue(feature)),
                 ]
-                if let label = data.label(feature) { row["label"] = label }
+                row["label"] = data.label(feature) ?? ""  // always set: Mustache would find the page's own label
                 return row
             }
     }

@@ -101,7 +101,7 @@ struct PairPages {
         ]
         if let href = site.featureLink(direction.from, feature, root: root) { row["href"] = href }
         if let href = site.featureLink(direction.to, best, root: root) { row["bestHref"] = href }
-        if let label = from.data.label(feature) { row["label"] = label }
+        row["label"] = from.data.label(feature) ?? ""  // always set: Mustache would find the page's own label
         if let label = to.data.label(best) { row["bestLabel"] = label }
         return row
     }

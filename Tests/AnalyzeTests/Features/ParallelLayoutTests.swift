@@ -4,9 +4,9 @@ import Foundation
 import Parallelism
 import Testing
 
-/// The feature map's multi-threaded parts: the SGD split over workers (reproducible for a worker count, as good at
-/// keeping the decoder's groups apart as the one-thread layout) and the neighbour table's top-k scan (the same table
-/// at any thread count).
+/// The feature map's multi-threaded parts: the SGD split into parts (reproducible for a part count at any thread
+/// count, as good at keeping the decoder's groups apart as the one-part layout) and the neighbour table's top-k scan
+/// (the same table at any thread count).
 @Suite struct ParallelLayoutTests {
     static var expected: FeatureMapTests.Expected { FeatureMapTests.expected }
 
@@ -17,20 +17,20 @@ import Testing
         return table
     }()
 
-    private func map(workers: Int, seed: UInt64 = 0) -> FeatureMap {
+    private func map(parts: Int, seed: UInt64 = 0) -> FeatureMap {
         var parameters = FeatureMap.Parameters()
-        parameters.workers = workers
+        parameters.parts = parts
         parameters.seed = seed
         return FeatureMap(decoder: Self.expected.decoder, neighbors: Self.table, parameters: parameters)
     }
 
     @Test(arguments: [2, 3, 4])
-    func layoutIsReproducibleForAWorkerCountAndKeepsGroupsApart(workers: Int) {
+    func layoutIsReproducibleForAPartCountAndKeepsGroupsApart(parts: Int) {
         let e = Self.expected
-        let first = map(workers: workers)
-        #expect(first.coordinates == map(workers: workers).coordinates)
-        #expect(first.coordinates != map(workers: workers, seed: 1).coordinates)
-        #expect(first.coordinates != map(workers: 1).coordinates)
+        let first = map(parts: parts)
+        #expect(first.coordinates == map(parts: parts).coordinates)
+        #expect(first.coordinates != map(parts: parts, seed: 1).coordinates)
+        #expect(first.coordinates != map(parts: 1).coordinates)
         let finite = first.coordinates.allSatisfy { $0.isFinite }
         #expect(finite)
         var same = 0
@@ -43,17 +43,17 @@ import Testing
             }
             if e.group[best] == e.group[i] { same += 1 }
         }
-        #expect(same >= e.n * 97 / 100, "\(same) of \(e.n) nearest points share the group with \(workers) workers")
+        #expect(same >= e.n * 97 / 100, "\(same) of \(e.n) nearest points share the group with \(parts) parts")
     }
 
-    @Test func oneWorkerIsTheSerialLayout() {
+    @Test func onePartIsTheSerialLayout() {
         let e = Self.expected
         let graph = FuzzyNeighborGraph(pointCount: e.n) { i in
             Self.table.neighbors(of: i).prefix(14).map { ($0.feature, 1 - Double($0.value)) }
         }
         var serial = FeatureMap.principalComponents(e.decoder, seed: 0)
         FeatureMap.optimize(&serial, graph: graph, epochs: 500, parameters: FeatureMap.Parameters())
-        #expect(map(workers: 1).coordinates == serial)
+        #expect(map(parts: 1).coordinates == serial)
     }
 
     @Test func partitionCoversEveryPointAndEdgeOnce() {
@@ -71,6 +71,19 @@ import Testing
                 #expect(share.edges.allSatisfy { share.points.contains(Int(heads[$0])) })
             }
         }
+    }
+
+    /// The default part count is a constant, so a run's map does not depend on `--threads` or the machine.
+    @Test func theDefaultMapIsTheSameAtAnyThreadCount() {
+        var maps: [FeatureMap] = []
+        for threads in [1, 3] {
+            let saved = Parallelism.workerCount
+            Parallelism.setWorkerCount(threads)
+            defer { Parallelism.setWorkerCount(saved) }
+            maps.append(FeatureMap(decoder: Self.expected.decoder, neighbors: Self.table))
+        }
+        #expect(maps[0].parameters.parts > 1)
+        #expect(maps[0].coordinates == maps[1].coordinates)
     }
 
     @Test func neighbourTableIsTheSameAtAnyThreadCount() {
