@@ -9,9 +9,9 @@ import Parallelism
 /// sgemm). All round the input rows to bf16 first, so all compute the same exact products, summed in fp32 in
 /// different orders. `SAE_REPORT_BF16_KERNEL=onednn|avx512|portable` selects one (e.g. to test each on one CPU).
 ///
-/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the linear shapes of Qwen3-0.6B, GPT-2
-/// small and Gemma-2-2B (m = 64 and 512, one thread, CPU time), oneDNN 2.6's bf16 matmul runs at 157–213 GFLOP/s,
-/// ours at 134–193 (oneDNN up to 1.45× faster, never more than 2 % slower), so oneDNN is the default. Both use the
+/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the linear shapes of Qwen3-0.6B, GPT-2 small and
+/// Gemma-2-2B (m = 64 and 512, one thread, CPU time), oneDNN 2.6's bf16 matmul runs at 157–213 GFLOP/s, ours at
+/// 134–193: oneDNN is 1.06–1.45× faster at m = 512 and 0.93–1.25× at m = 64, so it is the default. Both use the
 /// weights in place in PyTorch's `[out, in]` layout.
 public enum BF16Kernel: String, Sendable, CaseIterable {
     case onednn = "oneDNN bf16 matmul"
@@ -38,8 +38,8 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 /// own ISA, so `OPENBLAS_CORETYPE` does not affect it). `SAE_REPORT_FP32_KERNEL=openblas|onednn` selects one.
 ///
 /// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the same shapes oneDNN 2.6's fp32 matmul runs at
-/// 85–108 GFLOP/s, OpenBLAS 0.3.21's sgemm at 62–100 (Cooperlake kernels) and 68–105 (pinned to Haswell): oneDNN is
-/// 1.04–1.5× faster on every shape (most at m = 64), so it is the default.
+/// 85–108 GFLOP/s, 1.03–1.44× OpenBLAS 0.3.21's sgemm with its default (Cooperlake) kernels and 0.97–1.31× sgemm
+/// pinned to Haswell, so it is the default.
 public enum FP32Kernel: String, Sendable, CaseIterable {
     case openblas = "OpenBLAS sgemm"
     case onednn = "oneDNN fp32 matmul"

@@ -157,7 +157,8 @@ import Testing
         let shapes = [(7, 33, 13), (64, 100, 50), (3, 5, 7), (17, 257, 31)]
         let cases = shapes.enumerated().map { Case($1, seed: UInt64(200 + $0)) }
         func run(_ c: Case, bf16: Bool) -> [Float] {
-            let weight = bf16
+            let weight =
+                bf16
                 ? WeightMatrix(rows: c.n, columns: c.k, roundingToBF16: c.weight)
                 : WeightMatrix(rows: c.n, columns: c.k, values: c.weight)
             var output = [Float](repeating: .nan, count: c.m * c.n)
