@@ -15,8 +15,9 @@ source scripts/bench/qwen-bench-model.sh
 HOOK=blocks.9.hook_resid_post
 TEXTS=.bench/texts$N.json
 python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))[:int(sys.argv[2])], open(sys.argv[3], 'w'))" "$CORPUS" "$N" "$TEXTS"
-swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
-BIN=.build/release/sae-report
+SCRATCH=${SCRATCH:-.build}  # the SwiftPM build folder to use
+swift build -c release --scratch-path "$SCRATCH" --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+BIN=$SCRATCH/release/sae-report
 cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json > /dev/null  # every job starts with the files in the page cache
 echo "before: $(uptime)"
 # Each dtype with the default kernels (oneDNN) and with the previous ones (OpenBLAS sgemm, our AVX-512 BF16 kernel).
