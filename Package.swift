@@ -51,7 +51,10 @@ let package = Package(
         // The AVX-512 BF16 GEMM kernel (compiled for that ISA through target attributes, called only where cpuid
         // reports it; MatrixBackend.swift falls back to sgemm elsewhere).
         .target(name: "CBF16Gemm"),
-        .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "COpenBLAS", "Formats", "Parallelism"]),
+        // oneDNN's matmul behind the same seam (Debian: libdnnl-dev, built on the OpenMP runtime; it dispatches its
+        // own kernels by CPU, AVX2 to AMX). A C target of its own: the C API's descriptors are unions Swift handles poorly.
+        .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "CDNNL", "COpenBLAS", "Formats", "Parallelism"]),
         .target(name: "SAECore", dependencies: ["COpenBLAS", "Formats", "LMRuntime", "Parallelism"]),
         .target(name: "Charts", dependencies: ["CPNG"]),
         .target(

@@ -2,7 +2,7 @@
 # Installs the Debian packages sae-report builds against, when they are missing.
 set -euo pipefail
 need=()
-for pkg in libopenblas-dev libpng-dev libcmark-dev zlib1g-dev pkg-config; do
+for pkg in libopenblas-dev libdnnl-dev libpng-dev libcmark-dev zlib1g-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -46,7 +46,7 @@ enum ForwardBench {
         #endif
         print(
             """
-            ours (Swift, OpenBLAS \(BLAS.coreName ?? "?") kernels, \(BLAS.threadCount) threads) B=\(batchSize) T=\(length) \
+            ours (Swift, \(FP32Kernel.current.rawValue) (\(FP32Kernel.current == .onednn ? oneDNNImplementation(bf16: false) : "OpenBLAS \(BLAS.coreName ?? "?")")), \(BLAS.threadCount) threads) B=\(batchSize) T=\(length) \
             stop=\(hook): \(Int((Double(batch.tokenCount) / best).rounded())) tokens/s \
             (best of 3: \(String(format: "%.3f", best)) s; load \(String(format: "%.1f", loadSeconds)) s)
             sgemm \(batch.tokenCount)x\(2 * config.intermediateSize)x\(config.hiddenSize): \(String(format: "%.1f", sgemm)) GFLOP/s; \

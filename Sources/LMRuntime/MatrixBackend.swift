@@ -1,37 +1,68 @@
 import CBF16Gemm
+import CDNNL
 import COpenBLAS
 import Foundation
 import Parallelism
 
-/// The kernels behind every product with a `WeightMatrix`: OpenBLAS sgemm for fp32 weights; for bf16 weights the
-/// AVX-512 BF16 kernel (Sources/CBF16Gemm) where the CPU has it, else the portable path (bf16 blocks widened to fp32,
-/// then sgemm). Both round the input rows to bf16 first, so both compute the same exact products, summed in fp32 in
-/// different orders. `SAE_REPORT_BF16_KERNEL=portable` forces the portable path (e.g. to test it on an AVX-512 CPU).
+/// The kernel behind products with bf16 `WeightMatrix`es: oneDNN's bf16 matmul or our AVX-512 BF16 kernel
+/// (Sources/CBF16Gemm) where the CPU has AVX-512 BF16, else the portable path (bf16 blocks widened to fp32, then
+/// sgemm). All round the input rows to bf16 first, so all compute the same exact products, summed in fp32 in
+/// different orders. `SAE_REPORT_BF16_KERNEL=onednn|avx512|portable` selects one (e.g. to test each on one CPU).
 ///
-/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on Qwen3-0.6B's shapes the kernel runs at 1.6–2.4×
-/// OpenBLAS's AVX-512 sgemm, and oneDNN 2.6's bf16 matmul up to 1.5× faster still on most shapes; ours needs no new
-/// dependency and uses the weights in place in PyTorch's `[out, in]` layout.
+/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the linear shapes of Qwen3-0.6B, GPT-2 small and
+/// Gemma-2-2B (m = 64 and 512, one thread, CPU time), oneDNN 2.6's bf16 matmul runs at 157–213 GFLOP/s, ours at
+/// 134–193: oneDNN is 1.06–1.45× faster at m = 512 and 0.93–1.25× at m = 64. End to end it was not faster (the
+/// activation pass and the family forwards, 2 threads, docs/bf16.md: OpenMP's spinning workers seem to eat the
+/// gain), so ours stays the default and oneDNN is opt-in. Both use the weights in place in PyTorch's `[out, in]`
+/// layout.
 public enum BF16Kernel: String, Sendable, CaseIterable {
+    case onednn = "oneDNN bf16 matmul"
     case avx512 = "AVX-512 BF16"
     case portable = "portable (bf16 widened to fp32, OpenBLAS sgemm)"
 
-    /// The kernel this process uses: `avx512` when the CPU and OS support it, unless the environment forces `portable`.
+    /// The kernel this process uses: the environment's choice where this CPU runs it, else the measured default.
     public static let current: BF16Kernel = {
-        if ProcessInfo.processInfo.environment["SAE_REPORT_BF16_KERNEL"] == "portable" { return .portable }
-        return isSupported ? .avx512 : .portable
+        let chosen = ProcessInfo.processInfo.environment["SAE_REPORT_BF16_KERNEL"].flatMap { name in
+            allCases.first { String(describing: $0) == name }
+        }
+        return chosen.flatMap { available.contains($0) ? $0 : nil } ?? available[0]
     }()
 
-    /// Whether this CPU (and OS) run the AVX-512 BF16 kernel.
+    /// The kernels this CPU runs, the default first. oneDNN's bf16 matmul is used only where the CPU multiplies bf16
+    /// natively (elsewhere oneDNN emulates it or has no implementation).
+    public static var available: [BF16Kernel] { isSupported ? [.avx512, .onednn, .portable] : [.portable] }
+
+    /// Whether this CPU (and OS) run AVX-512 BF16 code.
     public static var isSupported: Bool { sae_bf16_kernel_supported() != 0 }
+}
+
+/// The kernel behind products with fp32 `WeightMatrix`es: OpenBLAS sgemm or oneDNN's fp32 matmul (which picks its
+/// own ISA, so `OPENBLAS_CORETYPE` does not affect it). `SAE_REPORT_FP32_KERNEL=openblas|onednn` selects one.
+///
+/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the same shapes oneDNN 2.6's fp32 matmul runs at
+/// 85–108 GFLOP/s, 1.03–1.44× OpenBLAS 0.3.21's sgemm with its default (Cooperlake) kernels and 0.97–1.31× sgemm
+/// pinned to Haswell; end to end it was not faster (docs/bf16.md), so sgemm stays the default and oneDNN is opt-in.
+public enum FP32Kernel: String, Sendable, CaseIterable {
+    case openblas = "OpenBLAS sgemm"
+    case onednn = "oneDNN fp32 matmul"
+
+    /// The kernel this process uses: the environment's choice, else the measured default.
+    public static let current: FP32Kernel = {
+        let chosen = ProcessInfo.processInfo.environment["SAE_REPORT_FP32_KERNEL"].flatMap { name in
+            allCases.first { String(describing: $0) == name }
+        }
+        return chosen ?? .openblas
+    }()
 }
 
 /// output[m, n] = input[m, k] · weightᵀ, where `weight` is `[n, k]` (a PyTorch `Linear` weight), or only its rows
 /// `weightRows` (then n is their count). `inputStride` and `outputStride` are the row strides (default: dense
-/// rows). Threads: `Parallelism.workerCount` (and OpenBLAS's setting, `BLAS.configure`, for sgemm).
+/// rows). Threads: `Parallelism.workerCount` (OpenBLAS: its setting, `BLAS.configure`; oneDNN: one inside a
+/// `BLAS.singleThreaded` section, whose callers spread products over their own threads).
 func linear(
     _ input: UnsafePointer<Float>, rows m: Int, dIn k: Int, inputStride: Int? = nil,
     weight: WeightMatrix, weightRows: Range<Int>? = nil, into output: UnsafeMutablePointer<Float>, outputStride: Int? = nil,
-    kernel: BF16Kernel = .current
+    kernel: BF16Kernel = .current, fp32Kernel: FP32Kernel = .current
 ) {
     precondition(weight.columns == k, "a [\(weight.rows), \(weight.columns)] weight applied to \(k)-wide rows")
     let selected = weightRows ?? 0..<weight.rows
@@ -40,9 +71,15 @@ func linear(
     switch weight.storage {
     case .f32(let values):
         values.withUnsafeBufferPointer { values in
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                1, input, Int32(lda), values.baseAddress! + selected.lowerBound * k, Int32(k), 0, output, Int32(ldc))
+            let weights = values.baseAddress! + selected.lowerBound * k
+            switch fp32Kernel {
+            case .openblas:
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                    1, input, Int32(lda), weights, Int32(k), 0, output, Int32(ldc))
+            case .onednn:
+                oneDNNProduct(bf16: false, input, lda: lda, weights, ldw: k, into: output, ldc: ldc, m: m, n: n, k: k)
+            }
         }
     case .bf16:
         let weight = weightRows.map { weight.rows($0) } ?? weight
@@ -50,7 +87,7 @@ func linear(
         defer { rounded.deallocate() }
         Parallelism.forEachRange(m) { rows in
             for row in rows {
-                if kernel == .avx512 {
+                if kernel != .portable {
                     sae_f32_to_bf16_avx512(input + row * lda, rounded + row * k, k)
                 } else {
                     sae_f32_to_bf16(input + row * lda, rounded + row * k, k)
@@ -58,10 +95,34 @@ func linear(
             }
         }
         switch kernel {
+        case .onednn:
+            withExtendedLifetime(weight) {
+                for (first, block) in weight.bf16Blocks {
+                    oneDNNProduct(
+                        bf16: true, rounded, lda: k, block.values, ldw: k, into: output + first, ldc: ldc, m: m, n: block.rows, k: k)
+                }
+            }
         case .avx512: bf16Product(rounded, rows: m, k: k, weight: weight, into: output, ldc: ldc)
         case .portable: widenedProduct(rounded, rows: m, k: k, weight: weight, into: output, ldc: ldc)
         }
     }
+}
+
+/// oneDNN's matmul (Sources/CDNNL: primitives cached per shape) on `Parallelism.workerCount` threads, or one inside
+/// a `BLAS.singleThreaded` section.
+private func oneDNNProduct(
+    bf16: Bool, _ input: UnsafeRawPointer, lda: Int, _ weights: UnsafeRawPointer, ldw: Int,
+    into output: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
+) {
+    let threads = BLAS.liveThreads.sections > 0 ? 1 : Parallelism.workerCount
+    let status = sae_dnnl_linear(bf16 ? 1 : 0, input, lda, weights, ldw, output, ldc, m, n, k, Int32(threads))
+    precondition(status == 0, "oneDNN matmul (\(bf16 ? "bf16" : "fp32"), \(m) × \(k) × \(n)) failed with status \(status)")
+}
+
+/// The oneDNN implementation (e.g. "brg:avx512_core_bf16") a product of this dtype and size runs on here, for
+/// the program's kernel report.
+public func oneDNNImplementation(bf16: Bool, m: Int = 512, n: Int = 1024, k: Int = 1024) -> String {
+    sae_dnnl_implementation(bf16 ? 1 : 0, m, n, k, Int32(Parallelism.workerCount)).map { String(cString: $0) } ?? "none"
 }
 
 /// The AVX-512 BF16 kernel over strips of weight rows, `Parallelism.workerCount` strips at a time. A strip

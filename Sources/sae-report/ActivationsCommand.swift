@@ -42,7 +42,16 @@ struct ActivationsCommand: ParsableCommand {
             printError(
                 "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
                     + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches, \(summary.shards) shards; "
-                    + (dtype == .bf16 ? "bf16 products: \(BF16Kernel.current.rawValue)" : "fp32 products: OpenBLAS \(BLAS.coreName ?? "?") kernels"))
+                    + "\(dtype.rawValue) products: \(productKernel(dtype))")
         }
     }
+}
+
+/// The kernel that multiplies weights of `dtype` here, with the oneDNN implementation or OpenBLAS core it runs on.
+func productKernel(_ dtype: WeightDType) -> String {
+    let oneDNN = dtype == .bf16 ? BF16Kernel.current == .onednn : FP32Kernel.current == .onednn
+    let name = dtype == .bf16 ? BF16Kernel.current.rawValue : FP32Kernel.current.rawValue
+    if oneDNN { return "\(name) (\(oneDNNImplementation(bf16: dtype == .bf16)))" }
+    if dtype == .bf16 && BF16Kernel.current == .avx512 { return name }
+    return "\(name) (OpenBLAS \(BLAS.coreName ?? "?") kernels)"
 }

