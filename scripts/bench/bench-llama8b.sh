@@ -5,14 +5,17 @@
 # the embedding and blocks 0-16 take in the checkpoint, which the peak RSS should be close to (the loader touches
 # every page of each matrix it maps, to refuse NaN). Then the same run on a copy of the index that lists only the
 # embedding and blocks 0-16 (the shards are symlinked): it succeeds only if nothing past block 16 is looked up.
+# env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
 # Usage: scripts/bench/bench-llama8b.sh [N=4] [BIG=/work/big]   (run one 8B job at a time: 16 GB of page cache)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-4} BIG=${2:-/work/big}
 MODEL=$BIG/llama3-8b-random
 [ -f "$MODEL/model.safetensors.index.json" ] || python3 scripts/bench/make_llama8b.py "$MODEL" Tests/Fixtures/tokenizer/tiny-llama3.json
-swift build -c release --product sae-report 2>&1 | grep -E "error|Build complete" | tail -3
-BIN=$PWD/.build/release/sae-report
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+    BIN=$PWD/.build/release/sae-report
+fi
 mkdir -p .bench
 python3 -c "import json,sys; t=[x for x in json.load(open(sys.argv[1]))if x.strip()][:int(sys.argv[3])]; json.dump(t, open(sys.argv[2],'w'), ensure_ascii=False)" \
     "${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}" .bench/llama8b-texts.json "$N"

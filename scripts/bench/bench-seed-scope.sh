@@ -6,6 +6,7 @@
 # ratio to the seed's wall time on the same inputs (148 / 605 / 2,953 s for 8 / 40 / 100 texts, the seed's pipeline
 # unmodified on a 2-core AVX-512 machine, measured by #14's author) and the 20x target (seed ÷ 20), then where the
 # time went (the run's `timings_s`).
+# env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
 # Usage: scripts/bench/bench-seed-scope.sh [COUNTS=8,40,100] [DTYPES=fp32,bf16]
 # (needs python3 for the corpus slices and the summary; make .bench/ once with scripts/bench/bench-analyze.sh)
 set -euo pipefail
@@ -15,8 +16,10 @@ IFS=, read -r -a DTYPES <<< "${2:-fp32,bf16}"
 MODEL=.bench/qwen3-0.6b-random SAE=.bench/sae-btopk128-l9
 CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
 [ -f "$MODEL/model.safetensors" ] && [ -f "$SAE/weights.pt" ] || { echo "run scripts/bench/bench-analyze.sh once first (it makes $MODEL and $SAE)" >&2; exit 1; }
-swift build -c release --product sae-report 2>&1 | grep -E "error|Compiling|Build complete" | tail -3
-BIN=.build/release/sae-report
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+    BIN=.build/release/sae-report
+fi
 for n in "${COUNTS[@]}"; do
     python3 -c "import json,sys; t=[x for x in json.load(open(sys.argv[1])) if x.strip()][:int(sys.argv[3])]; json.dump(t, open(sys.argv[2],'w'), ensure_ascii=False)" \
         "$CORPUS" ".bench/seed-scope-$n.json" "$n"
