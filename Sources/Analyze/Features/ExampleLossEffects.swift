@@ -23,10 +23,12 @@ public struct ExampleLossEffect: Equatable, Sendable {
 
 /// The loss effects of a set of examples, many model windows at a time: the windows, rebuilt as the pass ran them
 /// (`PassWindows`: BOS and other left-out positions included), each up to the end of its examples' contexts, packed
-/// as sequences of one batch, one forward to the hook (and one to the final residual) for
-/// the batch, then one suffix pass over stacked variants of it, variant v removing every window's v-th example at
-/// once (the windows are separate sequences), and one fused LM head over the rows that each example can change (its
-/// position to the end of its context).
+/// as sequences of one batch, one forward to the hook (and one to the final residual) for the batch; then one suffix
+/// pass over a batch of ablated sequences, one per example, each its window's positions up to the end of that
+/// example's context with the feature removed at its position (a causal model's earlier positions cannot see the
+/// change, and later ones are not reported); the clean run's final hidden states come from the final residual (only
+/// the final norm to run) when the hook writes to the residual stream; and one fused LM head over the rows that each
+/// example can change (its position to the end of its context).
 public struct ExampleLossEffects: Sendable {
     public struct Request: Hashable, Sendable {
         public var feature: Int
@@ -80,8 +82,8 @@ public struct ExampleLossEffects: Sendable {
     /// Computes every request's effect (a request whose window `windows` cannot rebuild is left out). `windows` holds
     /// the examples' texts as the pass ran them: a text's model windows start at multiples of its `context`, and a
     /// prediction is only followed within the example's window; `radius` is the context radius of the examples
-    /// (effects are computed up to `radius` database rows after the example). `maximumRows` bounds one stacked suffix
-    /// pass (variants · batch tokens).
+    /// (effects are computed up to `radius` database rows after the example). `maximumRows` bounds the rows of one
+    /// batch's passes (its clean windows, and its examples' ablated sequences).
     public init(
         requests: [Request], database: ActivationDatabase, windows: PassWindows, model: any LanguageModel, hook: Hook,
         sae: SparseAutoencoder, radius: Int, maximumRows: Int = 8192
@@ -103,20 +105,21 @@ public struct ExampleLossEffects: Sendable {
                 entries.append(Entry(tokens: ids[key.start...chunk.map(\.last).max()!], examples: chunk))
             }
         }
-        // Batches of entries whose stacked suffix pass, (1 + most examples of an entry) · rows, fits `maximumRows`;
-        // entries with as many examples side by side, so that few variants are run on entries with fewer.
-        entries.sort { ($0.examples.count, $0.examples[0].text, $0.start) > ($1.examples.count, $1.examples[0].text, $1.start) }
+        // Batches of entries whose passes fit `maximumRows`: the clean windows plus one ablated sequence per example
+        // (its window's positions up to its last; `perEntry` keeps one entry's within the bound).
+        entries.sort { ($0.examples[0].text, $0.start) < ($1.examples[0].text, $1.start) }
         var batch: [Entry] = []
+        var rows = 0
         func flush() throws {
             guard !batch.isEmpty else { return }
             try run(batch, model: model, hook: hook, sae: sae)
-            batch = []
+            (batch, rows) = ([], 0)
         }
         for entry in entries {
-            let rows = batch.map(\.rowCount).reduce(entry.rowCount, +)
-            let variants = batch.map(\.examples.count).reduce(entry.examples.count, max)
-            if !batch.isEmpty && rows * (1 + variants) > maximumRows { try flush() }
+            let cost = entry.rowCount + entry.examples.map { $0.last + 1 - entry.start }.reduce(0, +)
+            if !batch.isEmpty && rows + cost > maximumRows { try flush() }
             batch.append(entry)
+            rows += cost
         }
         try flush()
     }
@@ -174,81 +177,84 @@ public struct ExampleLossEffects: Sendable {
         var rowCount: Int { tokens.count }
     }
 
-    /// One stacked pass for a batch of entries, each its own sequence: variant v removes, in every entry at once, the
-    /// feature of that entry's v-th example at its row (entries are independent sequences, so their ablations do not
-    /// meet); then the fused LM head over the rows each example can change.
+    /// The passes for a batch of entries, each window its own sequence (see the type's comment).
     private mutating func run(_ entries: [Entry], model: any LanguageModel, hook: Hook, sae: SparseAutoencoder) throws {
         var batch = PackedBatch()
-        var offsets: [Int] = []
+        // Each example's rows in `batch`: its window's first row, its own row and the last row it can change.
+        var examples: [(placed: Placed, first: Int, row: Int, last: Int)] = []
         for (index, entry) in entries.enumerated() {
-            offsets.append(batch.tokenCount)
+            let offset = batch.tokenCount
             batch.append(entry.tokens, text: index, start: 0)
+            for example in entry.examples {
+                examples.append((example, offset, offset + example.position - entry.start, offset + example.last - entry.start))
+            }
         }
         let n = batch.tokenCount, d = model.hiddenSize
         let capture = try model.forward(batch, stopAt: hook)
         let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
         let final = Self.writesResidual(hook) ? (hook == finalHook ? capture : try model.forward(batch, stopAt: finalHook)) : nil
         forwardTokens += n
-        let variantCount = entries.map(\.examples.count).max()!
-        // (entry, example index) → its batch row and its contribution at the hook.
-        let width = capture.activations.width
-        var contributions: [[[Float]]] = entries.indices.map { e in
-            entries[e].examples.map { example in
-                Self.contribution(of: example.request, at: offsets[e] + example.position - entries[e].start, in: capture.activations, sae: sae)
+        let contributions = examples.map { Self.contribution(of: $0.placed.request, at: $0.row, in: capture.activations, sae: sae) }
+        func subtract(_ contribution: [Float], row: Int, in activations: inout Activations) {
+            for j in 0..<activations.width { activations.values[row * activations.width + j] -= contribution[j] }
+        }
+        // The ablated runs: per example, its window's rows up to its last, as a sequence of its own.
+        var ablatedBatch = PackedBatch()
+        var gathered: [Int] = []
+        var ablatedRows: [Int] = []  // each example's row in `ablatedBatch`
+        for (k, example) in examples.enumerated() {
+            ablatedRows.append(ablatedBatch.tokenCount + example.row - example.first)
+            ablatedBatch.append(batch.tokens[example.first...example.last], text: k, start: 0)
+            gathered += example.first...example.last
+        }
+        var ablated = capture.gathering(rows: gathered)
+        for k in examples.indices { subtract(contributions[k], row: ablatedRows[k], in: &ablated.activations) }
+        let hidden = try model.continueForward(from: ablated, replacements: [nil], batch: ablatedBatch)
+        suffixTokens += ablatedBatch.tokenCount
+        let clean = try model.continueForward(from: final ?? capture, replacements: [nil], batch: batch)
+        if final == nil { suffixTokens += n }
+        // The direct path: each example's final residual without the feature's contribution, through the final norm
+        // (one-row sequences: no block runs after the final residual).
+        let direct = try final.map { final in
+            var rows = final.gathering(rows: examples.map(\.row))
+            var rowBatch = PackedBatch()
+            for (k, example) in examples.enumerated() {
+                subtract(contributions[k], row: k, in: &rows.activations)
+                rowBatch.append(batch.tokens[example.row...example.row], text: k, start: 0)
             }
+            return try model.continueForward(from: rows, replacements: [nil], batch: rowBatch)
         }
-        func variant(_ source: Activations, _ v: Int) -> Activations {
-            var copy = source
-            for (e, entry) in entries.enumerated() where v < entry.examples.count {
-                let row = offsets[e] + entry.examples[v].position - entry.start
-                for j in 0..<width { copy.values[row * width + j] -= contributions[e][v][j] }
-            }
-            return copy
-        }
-        let hidden = try model.continueForward(
-            from: capture, replacements: [nil] + (0..<variantCount).map { variant(capture.activations, $0) }, batch: batch)
-        suffixTokens += n * (1 + variantCount)
-        let directHidden = try final.map { final in
-            try model.continueForward(
-                from: final, replacements: [nil] + (0..<variantCount).map { variant(final.activations, $0) }, batch: batch)
-        }
-        contributions = []
         // Per example, the rows it can change, as one sequence of the head's batch: the clean rows (reference), the
-        // ablated variant's rows, and (direct path) the clean rows with the example's own row from the direct run.
+        // ablated run's rows, and (direct path) the clean rows with the example's own row from the direct run.
         var statsBatch = PackedBatch()
-        var clean: [Float] = [], full: [Float] = [], directRows: [Float] = []
-        func rows(_ h: Activations, run: Int, _ range: Range<Int>) -> ArraySlice<Float> {
-            h.values[((run * n + range.lowerBound) * d)..<((run * n + range.upperBound) * d)]
-        }
-        var placed: [(example: Placed, offset: Int)] = []
-        for (e, entry) in entries.enumerated() {
-            for (v, example) in entry.examples.enumerated() {
-                let row = offsets[e] + example.position - entry.start, last = offsets[e] + example.last - entry.start
-                placed.append((example, statsBatch.tokenCount))
-                statsBatch.append(batch.tokens[row...last], text: placed.count, start: 0)
-                clean += rows(hidden, run: 0, row..<(last + 1))
-                full += rows(hidden, run: 1 + v, row..<(last + 1))
-                if let directHidden {
-                    directRows += rows(directHidden, run: 1 + v, row..<(row + 1))
-                    directRows += rows(hidden, run: 0, (row + 1)..<(last + 1))
-                }
+        var cleanRows: [Float] = [], fullRows: [Float] = [], directRows: [Float] = []
+        var offsets: [Int] = []
+        for (k, example) in examples.enumerated() {
+            offsets.append(statsBatch.tokenCount)
+            statsBatch.append(batch.tokens[example.row...example.last], text: k, start: 0)
+            cleanRows += clean.values[(example.row * d)..<((example.last + 1) * d)]
+            fullRows += hidden.values[(ablatedRows[k] * d)..<((ablatedRows[k] + example.last - example.row + 1) * d)]
+            if let direct {
+                directRows += direct[row: k]
+                directRows += clean.values[((example.row + 1) * d)..<((example.last + 1) * d)]
             }
         }
-        let runs = directHidden == nil ? 2 : 3
-        let stacked = clean + full + directRows
+        let runs = direct == nil ? 2 : 3
+        let stacked = cleanRows + fullRows + directRows
         let statistics = try model.nextTokenStatistics(
             batch: statsBatch, stackedHidden: Activations(rows: stacked.count / d, width: d, values: stacked), runs: runs,
             tileWidth: nil)
-        for (example, o) in placed {
+        for (k, example) in examples.map(\.placed).enumerated() {
             // The prediction of the token at position q was made at q − 1: element q − p − 1 of the example's sequence.
+            let o = offsets[k]
             let predictions = example.laterPositions.map { o + $0 - example.position - 1 }
-            let direct = runs == 3 && example.laterPositions.first == example.position + 1
+            let hasDirect = runs == 3 && example.laterPositions.first == example.position + 1
             effects[Key(feature: example.request.feature, row: example.request.row)] = ExampleLossEffect(
                 row: example.request.row,
                 deltaLoss: predictions.map { statistics.loss[1][$0] - statistics.loss[0][$0] },
                 klDivergence: predictions.map { statistics.klDivergence[0][$0] },
-                directDeltaLoss: direct ? statistics.loss[2][o] - statistics.loss[0][o] : nil,
-                directKL: direct ? statistics.klDivergence[1][o] : nil)
+                directDeltaLoss: hasDirect ? statistics.loss[2][o] - statistics.loss[0][o] : nil,
+                directKL: hasDirect ? statistics.klDivergence[1][o] : nil)
         }
     }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `analyze` with default settings on the first N (300) non-empty paragraphs of the physics corpus, Qwen3-0.6B's shapes
+# (.bench/qwen3-0.6b-random) and the 4096-feature BatchTopK k=128 layer-9 SAE (.bench/sae-btopk128-l9), in fp32 and
+# `--dtype bf16`, each with OPENBLAS_CORETYPE as the environment sets it and pinned to Haswell (AVX2) kernels: tokens
+# per second end to end (wall time, load and writing included) against the seed's ~4 tokens/s (#14's target: 100x).
+# Unlike bench-analyze.sh it never writes the SAE, so .bench/ may hold links to another checkout's inputs.
+# env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
+# Usage: scripts/bench/bench-default-rate.sh [N=300] [VARIANTS=fp32,bf16,fp32-haswell,bf16-haswell]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-300}
+IFS=, read -r -a VARIANTS <<< "${2:-fp32,bf16,fp32-haswell,bf16-haswell}"
+MODEL=.bench/qwen3-0.6b-random SAE=.bench/sae-btopk128-l9
+CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
+[ -f "$MODEL/model.safetensors" ] && [ -f "$SAE/weights.pt" ] || { echo "run scripts/bench/bench-analyze.sh once first (it makes $MODEL and $SAE)" >&2; exit 1; }
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+    BIN=.build/release/sae-report
+fi
+python3 -c "import json,sys; t=[x for x in json.load(open(sys.argv[1])) if x.strip()][:int(sys.argv[3])]; json.dump(t, open(sys.argv[2],'w'), ensure_ascii=False)" \
+    "$CORPUS" ".bench/default-rate-$N.json" "$N"
+cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json "$SAE"/* > /dev/null  # every job starts with the files in the page cache
+for variant in "${VARIANTS[@]}"; do
+    dtype=${variant%%-*}
+    case $variant in
+        *-haswell) runner=(env OPENBLAS_CORETYPE=Haswell) ;;
+        *) runner=() ;;
+    esac
+    out=.bench/default-rate-out-$variant-$N
+    rm -rf "$out" ".bench/.default-rate-out-$variant-$N.partial"
+    echo "load: $(uptime)"
+    start=$(date +%s.%N)
+    "${runner[@]}" $BIN analyze --model "$MODEL" --sae "$SAE" --data ".bench/default-rate-$N.json" --dtype "$dtype" -o "$out" \
+        >/dev/null 2>".bench/default-rate-$variant-$N.log" || { tail -3 ".bench/default-rate-$variant-$N.log" >&2; exit 1; }
+    end=$(date +%s.%N)
+    python3 - "$out" "$variant" "$start" "$end" <<'PY'
+import glob, json, sys
+out, variant, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+run = json.load(open(glob.glob(out + "/results/analysis_results_*.json")[0]))["run"]
+rate = run["n_tokens"] / (end - start)
+print(f"{variant} (OpenBLAS {run.get('versions', {}).get('openblas', '?')} kernels): {run['n_tokens']} tokens in {end - start:.1f} s "
+      f"= {rate:.0f} tokens/s end to end = {rate / 4:.0f}x the seed's ~4 tokens/s (target 100x)")
+print("  stages:", ", ".join(f"{k} {v:.2f}" for k, v in run["timings_s"].items()))
+PY
+done
+echo "after: $(uptime)"

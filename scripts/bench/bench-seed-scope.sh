@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `analyze` at the seed's scope against the seed's own times (issue #14): Qwen3-0.6B's shapes (.bench/qwen3-0.6b-random),
+# the 4096-feature BatchTopK k=128 layer-9 SAE (.bench/sae-btopk128-l9), the first N non-empty texts of the physics
+# corpus, every token ablated (`--ablation zero --ablation-tokens all`: the seed's ablation_study runs every text), in
+# fp32 (the default) and `--dtype bf16`. Wall time of the whole command, load and writing included; printed with the
+# ratio to the seed's wall time on the same inputs (148 / 605 / 2,953 s for 8 / 40 / 100 texts, the seed's pipeline
+# unmodified on a 2-core AVX-512 machine, measured by #14's author) and the 20x target (seed ÷ 20), then where the
+# time went (the run's `timings_s`).
+# env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
+# Usage: scripts/bench/bench-seed-scope.sh [COUNTS=8,40,100] [DTYPES=fp32,bf16]
+# (needs python3 for the corpus slices and the summary; make .bench/ once with scripts/bench/bench-analyze.sh)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+IFS=, read -r -a COUNTS <<< "${1:-8,40,100}"
+IFS=, read -r -a DTYPES <<< "${2:-fp32,bf16}"
+MODEL=.bench/qwen3-0.6b-random SAE=.bench/sae-btopk128-l9
+CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
+[ -f "$MODEL/model.safetensors" ] && [ -f "$SAE/weights.pt" ] || { echo "run scripts/bench/bench-analyze.sh once first (it makes $MODEL and $SAE)" >&2; exit 1; }
+if [ -z "${BIN:-}" ]; then
+    swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
+    BIN=.build/release/sae-report
+fi
+for n in "${COUNTS[@]}"; do
+    python3 -c "import json,sys; t=[x for x in json.load(open(sys.argv[1])) if x.strip()][:int(sys.argv[3])]; json.dump(t, open(sys.argv[2],'w'), ensure_ascii=False)" \
+        "$CORPUS" ".bench/seed-scope-$n.json" "$n"
+done
+cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json "$SAE"/* > /dev/null  # every job starts with the files in the page cache
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}"
+for n in "${COUNTS[@]}"; do
+    for dtype in "${DTYPES[@]}"; do
+        out=.bench/seed-scope-out-$n-$dtype
+        rm -rf "$out" ".bench/.seed-scope-out-$n-$dtype.partial"
+        echo "load: $(uptime)"
+        start=$(date +%s.%N)
+        $BIN analyze --model "$MODEL" --sae "$SAE" --data ".bench/seed-scope-$n.json" --ablation zero --ablation-tokens all \
+            --dtype "$dtype" -o "$out" >/dev/null 2>".bench/seed-scope-$n-$dtype.log" \
+            || { tail -3 ".bench/seed-scope-$n-$dtype.log" >&2; exit 1; }
+        end=$(date +%s.%N)
+        python3 - "$out" "$n" "$dtype" "$start" "$end" <<'PY'
+import glob, json, sys
+out, n, dtype, start, end = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+run = json.load(open(glob.glob(out + "/results/analysis_results_*.json")[0]))["run"]
+seed = {8: 148.0, 40: 605.0, 100: 2953.0}.get(n)
+wall = end - start
+line = f"{n} texts ({run['n_tokens']} tokens, {run['n_tokens_ablation']} ablated), {dtype}: wall {wall:.1f} s"
+if seed:
+    line += f", seed {seed:.0f} s: {seed / wall:.1f}x the seed (target 20x = {seed / 20:.1f} s: {'met' if wall <= seed / 20 else 'not met'})"
+print(line)
+print("  kernels:", run.get("versions", {}).get("openblas", "?"), "| stages:",
+      ", ".join(f"{k} {v:.2f}" for k, v in run["timings_s"].items()))
+PY
+    done
+done
+echo "after: $(uptime)"
