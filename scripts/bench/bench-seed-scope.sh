@@ -7,6 +7,8 @@
 # unmodified on a 2-core AVX-512 machine, measured by #14's author) and the 20x target (seed ÷ 20), then where the
 # time went (the run's `timings_s`).
 # env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
+# env SCOPE: `ours` (default: every panel of a default analysis) or `seed` (only what the seed computes: no per-example
+# loss effects, feature map or corpus browser; `--loss-effects 0 --no-feature-map --browse-texts 0`).
 # Usage: scripts/bench/bench-seed-scope.sh [COUNTS=8,40,100] [DTYPES=fp32,bf16]
 # (needs python3 for the corpus slices and the summary; make .bench/ once with scripts/bench/bench-analyze.sh)
 set -euo pipefail
@@ -25,7 +27,12 @@ for n in "${COUNTS[@]}"; do
         "$CORPUS" ".bench/seed-scope-$n.json" "$n"
 done
 cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json "$SAE"/* > /dev/null  # every job starts with the files in the page cache
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}"
+case ${SCOPE:-ours} in
+    ours) EXTRA=() ;;
+    seed) EXTRA=(--loss-effects 0 --no-feature-map --browse-texts 0) ;;
+    *) echo "SCOPE must be ours or seed" >&2; exit 1 ;;
+esac
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>} SAE_REPORT_BF16_KERNEL=${SAE_REPORT_BF16_KERNEL:-<unset>} scope: ${SCOPE:-ours} ${EXTRA[*]:-}"
 for n in "${COUNTS[@]}"; do
     for dtype in "${DTYPES[@]}"; do
         out=.bench/seed-scope-out-$n-$dtype
@@ -33,7 +40,7 @@ for n in "${COUNTS[@]}"; do
         echo "load: $(uptime)"
         start=$(date +%s.%N)
         $BIN analyze --model "$MODEL" --sae "$SAE" --data ".bench/seed-scope-$n.json" --ablation zero --ablation-tokens all \
-            --dtype "$dtype" -o "$out" >/dev/null 2>".bench/seed-scope-$n-$dtype.log" \
+            --dtype "$dtype" "${EXTRA[@]}" -o "$out" >/dev/null 2>".bench/seed-scope-$n-$dtype.log" \
             || { tail -3 ".bench/seed-scope-$n-$dtype.log" >&2; exit 1; }
         end=$(date +%s.%N)
         python3 - "$out" "$n" "$dtype" "$start" "$end" <<'PY'
