@@ -55,12 +55,12 @@ let package = Package(
         // own kernels by CPU, AVX2 to AMX). A C target of its own: the C API's descriptors are unions Swift handles poorly.
         .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "CDNNL", "COpenBLAS", "Formats", "Parallelism"]),
-        .target(name: "SAECore", dependencies: ["COpenBLAS", "Formats", "LMRuntime", "Parallelism"]),
+        .target(name: "SAECore", dependencies: ["Formats", "LMRuntime", "Parallelism"]),
         .target(name: "Charts", dependencies: ["CPNG"]),
         .target(
             name: "Analyze",
             dependencies: [
-                "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "COpenBLAS", "CGzip",
+                "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "CGzip",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

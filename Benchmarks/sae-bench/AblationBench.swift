@@ -103,7 +103,8 @@ enum AblationBench {
             let m = 4096
             var random = SplitMix64(seed: 11)
             let decoder = FloatTensor(shape: [m, d], values: (0..<(m * d)).map { _ in Float(random.next() % 2001) / 1000 - 1 })
-            let unembedding = FloatTensor(shape: [vocabulary, d], values: model.weights.head)
+            // The head as the pipeline passes it (`Unembedding`: the model's matrix in place, bf16 stays bf16).
+            let unembedding = Unembedding(weights: model.weights)!.matrix
             let gamma = (0..<d).map { _ in 0.5 + Float(random.next() % 1001) / 1000 }
             var best = Double.infinity
             var effects: LogitEffects?

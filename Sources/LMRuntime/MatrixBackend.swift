@@ -173,14 +173,16 @@ private func widenedProduct(
     }
 }
 
-/// output[m, n] = alpha · a[m, k] · b[k, n] or, with `transposeB`, alpha · a[m, k] · b[n, k]ᵀ; all fp32 row-major
-/// with the given row strides (attention's products of activations with activations).
+/// output[m, n] = alpha · A · B + beta · output, fp32 row-major with the given row strides (attention's products of
+/// activations with activations, and `MatrixProducts.multiply`): A is `a[m, k]`, or `a[k, m]` transposed with
+/// `transposeA`; B is `b[k, n]`, or `b[n, k]` transposed with `transposeB`. With `beta` 0, `output` is only written.
 @inline(__always)
 func matrixProduct(
-    _ a: UnsafePointer<Float>, strideA: Int, _ b: UnsafePointer<Float>, strideB: Int, transposeB: Bool,
-    into output: UnsafeMutablePointer<Float>, strideOutput: Int, m: Int, n: Int, k: Int, alpha: Float = 1
+    _ a: UnsafePointer<Float>, strideA: Int, transposeA: Bool = false, _ b: UnsafePointer<Float>, strideB: Int,
+    transposeB: Bool, into output: UnsafeMutablePointer<Float>, strideOutput: Int, m: Int, n: Int, k: Int,
+    alpha: Float = 1, beta: Float = 0
 ) {
     cblas_sgemm(
-        CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-        alpha, a, Int32(strideA), b, Int32(strideB), 0, output, Int32(strideOutput))
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
+        Int32(n), Int32(k), alpha, a, Int32(strideA), b, Int32(strideB), beta, output, Int32(strideOutput))
 }

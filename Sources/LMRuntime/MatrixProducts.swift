@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// The matrix products of the layers above the runtime (SAE encode and decode, logit effects, decoder similarity,
 /// compare's matching, the feature map's projection): the public entry points of the matrix backend
 /// (MatrixBackend.swift), so every GEMM in the program runs on the backend's kernels and thread settings.
@@ -32,15 +30,10 @@ public enum MatrixProducts {
             for row in 0..<m { for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : beta * c[row * ldc + column] } }
             return
         }
-        if !transposeA, beta == 0 {
-            matrixProduct(a, strideA: lda, b, strideB: ldb, transposeB: transposeB, into: c, strideOutput: ldc, m: m, n: n, k: k, alpha: alpha)
-            return
-        }
-        // What `matrixProduct` does not take (a transposed A, an output accumulated into) goes to sgemm directly:
-        // with beta in the call, sgemm adds each partial sum into c as before, so seeded outputs (the SAE's
-        // b_enc and b_dec) round exactly as they did.
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // With beta in the call, sgemm adds each partial sum into c, so seeded outputs (the SAE's b_enc and b_dec)
+        // round as sgemm rounds them.
+        matrixProduct(
+            a, strideA: lda, transposeA: transposeA, b, strideB: ldb, transposeB: transposeB, into: c, strideOutput: ldc,
+            m: m, n: n, k: k, alpha: alpha, beta: beta)
     }
 }

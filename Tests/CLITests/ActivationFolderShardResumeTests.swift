@@ -49,14 +49,8 @@ import Testing
         try CommandRunner.run(Self.analyze(single, batchTokens: 1))
         let output = root.appendingPathComponent("resumed")
         let arguments = Self.analyze(output, batchTokens: 1, ["--checkpoint-interval", "0.001"])
-        let running = try CommandRunner.Running(arguments)
         let staging = root.appendingPathComponent(".resumed.partial")
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: staging.path) && Date() < deadline { usleep(1_000) }
-        running.signal(SIGINT)
-        let interrupted = running.wait()
-        #expect(interrupted.status == 130, "\(interrupted.standardError)")
-        #expect(interrupted.standardError.contains("rerun the same command with --resume"))
+        try CommandRunner.interrupt(arguments, once: staging)
         #expect(!FileManager.default.fileExists(atPath: output.path))
 
         let resumed = try CommandRunner.run(arguments + ["--resume"])

@@ -67,6 +67,26 @@ struct CommandRunner {
         return result
     }
 
+    /// Starts `sae-report arguments`, sends it SIGINT (Ctrl-C) once `path` exists (a file the run writes mid-pass,
+    /// e.g. its staging directory or checkpoint; after `timeout` seconds regardless), and expects what an interrupted
+    /// run ends with: exit status 130 and the hint to rerun with `--resume`.
+    @discardableResult
+    static func interrupt(
+        _ arguments: [String], once path: URL, timeout: TimeInterval = 120,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        let running = try Running(arguments)
+        let deadline = Date().addingTimeInterval(timeout)
+        while !FileManager.default.fileExists(atPath: path.path) && Date() < deadline { usleep(1_000) }
+        running.signal(SIGINT)
+        let result = running.wait()
+        #expect(result.status == 130, "\(result.standardError)", sourceLocation: sourceLocation)
+        #expect(
+            result.standardError.contains("rerun the same command with --resume"), "\(result.standardError)",
+            sourceLocation: sourceLocation)
+        return result
+    }
+
     /// A fresh scratch directory, removed by `cleanup`.
     static func scratch(_ name: String) -> (url: URL, cleanup: () -> Void) {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(name)-\(UUID().uuidString)")

@@ -69,14 +69,8 @@ import Testing
         try CommandRunner.run(Self.analyze(single, batchTokens: 8))
         let output = root.appendingPathComponent("resumed")
         let arguments = Self.analyze(output, batchTokens: 8, ["--checkpoint-interval", "0.001"])
-        let running = try CommandRunner.Running(arguments)
         let checkpoint = root.appendingPathComponent(".resumed.partial/.checkpoint/checkpoint.json")
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: checkpoint.path) && Date() < deadline { usleep(2_000) }
-        running.signal(SIGINT)
-        let interrupted = running.wait()
-        #expect(interrupted.status == 130, "\(interrupted.standardError)")
-        #expect(interrupted.standardError.contains("rerun the same command with --resume"))
+        try CommandRunner.interrupt(arguments, once: checkpoint)
         #expect(!FileManager.default.fileExists(atPath: output.path))
 
         // Without --resume the checkpoint is protected; with other settings it is refused.

@@ -10,16 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-300}
 IFS=, read -r -a VARIANTS <<< "${2:-fp32,bf16,fp32-haswell,bf16-haswell}"
-MODEL=.bench/qwen3-0.6b-random SAE=.bench/sae-btopk128-l9
-CORPUS=${SAE_CORPUS:-/work/shared/corpora/physics_paragraphs.json}
-[ -f "$MODEL/model.safetensors" ] && [ -f "$SAE/weights.pt" ] || { echo "run scripts/bench/bench-analyze.sh once first (it makes $MODEL and $SAE)" >&2; exit 1; }
-if [ -z "${BIN:-}" ]; then
-    swift build -c release --product sae-report 2>&1 | grep -E "error|complete" | tail -3
-    BIN=.build/release/sae-report
-fi
-python3 -c "import json,sys; t=[x for x in json.load(open(sys.argv[1])) if x.strip()][:int(sys.argv[3])]; json.dump(t, open(sys.argv[2],'w'), ensure_ascii=False)" \
-    "$CORPUS" ".bench/default-rate-$N.json" "$N"
-cat "$MODEL"/*.safetensors "$MODEL"/tokenizer.json "$SAE"/* > /dev/null  # every job starts with the files in the page cache
+source scripts/bench/analyze-bench-inputs.sh
+corpus_slice "$N" ".bench/default-rate-$N.json"
+warm_page_cache
 for variant in "${VARIANTS[@]}"; do
     dtype=${variant%%-*}
     case $variant in

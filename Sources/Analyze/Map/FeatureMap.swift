@@ -123,22 +123,18 @@ public struct FeatureMap: Sendable {
         let n = graph.pointCount, edgeCount = graph.weights.count
         guard n > 1, edgeCount > 0, epochs > 0 else { return }
         let a = Float(parameters.a), b = Float(parameters.b)
-        let heaviest = graph.weights.max()!
-        // Edges too light to be sampled once in `epochs` are dropped, as umap-learn does.
-        var epochsPerSample = graph.weights.map { $0 >= heaviest / Float(epochs) ? heaviest / $0 : -1 }
-        let rate = Float(parameters.negativeSampleRate)
-        var epochsPerNegativeSample = epochsPerSample.map { $0 / rate }
-        var nextSample = epochsPerSample
-        var nextNegativeSample = epochsPerNegativeSample
+        let schedule = LayoutSchedule(weights: graph.weights, epochs: epochs, negativeSampleRate: parameters.negativeSampleRate)
+        var nextSample = schedule.epochsPerSample
+        var nextNegativeSample = schedule.epochsPerNegativeSample
         var random = SplitMix64(seed: parameters.seed)
         @inline(__always) func clip(_ g: Float) -> Float { min(max(g, -4), 4) }
         y.withUnsafeMutableBufferPointer { y in
             graph.heads.withUnsafeBufferPointer { heads in
                 graph.tails.withUnsafeBufferPointer { tails in
-                    epochsPerSample.withUnsafeMutableBufferPointer { perSample in
-                        epochsPerNegativeSample.withUnsafeMutableBufferPointer { perNegative in
+                    schedule.epochsPerSample.withUnsafeBufferPointer { perSample in
+                        schedule.epochsPerNegativeSample.withUnsafeBufferPointer { perNegative in
                             for epoch in 0..<epochs {
-                                let alpha = 1 - Float(epoch) / Float(epochs)
+                                let alpha = schedule.learningRate(atEpoch: epoch)
                                 let now = Float(epoch)
                                 for e in 0..<edgeCount where perSample[e] > 0 && nextSample[e] <= now {
                                     let j = Int(heads[e]), k = Int(tails[e])
@@ -154,8 +150,10 @@ public struct FeatureMap: Sendable {
                                         y[2 * k + 1] -= gy
                                     }
                                     nextSample[e] += perSample[e]
-                                    let negatives = Int((now - nextNegativeSample[e]) / perNegative[e])
-                                    for _ in 0..<max(negatives, 0) {
+                                    let negatives = LayoutSchedule.negativeSampleCount(
+                                        now: now, nextNegativeSample: nextNegativeSample[e],
+                                        epochsPerNegativeSample: perNegative[e])
+                                    for _ in 0..<negatives {
                                         let other = Int(random.next() % UInt64(n))
                                         if other == j { continue }
                                         dx = y[2 * j] - y[2 * other]
@@ -166,7 +164,7 @@ public struct FeatureMap: Sendable {
                                         y[2 * j] += clip(g * dx) * alpha
                                         y[2 * j + 1] += clip(g * dy) * alpha
                                     }
-                                    nextNegativeSample[e] += Float(max(negatives, 0)) * perNegative[e]
+                                    nextNegativeSample[e] += Float(negatives) * perNegative[e]
                                 }
                             }
                         }

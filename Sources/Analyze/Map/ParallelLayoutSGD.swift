@@ -22,10 +22,8 @@ enum ParallelLayoutSGD {
         guard n > 1, edgeCount > 0, epochs > 0 else { return }
         let ranges = partition(heads: graph.heads, pointCount: n, parts: min(parts, max(1, n / 32)))
         let a = Float(parameters.a), b = Float(parameters.b)
-        let heaviest = graph.weights.max()!
-        let perSample = graph.weights.map { $0 >= heaviest / Float(epochs) ? heaviest / $0 : -1 }
-        let rate = Float(parameters.negativeSampleRate)
-        let perNegative = perSample.map { $0 / rate }
+        let schedule = LayoutSchedule(weights: graph.weights, epochs: epochs, negativeSampleRate: parameters.negativeSampleRate)
+        let perSample = schedule.epochsPerSample, perNegative = schedule.epochsPerNegativeSample
         var nextSample = perSample
         var nextNegativeSample = perNegative
         var generators = ranges.indices.map { SplitMix64(seed: parameters.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64($0 + 1)) }
@@ -44,7 +42,8 @@ enum ParallelLayoutSGD {
                                 for epoch in 0..<epochs {
                                     _ = start.update(fromContentsOf: y)
                                     let step = Step(
-                                        alpha: 1 - Float(epoch) / Float(epochs), now: Float(epoch), a: a, b: b, pointCount: n)
+                                        alpha: schedule.learningRate(atEpoch: epoch), now: Float(epoch), a: a, b: b,
+                                        pointCount: n)
                                     Parallelism.forEach(ranges.count) { part in
                                         step.run(
                                             edges: ranges[part].edges, part: Int32(part), owner: owner, graph: graph,
@@ -143,7 +142,8 @@ enum ParallelLayoutSGD {
                     }
                 }
                 nextSample[e] += perSample[e]
-                let negatives = max(Int((now - nextNegative[e]) / perNegative[e]), 0)
+                let negatives = LayoutSchedule.negativeSampleCount(
+                    now: now, nextNegativeSample: nextNegative[e], epochsPerNegativeSample: perNegative[e])
                 for _ in 0..<negatives {
                     let other = Int(random.next() % UInt64(pointCount))
                     if other == j { continue }
