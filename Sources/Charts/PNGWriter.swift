@@ -53,13 +53,22 @@ public enum PNGWriter {
 
     /// The raster as a palette (RGB triples) and one palette index per pixel, or nil above 256 colours.
     static func indexed(_ raster: Raster) -> (palette: [UInt8], indices: [UInt8])? {
+        var indices = [UInt8](repeating: 0, count: raster.width * raster.height)
+        let palette = raster.pixels.withUnsafeBufferPointer { pixels in
+            indices.withUnsafeMutableBufferPointer { index(pixels, into: $0) }
+        }
+        return palette.map { ($0, indices) }
+    }
+
+    /// `indexed`'s loop, with its state in locals rather than captured by closures (which kept them in memory): a
+    /// chart is runs of one colour, so the loop is mostly the comparison with the last pixel.
+    private static func index(_ pixels: UnsafeBufferPointer<UInt8>, into indices: UnsafeMutableBufferPointer<UInt8>) -> [UInt8]? {
         var palette: [UInt8] = []
         var lookup: [UInt32: UInt8] = [:]
-        var indices = [UInt8](repeating: 0, count: raster.width * raster.height)
         var last: UInt32 = .max, lastIndex: UInt8 = 0
-        let pixels = raster.pixels
         for i in 0..<indices.count {
-            let key = UInt32(pixels[3 * i]) << 16 | UInt32(pixels[3 * i + 1]) << 8 | UInt32(pixels[3 * i + 2])
+            let r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2]
+            let key = UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)
             if key != last {
                 if let index = lookup[key] {
                     lastIndex = index
@@ -67,13 +76,13 @@ public enum PNGWriter {
                     guard lookup.count < 256 else { return nil }
                     lastIndex = UInt8(lookup.count)
                     lookup[key] = lastIndex
-                    palette += [pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2]]
+                    palette += [r, g, b]
                 }
                 last = key
             }
             indices[i] = lastIndex
         }
-        return (palette, indices)
+        return palette
     }
 
     private static func message(_ image: png_image) -> String {
