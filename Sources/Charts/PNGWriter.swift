@@ -15,6 +15,10 @@ public enum PNGWriter {
         image.width = UInt32(raster.width)
         image.height = UInt32(raster.height)
         if let (palette, indices) = indexed(raster) {
+            // libpng's fast mode, zlib level 3 (palette rows go unfiltered in either mode): a 4096-feature site,
+            // whose every page inlines two charts, built in 0.95x the CPU time for 1.0% more feature-page bytes
+            // (11% more for the cluster heatmaps). Not for RGB heatmaps, whose rows the default mode's filters shrink.
+            image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
             image.format = UInt32(PNG_FORMAT_RGB) | UInt32(PNG_FORMAT_FLAG_COLORMAP)
             image.colormap_entries = UInt32(palette.count / 3)
             return try palette.withUnsafeBytes { colormap in
