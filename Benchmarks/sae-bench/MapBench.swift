@@ -4,19 +4,23 @@ import Formats
 import LMRuntime
 import Parallelism
 
-/// `sae-bench map [FEATURES] [D] [WORKERS] [ROUNDS]`: the feature map's cost on a random decoder of FEATURES
-/// directions in D dimensions (64 groups around random centres, so the graph has structure), one thread against
-/// WORKERS threads side by side (alternating, ROUNDS times): the decoder-cosine neighbour table it reads (the analysis
-/// computes it anyway, for `neighbors_<ts>.npz`; sgemm blocks with OpenBLAS on WORKERS threads on both sides, then
-/// the top-k scan), then `FeatureMap` (fuzzy graph, PCA start, SGD). Prints the medians, the ratios, whether the neighbour
-/// tables agree (they must, at any thread count), and how often a point's nearest point on the map is from its own
-/// group for each layout. Defaults: 16,384 features, d = 512, every core, 1 round.
+/// `sae-bench map [FEATURES] [D] [WORKERS] [ROUNDS] [BASELINE]`: the feature map's cost on a random decoder of FEATURES
+/// directions in D dimensions (64 groups around random centres, so the graph has structure), WORKERS threads, and one
+/// thread side by side (alternating, ROUNDS times) unless BASELINE is `no`: the decoder-cosine neighbour table it reads
+/// (the analysis computes it anyway, for `neighbors_<ts>.npz`; sgemm blocks with OpenBLAS on WORKERS threads on both
+/// sides, then the top-k scan), then `FeatureMap` (fuzzy graph, PCA start, SGD), the code `analyze` runs. Prints each
+/// stage's median wall and CPU seconds (user + system of the whole process, steadier than wall time on a shared
+/// machine), the ratios, whether the neighbour tables and maps agree (they must, at any thread count), and two
+/// quality figures of each layout over its first 2000 points: how often a point's nearest map point is from its own
+/// group, and the share of its graph neighbours (the 14 nearest by decoder cosine) among its 14 nearest map points.
+/// Defaults: 16,384 features, d = 512, every core, 1 round, with the baseline.
 enum MapBench {
     static func run(_ args: [String]) throws {
         let m = args.count > 0 ? Int(args[0])! : 16_384
         let d = args.count > 1 ? Int(args[1])! : 512
         let workers = args.count > 2 ? Int(args[2])! : ProcessInfo.processInfo.activeProcessorCount
         let rounds = args.count > 3 ? Int(args[3])! : 1
+        let threadCounts = args.count > 4 && args[4] == "no" ? [workers] : Array(Set([1, workers])).sorted()
         var random = SplitMix64(seed: 11)
         func gaussian() -> Float {
             let u = Double(random.next() >> 11) / Double(1 << 53) + 1e-300, v = Double(random.next() >> 11) / Double(1 << 53)
@@ -28,41 +32,88 @@ enum MapBench {
         let decoder = FloatTensor(shape: [m, d], values: values)
         print(
             "feature map, \(m) features × d \(d), OpenBLAS \(BLAS.coreName ?? "?") kernels, \(rounds) round(s), "
-                + "load \(String(format: "%.1f", loadAverage()))")
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores, load \(String(format: "%.1f", loadAverage()))")
 
         // OpenBLAS keeps WORKERS threads on both sides (the sgemm was multi-threaded before): the ratio is the
         // top-k scan's and the SGD's.
         Parallelism.setWorkerCount(workers)
         BLAS.configure()
         var neighbourSeconds: [Int: [Double]] = [:], layoutSeconds: [Int: [Double]] = [:]
+        var neighbourCPU: [Int: [Double]] = [:], layoutCPU: [Int: [Double]] = [:]
         var tables: [Int: NeighborTable] = [:], maps: [Int: FeatureMap] = [:]
         for _ in 0..<rounds {
-            for threads in [1, workers] {
+            for threads in threadCounts {
                 Parallelism.setWorkerCount(threads)
                 var clock = ContinuousClock.now
+                var cpu = cpuSeconds()
                 var table = NeighborTable(dSae: m, k: 32)
                 DecoderSimilarity(decoder: decoder).forEachBlock { rows, block in table.fill(rows: rows, block: block) }
                 neighbourSeconds[threads, default: []].append(LogitEffectsBench.seconds(since: clock))
+                neighbourCPU[threads, default: []].append(cpuSeconds() - cpu)
                 clock = .now
+                cpu = cpuSeconds()
                 let map = FeatureMap(decoder: decoder, neighbors: table)
                 layoutSeconds[threads, default: []].append(LogitEffectsBench.seconds(since: clock))
+                layoutCPU[threads, default: []].append(cpuSeconds() - cpu)
                 tables[threads] = table
                 maps[threads] = map
             }
         }
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
-        for threads in [1, workers] {
+        func f2(_ x: Double) -> String { String(format: "%.2f", x) }
+        for threads in threadCounts {
+            let map = maps[threads]!
             print(
-                "  \(threads) thread(s): neighbour table \(String(format: "%.2f", median(neighbourSeconds[threads]!))) s, "
-                    + "FeatureMap \(String(format: "%.2f", median(layoutSeconds[threads]!))) s "
-                    + "(\(maps[threads]!.epochs) epochs); nearest map point in the same group for "
-                    + "\(String(format: "%.1f", sameGroupPercent(maps[threads]!, m: m)))% of the first \(min(m, 2000))")
+                "  \(threads) thread(s): neighbour table \(f2(median(neighbourSeconds[threads]!))) s wall, "
+                    + "\(f2(median(neighbourCPU[threads]!))) s CPU; FeatureMap \(f2(median(layoutSeconds[threads]!))) s wall, "
+                    + "\(f2(median(layoutCPU[threads]!))) s CPU (\(map.epochs) epochs, \(map.parameters.parts) parts)")
+            print(
+                "    quality over the first \(min(m, 2000)): nearest map point in the same group "
+                    + "\(String(format: "%.1f", sameGroupPercent(map, m: m)))%, graph neighbours among the map's "
+                    + "\(map.parameters.neighbors) nearest \(String(format: "%.1f", neighbourPreservationPercent(map, table: tables[threads]!)))%")
         }
+        guard threadCounts.count == 2 else { return }
         print(
-            "  \(workers)/1 threads: neighbour table \(String(format: "%.2f", median(neighbourSeconds[1]!) / median(neighbourSeconds[workers]!)))× faster, "
-                + "FeatureMap \(String(format: "%.2f", median(layoutSeconds[1]!) / median(layoutSeconds[workers]!)))× faster; "
+            "  \(workers)/1 threads: neighbour table \(f2(median(neighbourSeconds[1]!) / median(neighbourSeconds[workers]!)))× faster, "
+                + "FeatureMap \(f2(median(layoutSeconds[1]!) / median(layoutSeconds[workers]!)))× faster; "
                 + "neighbour tables \(tables[1] == tables[workers] ? "identical" : "DIFFER"), "
                 + "maps \(maps[1]!.coordinates == maps[workers]!.coordinates ? "identical" : "DIFFER")")
+    }
+
+    /// User + system CPU seconds of the whole process so far (every thread, OpenBLAS's included).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+            getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// The share of each point's graph neighbours (its first `neighbors` by decoder cosine) among its `neighbors`
+    /// nearest points on the map, over the first 2000 points: how much of the graph the layout keeps.
+    static func neighbourPreservationPercent(_ map: FeatureMap, table: NeighborTable) -> Double {
+        let m = map.pointCount, k = map.parameters.neighbors
+        var kept = 0, total = 0
+        for f in 0..<min(m, 2000) {
+            // The k nearest, kept sorted by insertion (k is small).
+            var nearestPoints: [(distance: Float, point: Int)] = []
+            for g in 0..<m where g != f {
+                let dx = map.coordinates[2 * f] - map.coordinates[2 * g], dy = map.coordinates[2 * f + 1] - map.coordinates[2 * g + 1]
+                let distance = dx * dx + dy * dy
+                guard nearestPoints.count < k || distance < nearestPoints[k - 1].distance else { continue }
+                let slot = nearestPoints.firstIndex { $0.distance > distance } ?? nearestPoints.count
+                nearestPoints.insert((distance, g), at: slot)
+                if nearestPoints.count > k { nearestPoints.removeLast() }
+            }
+            let nearest = Set(nearestPoints.map(\.point))
+            let graph = table.neighbors(of: f).prefix(k).map(\.feature)
+            kept += graph.filter(nearest.contains).count
+            total += graph.count
+        }
+        return 100 * Double(kept) / Double(max(1, total))
     }
 
     /// How often a point's nearest point on the map is from its own group (a sanity figure), over the first 2000.

@@ -15,6 +15,10 @@ public enum PNGWriter {
         image.width = UInt32(raster.width)
         image.height = UInt32(raster.height)
         if let (palette, indices) = indexed(raster) {
+            // libpng's fast mode, zlib level 3 (palette rows go unfiltered in either mode): a 4096-feature site,
+            // whose every page inlines two charts, built in 0.95x the CPU time for 1.0% more feature-page bytes
+            // (11% more for the cluster heatmaps). Not for RGB heatmaps, whose rows the default mode's filters shrink.
+            image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
             image.format = UInt32(PNG_FORMAT_RGB) | UInt32(PNG_FORMAT_FLAG_COLORMAP)
             image.colormap_entries = UInt32(palette.count / 3)
             return try palette.withUnsafeBytes { colormap in
@@ -53,13 +57,22 @@ public enum PNGWriter {
 
     /// The raster as a palette (RGB triples) and one palette index per pixel, or nil above 256 colours.
     static func indexed(_ raster: Raster) -> (palette: [UInt8], indices: [UInt8])? {
+        var indices = [UInt8](repeating: 0, count: raster.width * raster.height)
+        let palette = raster.pixels.withUnsafeBufferPointer { pixels in
+            indices.withUnsafeMutableBufferPointer { index(pixels, into: $0) }
+        }
+        return palette.map { ($0, indices) }
+    }
+
+    /// `indexed`'s loop, with its state in locals rather than captured by closures (which kept them in memory): a
+    /// chart is runs of one colour, so the loop is mostly the comparison with the last pixel.
+    private static func index(_ pixels: UnsafeBufferPointer<UInt8>, into indices: UnsafeMutableBufferPointer<UInt8>) -> [UInt8]? {
         var palette: [UInt8] = []
         var lookup: [UInt32: UInt8] = [:]
-        var indices = [UInt8](repeating: 0, count: raster.width * raster.height)
         var last: UInt32 = .max, lastIndex: UInt8 = 0
-        let pixels = raster.pixels
         for i in 0..<indices.count {
-            let key = UInt32(pixels[3 * i]) << 16 | UInt32(pixels[3 * i + 1]) << 8 | UInt32(pixels[3 * i + 2])
+            let r = pixels[3 * i], g = pixels[3 * i + 1], b = pixels[3 * i + 2]
+            let key = UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b)
             if key != last {
                 if let index = lookup[key] {
                     lastIndex = index
@@ -67,13 +80,13 @@ public enum PNGWriter {
                     guard lookup.count < 256 else { return nil }
                     lastIndex = UInt8(lookup.count)
                     lookup[key] = lastIndex
-                    palette += [pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2]]
+                    palette += [r, g, b]
                 }
                 last = key
             }
             indices[i] = lastIndex
         }
-        return (palette, indices)
+        return palette
     }
 
     private static func message(_ image: png_image) -> String {

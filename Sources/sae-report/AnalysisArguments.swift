@@ -159,7 +159,9 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Decoder similarity: cosine, dot or euclidean (negative distance).") var similarityMetric: DecoderSimilarity.Metric = .cosine
     @Option(help: "Co-occurrence measure: phi (the seed's correlation), jaccard or pmi.") var cooccurrence: CooccurrenceMeasure = .phi
     @Option(help: "Random seed for every sampled step.") var seed: UInt64 = 0
-    @Flag(inversion: .prefixedNo, help: "Lay out the decoder directions in 2-D for the site's map (single-threaded UMAP: minutes at 65k features).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Lay out the decoder directions in 2-D for the site's map (UMAP's layout, run on --threads threads; the same map at any thread count).")
     var featureMap = true
     @Option(help: "Texts sampled (evenly across the corpus) for the site's corpus browser; 0 for none.") var browseTexts = 200
     @Option(

@@ -42,6 +42,16 @@ import Testing
         #expect(html.contains("\u{FFFD}"))
     }
 
+    /// Line breaks and tabs inside tokens are shown as symbols: "\r\n" (one Character, which the earlier Character
+    /// test missed) as one ↵, a lone "\r" or "\n" as one each, around escaped and multi-byte text.
+    @Test func lineBreaksAndTabsInTokensAreVisible() {
+        let lineBreak = "<span class=\"nl\">↵</span>", tab = "<span class=\"nl\">⇥</span>"
+        #expect(ExampleHTML.visible("\r\n") == lineBreak)
+        #expect(ExampleHTML.visible("a\r\r\n\n<é>\tb") == "a" + lineBreak + lineBreak + lineBreak + "&lt;é&gt;" + tab + "b")
+        #expect(ExampleHTML.visible(" plain μ") == " plain μ")
+        #expect(ExampleHTML.visible("") == "<span class=\"nl\">∅</span>")
+    }
+
     /// Loss effects: later tokens underlined by the effect on predicting them, the values in the tooltip, the hidden
     /// text and the data attributes; tokens the removal cannot change stay plain.
     @Test func lossEffectsUnderlineLaterTokens() {

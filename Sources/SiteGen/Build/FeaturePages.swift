@@ -46,7 +46,7 @@ struct FeaturePages {
                 let results = try Parallelism.map(lines.count) { i -> (Int, IndexEntry) in
                     let record: FeatureRecord
                     do {
-                        record = try JSONFile.decode(FeatureRecord.self, from: lines[i].data)
+                        record = try FeatureRecord.decode(jsonLine: lines[i].data)
                     } catch {
                         throw InputError("line \(lines[i].line): malformed feature record (\(JSONFile.reason(error)))", url: url)
                     }

@@ -24,8 +24,11 @@ final class JSONLinesReader {
     /// The next non-blank line (without its line ending), or nil at the end of the file.
     func next() throws -> Data? {
         while true {
-            let end = buffer.withUnsafeBufferPointer { bytes in
-                (position..<bytes.count).first { bytes[$0] == 0x0A }
+            let end = buffer.withUnsafeBufferPointer { bytes -> Int? in
+                guard position < bytes.count, let base = bytes.baseAddress,
+                    let found = memchr(base + position, 0x0A, bytes.count - position)
+                else { return nil }
+                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
             }
             if end != nil || (atEnd && position < buffer.count) {
                 let lineEnd = end ?? buffer.count

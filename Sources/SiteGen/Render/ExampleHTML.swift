@@ -63,16 +63,26 @@ enum ExampleHTML {
             + "</span>" + HTMLEscaping.escape(example.context ?? "")
     }
 
-    /// A token's escaped text, with line breaks and tabs made visible, since tokens are shown inline.
+    /// A token's escaped text, with line breaks (`\r\n`, `\n`, `\r`) and tabs made visible, since tokens are shown
+    /// inline. One pass over the UTF-8 (these are ASCII bytes, never inside a multi-byte character).
     static func visible(_ token: String) -> String {
         if token.isEmpty { return "<span class=\"nl\">∅</span>" }
-        var escaped = HTMLEscaping.escape(token)
-        if escaped.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\t" }) {
-            escaped = escaped.replacingOccurrences(of: "\r\n", with: "<span class=\"nl\">↵</span>")
-                .replacingOccurrences(of: "\n", with: "<span class=\"nl\">↵</span>")
-                .replacingOccurrences(of: "\r", with: "<span class=\"nl\">↵</span>")
-                .replacingOccurrences(of: "\t", with: "<span class=\"nl\">⇥</span>")
+        let escaped = HTMLEscaping.escape(token)
+        let utf8 = escaped.utf8
+        guard utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else { return escaped }
+        let lineBreak = Array("<span class=\"nl\">↵</span>".utf8), tab = Array("<span class=\"nl\">⇥</span>".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 64)
+        var previousWasCR = false
+        for byte in utf8 {
+            defer { previousWasCR = byte == 0x0D }
+            switch byte {
+            case 0x0A where previousWasCR: continue  // the "\r\n" already shown by its "\r"
+            case 0x0A, 0x0D: out += lineBreak
+            case 0x09: out += tab
+            default: out.append(byte)
+            }
         }
-        return escaped
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -19,3 +19,10 @@ extension String: @retroactive MustacheCustomRenderable {
     public var renderText: String { self }
     public var isNull: Bool { false }
 }
+
+/// A string has no members: a name looked up while one is the section's value (`{{#prev}}…{{prev}}…{{/prev}}`) goes
+/// on to the enclosing context at once, instead of through a `Mirror` of the string, whose children are empty, so
+/// the answer is the same.
+extension String: @retroactive MustacheParent {
+    public func child(named: String) -> Any? { nil }
+}

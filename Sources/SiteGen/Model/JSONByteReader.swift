@@ -1,0 +1,300 @@
+/// A pull reader over the bytes of one JSON document, for decoding a known shape (`FeatureRecord(jsonLine:)`) without
+/// building a `JSONValue` tree first: a feature record is a few thousand tokens and numbers, and the tree's
+/// dictionaries, enum boxes and the generic `Decoder` walk over them were most of a site build's decoding time.
+///
+/// It reads exactly what Formats' `JSONParser` reads, with the same values: the same number grammar (an integer when
+/// there is no fraction or exponent and it fits in `Int`, else `Double(text)`), the same string escapes (a lone
+/// surrogate becomes U+FFFD) and UTF-8 validation, the same whitespace. Whatever it does not handle (an escaped
+/// object key, a byte order mark, a value of an unexpected type) throws `Declined`, and the caller falls back to the
+/// general path (`JSONFile.decode`), which then gives the answer or the error message.
+struct JSONByteReader {
+    /// The input is not read here; the caller decodes it the general way.
+    struct Declined: Error {}
+
+    /// Nesting limit, as `JSONParser.maximumDepth`.
+    static let maximumDepth = 512
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    private var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// Throws unless only whitespace is left.
+    mutating func expectEnd() throws(Declined) {
+        skipWhitespace()
+        guard position == bytes.count else { throw Declined() }
+    }
+
+    // MARK: Containers
+
+    /// Reads `{` (at depth + 1).
+    mutating func beginObject() throws(Declined) { try begin(UInt8(ascii: "{")) }
+
+    /// The next member's key (its raw bytes: escaped keys are declined) with the `:` read, or nil after the
+    /// object's `}`. `first` is true for the first call on an object.
+    mutating func nextKey(first: Bool) throws(Declined) -> UnsafeBufferPointer<UInt8>? {
+        guard try more(closing: UInt8(ascii: "}"), first: first) else { return nil }
+        guard peek() == UInt8(ascii: "\"") else { throw Declined() }
+        let start = position + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { throw Declined() }
+        let key = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        // JSONParser validates every key as UTF-8; ASCII keys (all a record has) need no check.
+        guard key.allSatisfy({ $0 < 0x80 }) || String(validating: key, as: UTF8.self) != nil else { throw Declined() }
+        position = end + 1
+        skipWhitespace()
+        guard peek() == UInt8(ascii: ":") else { throw Declined() }
+        position += 1
+        return key
+    }
+
+    /// Reads `[` (at depth + 1).
+    mutating func beginArray() throws(Declined) { try begin(UInt8(ascii: "[")) }
+
+    /// Whether the array has another element (the `,` before it read), false after the array's `]`.
+    mutating func nextElement(first: Bool) throws(Declined) -> Bool { try more(closing: UInt8(ascii: "]"), first: first) }
+
+    /// The elements of an array, each read by `element`.
+    mutating func array<T>(_ element: (inout JSONByteReader) throws(Declined) -> T) throws(Declined) -> [T] {
+        try beginArray()
+        var result: [T] = []
+        var first = true
+        while try nextElement(first: first) {
+            first = false
+            result.append(try element(&self))
+        }
+        return result
+    }
+
+    private mutating func begin(_ opening: UInt8) throws(Declined) {
+        skipWhitespace()
+        guard peek() == opening else { throw Declined() }
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw Declined() }
+        position += 1
+    }
+
+    private mutating func more(closing: UInt8, first: Bool) throws(Declined) -> Bool {
+        skipWhitespace()
+        guard let byte = peek() else { throw Declined() }
+        if byte == closing {
+            // `{ }` / `[ ]`, or the end after an element; a `,` right before the closing bracket is not JSON.
+            position += 1
+            depth -= 1
+            return false
+        }
+        if !first {
+            guard byte == UInt8(ascii: ",") else { throw Declined() }
+            position += 1
+            skipWhitespace()
+            guard let next = peek(), next != closing else { throw Declined() }
+        }
+        return true
+    }
+
+    // MARK: Leaves
+
+    /// Reads `null` if it comes next.
+    mutating func skipNull() -> Bool {
+        skipWhitespace()
+        guard position + 4 <= bytes.count, bytes[position] == UInt8(ascii: "n"), bytes[position + 1] == UInt8(ascii: "u"),
+            bytes[position + 2] == UInt8(ascii: "l"), bytes[position + 3] == UInt8(ascii: "l")
+        else { return false }
+        position += 4
+        return true
+    }
+
+    /// A number, as `JSONValueDecoder` reads a `Double`: an integer converted, or the fraction's `Double`.
+    mutating func double() throws(Declined) -> Double {
+        switch try number() {
+        case .int(let value): return Double(value)
+        case .double(let value): return value
+        }
+    }
+
+    /// A number written as an integer that fits in `Int` (anything else is declined, as `JSONValueDecoder` does).
+    mutating func int() throws(Declined) -> Int {
+        guard case .int(let value) = try number() else { throw Declined() }
+        return value
+    }
+
+    /// A number that may be `null` (nil).
+    mutating func optionalDouble() throws(Declined) -> Double? { skipNull() ? nil : try double() }
+
+    private enum Number {
+        case int(Int)
+        case double(Double)
+    }
+
+    /// `JSONParser.parseNumber`'s grammar and conversion.
+    private mutating func number() throws(Declined) -> Number {
+        skipWhitespace()
+        let start = position
+        if peek() == UInt8(ascii: "-") { position += 1 }
+        guard let first = peek(), Self.isDigit(first) else { throw Declined() }
+        if first == UInt8(ascii: "0") {
+            position += 1
+            if let next = peek(), Self.isDigit(next) { throw Declined() }
+        } else {
+            skipDigits()
+        }
+        var integral = true
+        if peek() == UInt8(ascii: ".") {
+            integral = false
+            position += 1
+            guard let digit = peek(), Self.isDigit(digit) else { throw Declined() }
+            skipDigits()
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            integral = false
+            position += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
+            guard let digit = peek(), Self.isDigit(digit) else { throw Declined() }
+            skipDigits()
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if integral, let value = Int(text) { return .int(value) }
+        guard let value = Double(text) else { throw Declined() }
+        return .double(value)
+    }
+
+    /// A string, its escapes resolved and its UTF-8 validated as `JSONParser` does.
+    mutating func string() throws(Declined) -> String {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "\"") else { throw Declined() }
+        position += 1
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            // No escapes: validated straight from the input.
+            let text = String(validating: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+            position = end + 1
+            guard let text else { throw Declined() }
+            return text
+        }
+        var result = Array(UnsafeBufferPointer(rebasing: bytes[position..<end]))
+        position = end
+        while true {
+            guard let byte = peek() else { throw Declined() }
+            position += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: result, as: UTF8.self) else { throw Declined() }
+                return text
+            case UInt8(ascii: "\\"):
+                guard let escaped = peek() else { throw Declined() }
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.append(escaped)
+                case UInt8(ascii: "b"): result.append(0x08)
+                case UInt8(ascii: "f"): result.append(0x0C)
+                case UInt8(ascii: "n"): result.append(0x0A)
+                case UInt8(ascii: "r"): result.append(0x0D)
+                case UInt8(ascii: "t"): result.append(0x09)
+                case UInt8(ascii: "u"): result += try unicodeEscape()
+                default: throw Declined()
+                }
+            case 0..<0x20:
+                throw Declined()
+            default:
+                result.append(byte)
+            }
+        }
+    }
+
+    /// `JSONParser.unicodeEscape`: the UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair.
+    private mutating func unicodeEscape() throws(Declined) -> [UInt8] {
+        let high = try hex4()
+        var scalar = high
+        var prefix: [UInt8] = []
+        if (0xD800..<0xDC00).contains(high) {
+            if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                position += 2
+                let low = try hex4()
+                if (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    prefix = Array("\u{FFFD}".utf8)
+                    scalar = low
+                }
+            }
+        }
+        return prefix + Array(String(Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8)
+    }
+
+    private mutating func hex4() throws(Declined) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw Declined() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw Declined()
+            }
+            value = value << 4 | UInt32(digit)
+            position += 1
+        }
+        return value
+    }
+
+    /// Reads and drops one value of any kind (a member the record does not use), checking it as `JSONParser` would.
+    mutating func skipValue() throws(Declined) {
+        skipWhitespace()
+        guard let byte = peek() else { throw Declined() }
+        switch byte {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            var first = true
+            while try nextKey(first: first) != nil {
+                first = false
+                try skipValue()
+            }
+        case UInt8(ascii: "["):
+            try beginArray()
+            var first = true
+            while try nextElement(first: first) {
+                first = false
+                try skipValue()
+            }
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+
+    private mutating func literal(_ text: StaticString) throws(Declined) {
+        let utf8 = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        guard position + utf8.count <= bytes.count, bytes[position..<position + utf8.count].elementsEqual(utf8) else {
+            throw Declined()
+        }
+        position += utf8.count
+    }
+
+    // MARK: Scanning
+
+    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func skipDigits() {
+        while let byte = peek(), Self.isDigit(byte) { position += 1 }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+}
