@@ -15,7 +15,8 @@
 #       Tokenizers: GPT-2's real vocabulary (Tests/Fixtures/tokenizer/gpt2-tokenizer.json.zip, 50,257 ids); for Gemma
 #       the committed Gemma-pipeline tokenizer trained on the corpus (sp-gemma.json, 3,260 ids, so more tokens per text
 #       than Gemma's own; ids stay below 3,260, the embedding and head keep Gemma-2-2B's 256,000 rows).
-#       FAMILIES="gpt2-small gemma2-2b" picks the models, KERNELS="openblas onednn" ours' fp32 kernels (default: openblas).
+#       FAMILIES="gpt2-small gemma2-2b" picks the models, KERNELS="openblas openblasColumns onednn" ours' fp32 kernels
+#       (SAE_REPORT_FP32_KERNEL; default: openblas only).
 # Needs python3 with torch + transformers + tokenizers; the first run writes the checkpoints under .bench/ (Gemma's
 # 13 blocks: 3.2 GB of bf16; transformers holds 6.4 GB in fp32 while it runs).
 set -euo pipefail
