@@ -35,7 +35,7 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 }
 
 /// The kernel behind products with fp32 `WeightMatrix`es: OpenBLAS sgemm or oneDNN's fp32 matmul (which picks its
-/// own ISA, so `OPENBLAS_CORETYPE` does not affect it). `SAE_REPORT_FP32_KERNEL=openblas|onednn` selects one.
+/// own ISA, so `OPENBLAS_CORETYPE` does not affect it). `SAE_REPORT_FP32_KERNEL=openblas|onednn|openblasColumns` selects one.
 ///
 /// Measured (docs/bf16.md): per product oneDNN 2.6's fp32 matmul runs at 85–108 GFLOP/s, 1.03–1.44× OpenBLAS
 /// 0.3.21's sgemm with its default (Cooperlake) kernels and 0.97–1.31× sgemm pinned to Haswell; end to end on an idle
@@ -44,6 +44,9 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 public enum FP32Kernel: String, Sendable, CaseIterable {
     case openblas = "OpenBLAS sgemm"
     case onednn = "oneDNN fp32 matmul"
+    /// OpenBLAS's single-threaded sgemm run on each worker over its own block of output columns (weight rows), so
+    /// the workers share nothing and never wait on each other, instead of OpenBLAS's own threads.
+    case openblasColumns = "OpenBLAS sgemm on column blocks"
 
     /// The kernel this process uses: the environment's choice, else the measured default.
     public static let current: FP32Kernel = {
@@ -78,6 +81,8 @@ func linear(
                     1, input, Int32(lda), weights, Int32(k), 0, output, Int32(ldc))
             case .onednn:
                 oneDNNProduct(bf16: false, input, lda: lda, weights, ldw: k, into: output, ldc: ldc, m: m, n: n, k: k)
+            case .openblasColumns:
+                columnBlockProduct(input, lda: lda, weights, into: output, ldc: ldc, m: m, n: n, k: k)
             }
         }
     case .bf16:
@@ -103,6 +108,28 @@ func linear(
             }
         case .avx512: bf16Product(rounded, rows: m, k: k, weight: weight, into: output, ldc: ldc)
         case .portable: widenedProduct(rounded, rows: m, k: k, weight: weight, into: output, ldc: ldc)
+        }
+    }
+}
+
+/// output = input · weightsᵀ as one single-threaded sgemm per worker, each over a contiguous block of weight rows
+/// (output columns, multiples of 16) of about equal size; one sgemm where that would give a block under 64 columns, or
+/// inside a `BLAS.singleThreaded` section (whose callers spread products over their own threads).
+private func columnBlockProduct(
+    _ input: UnsafePointer<Float>, lda: Int, _ weights: UnsafePointer<Float>,
+    into output: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
+) {
+    func product(_ columns: Range<Int>) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns.count), Int32(k),
+            1, input, Int32(lda), weights + columns.lowerBound * k, Int32(k), 0, output + columns.lowerBound, Int32(ldc))
+    }
+    let parts = BLAS.liveThreads.sections > 0 ? 1 : min(Parallelism.workerCount, n / 64)
+    guard parts > 1 else { return product(0..<n) }
+    let units = (n + 15) / 16
+    BLAS.singleThreaded {
+        Parallelism.forEach(parts) { part in
+            product(min(n, units * part / parts * 16)..<min(n, units * (part + 1) / parts * 16))
         }
     }
 }

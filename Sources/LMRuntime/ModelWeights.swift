@@ -36,7 +36,7 @@ public final class ModelWeights: Sendable {
     public let spec: DecoderSpec
     /// The matrices' element type.
     public let dtype: WeightDType
-    let embedding: WeightMatrix  // [vocab, d]
+    let embedding: WeightMatrix  // [vocab, d]; a bf16 checkpoint's stays bf16 when the head is not loaded (lookups only)
     let positionEmbedding: [Float]?  // [positions, d] for learned positions
     let blocks: [Block]
     let finalNorm: Norm?  // nil when only some blocks are loaded
@@ -60,7 +60,11 @@ public final class ModelWeights: Sendable {
         self.dtype = dtype
         let layout = spec.family.layout
         self.spec = spec
-        (embedding, positionEmbedding) = try layout.embeddings(tensors, spec)
+        // Without the head the embedding is only looked up row by row, and a bf16 row widens to fp32 exactly: a bf16
+        // checkpoint's table stays where it is mapped instead of an fp32 copy of every row (Gemma-2-2B: 2.4 GB).
+        var lookupTensors = tensors
+        lookupTensors.keepsStoredBF16 = !complete
+        (embedding, positionEmbedding) = try layout.embeddings(lookupTensors, spec)
         blocks = try (0..<blockCount).map { try layout.block($0, tensors, spec) }
         if complete {
             let (norm, head) = try layout.final(tensors, spec)
@@ -114,6 +118,9 @@ extension DecoderSpec.Family {
 struct TensorLoader {
     let checkpoint: SafetensorsCheckpoint
     let dtype: WeightDType
+    /// Whether a matrix stored as bf16 stays bf16 (used where mapped) whatever `dtype` says: for tables that are only
+    /// looked up, never multiplied.
+    var keepsStoredBF16 = false
 
     func load(_ name: String, _ expectedShape: [Int]) throws -> [Float] {
         guard let shape = checkpoint.shape(of: name) else {
@@ -129,10 +136,10 @@ struct TensorLoader {
         return values
     }
 
-    /// The `[rows, columns]` matrix `name` in `dtype`: a bf16 tensor is used in place where the file is mapped; any
-    /// other stored type is converted (to bf16 rounding to nearest even).
+    /// The `[rows, columns]` matrix `name` in `dtype`: a bf16 tensor is used in place where the file is mapped (also
+    /// with `keepsStoredBF16`); any other stored type is converted (to bf16 rounding to nearest even).
     func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
-        if dtype == .bf16, checkpoint.dtype(of: name) == .bf16, let shape = checkpoint.shape(of: name), shape == [rows, columns],
+        if dtype == .bf16 || keepsStoredBF16, checkpoint.dtype(of: name) == .bf16, let shape = checkpoint.shape(of: name), shape == [rows, columns],
             let (bytes, file) = checkpoint.mappedBytes(of: name), Int(bitPattern: bytes.baseAddress) % 2 == 0 || bytes.isEmpty
         {
             let values = bytes.bindMemory(to: UInt16.self)

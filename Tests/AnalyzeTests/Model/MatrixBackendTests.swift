@@ -6,12 +6,15 @@ import Parallelism
 @testable import LMRuntime
 import Testing
 
-/// The matrix backend's products against fp32 sgemm and a Double reference: fp32 weights with both fp32 kernels
-/// (OpenBLAS, oneDNN), bf16 weights with every bf16 kernel this CPU runs (oneDNN and AVX-512 BF16 only where it has
+/// The matrix backend's products against fp32 sgemm and a Double reference: fp32 weights with every fp32 kernel
+/// (OpenBLAS, oneDNN, OpenBLAS on column blocks), bf16 weights with every bf16 kernel this CPU runs (oneDNN and AVX-512 BF16 only where it has
 /// AVX-512 BF16), random shapes including odd sizes, strided rows, stacked row blocks and row ranges.
 @Suite struct MatrixBackendTests {
-    /// (m, k, n): tails in every dimension of the 4 × 6 tile and the 32-wide k step, one-row and one-column edges.
-    static let shapes: [(Int, Int, Int)] = [(1, 1, 1), (3, 5, 7), (4, 32, 6), (17, 33, 13), (5, 64, 49), (33, 100, 50), (64, 257, 97), (2, 1030, 3)]
+    /// (m, k, n): tails in every dimension of the 4 × 6 tile and the 32-wide k step, one-row and one-column edges,
+    /// and n ≥ 128, which `openblasColumns` splits into column blocks (80 + 67 columns on two workers).
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (3, 5, 7), (4, 32, 6), (17, 33, 13), (5, 64, 49), (33, 100, 50), (64, 257, 97), (2, 1030, 3), (9, 40, 147),
+    ]
 
     static var kernels: [BF16Kernel] { BF16Kernel.available }
 

@@ -169,6 +169,8 @@ import TestSupport
         let full = try DecoderModel(modelDirectory: directory)
         let partial = try DecoderModel(modelDirectory: directory, blockCount: 2)
         #expect(partial.weights.blockCount == 2 && !partial.weights.isComplete && full.weights.isComplete)
+        // Without the head the embedding is only looked up: the bf16 checkpoint's table stays mapped, no fp32 copy.
+        #expect(partial.weights.embedding.dtype == .bf16 && full.weights.embedding.dtype == .fp32)
         let batch = PackedBatch([[3, 1, 4, 1, 5, 9, 2, 6]])
         for point in Hook.Point.allCases {
             let hook = Hook(layer: 1, point: point)
