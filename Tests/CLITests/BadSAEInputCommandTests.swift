@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The bad SAE inputs of issue #13 through `analyze`, as users meet them: one line naming the file and the problem,
+/// The bad SAE inputs of issue #13 through `analyze` (and `activations`), as users meet them: one line naming the file and the problem,
 /// exit status 1, nothing written. (Activation shards of the wrong width: `ActivationFolderCommandTests`.)
 @Suite struct BadSAEInputCommandTests {
     static let formats = CommandRunner.fixtures.appendingPathComponent("sae/formats")
@@ -40,6 +40,54 @@ import Testing
                 "-o", root.appendingPathComponent("out").path,
             ], expectStatus: 1)
         Self.expectOneLine(result, naming: "model", problem: "no activations.json here")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+    }
+
+    /// An SAE whose hook the model does not have: a block past the last (blocks.40 on a 4-block Qwen3), or
+    /// hook_resid_mid of Pythia's parallel blocks; through `analyze`, and through `activations` given the SAE or the
+    /// hook: one line naming the model's config.json and the hook, exit status 1, nothing written.
+    @Test(
+        arguments: [
+            ("analyze", "pipeline/model", "layer-40", "the SAE reads blocks.40.hook_resid_post (gemma-scope), which this qwen3 model cannot provide"),
+            ("analyze", "model/tiny-pythia", "resid-mid", "blocks.1.hook_resid_mid does not exist in gpt_neox's parallel blocks"),
+            ("activations", "model/tiny-pythia", "resid-mid", "the SAE reads blocks.1.hook_resid_mid (saelens), which this gpt_neox model"),
+            ("activations", "pipeline/model", "--hook blocks.40.hook_resid_post", "invalid hook \"blocks.40.hook_resid_post\": the model has 4 blocks"),
+            ("activations", "model/tiny-pythia", "--hook blocks.2.hook_resid_mid", "blocks.2.hook_resid_mid does not exist in gpt_neox's parallel blocks"),
+        ])
+    func aHookTheModelLacksIsOneLineAndWritesNothing(command: String, model: String, sae: String, problem: String) throws {
+        let (inputs, removeInputs) = CommandRunner.scratch("hook-lacking-sae")
+        defer { removeInputs() }
+        var hookOrSAE: [String]
+        switch sae {
+        case "layer-40":
+            // Gemma Scope reads the hook from the path: a 64-wide SAE at layer 40.
+            let folder = inputs.appendingPathComponent("gemma-scope-2b-pt-res/layer_40/width_16k/average_l0_20")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: Self.formats.appendingPathComponent("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20/params.npz"),
+                to: folder.appendingPathComponent("params.npz"))
+            hookOrSAE = ["--sae", folder.path]
+        case "resid-mid":
+            // The legacy SAELens SAE (64 wide) with its hook moved to blocks.1.hook_resid_mid.
+            let folder = inputs.appendingPathComponent("resid-mid")
+            try FileManager.default.copyItem(at: Self.formats.appendingPathComponent("saelens-standard-cnr-legacy"), to: folder)
+            let cfg = folder.appendingPathComponent("cfg.json")
+            var config = try JSONSerialization.jsonObject(with: Data(contentsOf: cfg)) as! [String: Any]
+            (config["hook_point"], config["hook_point_layer"]) = ("blocks.1.hook_resid_mid", 1)
+            try JSONSerialization.data(withJSONObject: config).write(to: cfg)
+            hookOrSAE = ["--sae", folder.path]
+        default:
+            hookOrSAE = sae.split(separator: " ").map(String.init)
+        }
+        let (root, cleanup) = CommandRunner.scratch("hook-lacking-out")
+        defer { cleanup() }
+        let result = try CommandRunner.run(
+            [
+                command, "--model", CommandRunner.fixtures.appendingPathComponent(model).path,
+                "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+                "-o", root.appendingPathComponent("out").path,
+            ] + hookOrSAE, expectStatus: 1)
+        Self.expectOneLine(result, naming: "config.json", problem: problem)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
     }
 

@@ -74,4 +74,3 @@ import Testing
         #expect(sparsity.activationCounts == counts, "\(reference): activation counts")
     }
 }
-
