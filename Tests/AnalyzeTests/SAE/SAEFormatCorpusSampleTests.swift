@@ -32,9 +32,13 @@ import Testing
         options.pass.sae.hookpoint = hookpoint
         options.pass.topKMode = .token  // what the top-k SAEs do to each token (SAELens, sparsify, OpenAI)
         options.pass.ablation = .none
+        // Only the database and the statistics are compared: the costlier feature stages are left out.
         options.features.featureMap = false
         options.features.lossEffectExamples = 0
         options.features.browseTexts = 0
+        options.features.logitEffects = 0
+        options.features.denseMatrices = .never
+        options.features.clusterFeatures = 0
         options.control.threads = 2
         let results = try AnalysisPipeline(options: options).run().results
 
