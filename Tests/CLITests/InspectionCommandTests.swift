@@ -370,9 +370,10 @@ import Testing
         Self.expectOneErrorLine(try run(data: missingData), naming: missingData.path)
         let noDirectory = root.appendingPathComponent("no-dir/acts")
         Self.expectOneErrorLine(try run(output: noDirectory), naming: noDirectory.path)
+        // A hook the model lacks names the model's config.
         let badHook = try run(hook: "blocks.4.hook_resid_post")
-        #expect(badHook.standardError.hasPrefix("error: invalid hook \"blocks.4.hook_resid_post\": the model has 4 blocks"))
-        #expect(badHook.standardError.filter { $0 == "\n" }.count == 1)
+        Self.expectOneErrorLine(badHook, naming: fixture.model.appendingPathComponent("config.json").path)
+        #expect(badHook.standardError.contains(": invalid hook \"blocks.4.hook_resid_post\": the model has 4 blocks"))
         // A flag value is a usage error: ArgumentParser's exit status 64 and the usage.
         let zeroContext = try CommandRunner.run(
             [
