@@ -28,6 +28,8 @@ struct ActivationsCommand: ParsableCommand {
     var hookpoint: String?
     @Option(help: "With --sae: the Gemma Scope site when the path does not name the repository (res, mlp or att).")
     var site: GemmaScopeSite?
+    @Flag(help: "With --sae: write the folder although the SAE records a model of another family than --model's (a warning instead of an error).")
+    var allowOtherModel = false
     @Option(name: .shortAndLong, help: "Output activation folder (must not exist).") var output: String
     @Option(help: "Context window: longer texts are split into windows of this many tokens.") var ctx = 1024
     @Option(help: "Tokens per forward batch (memory grows with it).") var batchTokens = 4096
@@ -41,7 +43,9 @@ struct ActivationsCommand: ParsableCommand {
         guard batchTokens > 0 else { throw ValidationError("--batch-tokens must be positive, not \(batchTokens)") }
         if let shardTokens, shardTokens < 1 { throw ValidationError("--shard-tokens must be positive, not \(shardTokens)") }
         guard hook != nil || sae != nil else { throw ValidationError("give --hook, or --sae to take the SAE's hook") }
-        guard sae != nil || (hookpoint == nil && site == nil) else { throw ValidationError("--hookpoint and --site go with --sae") }
+        guard sae != nil || (hookpoint == nil && site == nil && !allowOtherModel) else {
+            throw ValidationError("--hookpoint, --site and --allow-other-model go with --sae")
+        }
     }
 
     func run() throws {
@@ -50,8 +54,11 @@ struct ActivationsCommand: ParsableCommand {
             let summary = try ActivationDump.write(
                 model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: data), hook: hook,
                 sae: sae.map {
-                    ActivationDump.SAEChoice(directory: URL(fileURLWithPath: $0), selection: SAESelection(hookpoint: hookpoint, site: site))
+                    ActivationDump.SAEChoice(
+                        directory: URL(fileURLWithPath: $0), selection: SAESelection(hookpoint: hookpoint, site: site),
+                        allowOtherModel: allowOtherModel)
                 }, to: URL(fileURLWithPath: output), context: ctx, batchTokens: batchTokens, shardTokens: shardTokens, dtype: dtype)
+            if let warning = summary.modelWarning { printError("warning: \(warning)") }
             printError(
                 "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
                     + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches, \(summary.shards) shards; "

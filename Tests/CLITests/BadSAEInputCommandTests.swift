@@ -91,6 +91,46 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
     }
 
+    /// An SAE that records gemma-2-2b (the 64-wide legacy SAELens fixture, relabelled) run on the GPT-2 fixture:
+    /// `analyze` and `activations --sae` refuse it in one line naming its cfg.json, the model it records and the model's
+    /// model_type, exit status 1, nothing written; with --allow-other-model the analysis runs and warns.
+    @Test func anSAEOfAnotherModelFamilyIsOneLineUnlessAllowed() throws {
+        let (inputs, removeInputs) = CommandRunner.scratch("other-family-sae")
+        defer { removeInputs() }
+        let sae = inputs.appendingPathComponent("gemma-sae")
+        try FileManager.default.copyItem(at: Self.formats.appendingPathComponent("saelens-standard-cnr-legacy"), to: sae)
+        let cfg = sae.appendingPathComponent("cfg.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: cfg)) as! [String: Any]
+        config["model_name"] = "gemma-2-2b"
+        try JSONSerialization.data(withJSONObject: config).write(to: cfg)
+        let problem = "the SAE was trained on gemma-2-2b (a gemma2 model) but the model's config.json has model_type \"gpt2\""
+
+        let (root, cleanup) = CommandRunner.scratch("other-family-out")
+        defer { cleanup() }
+        let output = root.appendingPathComponent("out")
+        for command in ["analyze", "activations"] {
+            let result = try CommandRunner.run(
+                [
+                    command, "--model", CommandRunner.fixtures.appendingPathComponent("model/tiny-gpt2").path,
+                    "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+                    "--sae", sae.path, "-o", output.path,
+                ], expectStatus: 1)
+            Self.expectOneLine(result, naming: "cfg.json", problem: problem)
+            #expect(result.standardError.contains("tiny-gpt2/config.json"), "\(result.standardError)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+        }
+
+        try CommandRunner.run([
+            "analyze", "--model", CommandRunner.fixtures.appendingPathComponent("model/tiny-gpt2").path,
+            "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+            "--sae", sae.path, "-o", output.path, "--allow-other-model",
+            "--max-texts", "2", "--ctx", "32", "--ablation", "none", "--no-feature-map", "--threads", "1",
+        ])
+        let summaryName = try #require(try FileManager.default.contentsOfDirectory(atPath: output.path).first { $0.hasPrefix("SUMMARY_") })
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent(summaryName))) as! [String: Any]
+        #expect((summary["warnings"] as? [String] ?? []).contains { $0.contains(problem) && $0.contains("--allow-other-model") })
+    }
+
     static func expectOneLine(_ result: CommandRunner.Result, naming file: String, problem: String) {
         let line = result.standardError
         #expect(line.hasPrefix("error: ") && line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"), "\(line)")

@@ -23,15 +23,20 @@ public enum ActivationDump {
         public var batches: Int
         public var shards: Int
         public var hook: Hook
+        /// The SAE's recorded model is of another family (written with `allowOtherModel`).
+        public var modelWarning: String?
     }
 
     /// The SAE a folder is written for, and which of its folder's SAEs (`--hookpoint`, `--site`, `--k`).
     public struct SAEChoice: Sendable {
         public var directory: URL
         public var selection: SAESelection
-        public init(directory: URL, selection: SAESelection = SAESelection()) {
+        /// Write the folder for an SAE that records a model of another family (`--allow-other-model`).
+        public var allowOtherModel: Bool
+        public init(directory: URL, selection: SAESelection = SAESelection(), allowOtherModel: Bool = false) {
             self.directory = directory
             self.selection = selection
+            self.allowOtherModel = allowOtherModel
         }
     }
 
@@ -54,9 +59,13 @@ public enum ActivationDump {
         options.pass.hook = hookName
         options.pass.sae = sae?.selection ?? SAESelection()
         let autoencoder = try sae.map { try SparseAutoencoder(directory: $0.directory, options: options.pass.sae.loadOptions) }
+        options.control.allowOtherModel = sae?.allowOtherModel ?? false
         let hook: Hook
+        var modelWarning: String?
         if let autoencoder {
             hook = try AnalysisInputs.hook(reading: autoencoder, in: spec, at: modelDirectory, options: options)
+            modelWarning = try AnalysisInputs.modelFamilyWarning(
+                reading: autoencoder, in: spec, at: modelDirectory, options: options)
         } else {
             guard let hookName else { throw InputError("give the hook to capture, or the SAE whose hook it is") }
             do {
@@ -146,6 +155,7 @@ public enum ActivationDump {
         }
         return Summary(
             tokens: corpusBatches.totalTokens, width: width, texts: corpusBatches.textIndices.count,
-            skippedTexts: corpusBatches.skipped.count, batches: corpusBatches.batches.count, shards: shardRows.count, hook: hook)
+            skippedTexts: corpusBatches.skipped.count, batches: corpusBatches.batches.count, shards: shardRows.count, hook: hook,
+            modelWarning: modelWarning)
     }
 }

@@ -25,6 +25,8 @@ struct AnalysisInputs {
     let specialTokens: SpecialTokens
     /// The residual view the SAE was trained with.
     let view: SAEInputView
+    /// What the run's results must warn about the inputs (an SAE run on another model family).
+    var warnings: [String] = []
 
     init(options: AnalysisOptions) throws {
         if let folder = options.paths.activations {
@@ -40,6 +42,7 @@ struct AnalysisInputs {
         sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
         let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
         hook = try Self.hook(reading: sae, in: spec, at: options.paths.model, options: options)
+        warnings += try Self.modelFamilyWarning(reading: sae, in: spec, at: options.paths.model, options: options).map { [$0] } ?? []
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         specialTokens = try SpecialTokens(
             tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
@@ -70,6 +73,19 @@ struct AnalysisInputs {
             modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
             model: spec, modelConfig: modelDirectory.appendingPathComponent("config.json"))
         return try spec.hook(named: name)
+    }
+
+    /// The SAE's recorded model checked against the model's family: an error, or with `--allow-other-model` the
+    /// warning the results carry.
+    static func modelFamilyWarning(
+        reading sae: SparseAutoencoder, in spec: DecoderSpec, at modelDirectory: URL, options: AnalysisOptions
+    ) throws -> String? {
+        guard SAEModelFamilyCheck.mismatch(sae: sae.config, model: spec) != nil else { return nil }
+        return try SAEModelFamilyCheck.check(
+            sae: sae.config,
+            saeFile: SparseAutoencoder.modelRecordFile(at: options.paths.sae, options: options.pass.sae.loadOptions),
+            model: spec, modelConfig: modelDirectory.appendingPathComponent("config.json"),
+            allowOtherModel: options.control.allowOtherModel)
     }
 
     /// The corpus's texts, skipped ones included.

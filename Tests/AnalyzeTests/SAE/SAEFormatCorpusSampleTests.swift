@@ -40,6 +40,8 @@ import Testing
         options.features.denseMatrices = .never
         options.features.clusterFeatures = 0
         options.control.threads = 2
+        // Llama Scope's SAE records meta-llama/Llama-3.1-8B; the reference ran it on this GPT-2 fixture on purpose.
+        options.control.allowOtherModel = reference == "llama-scope-l2r"
         let results = try AnalysisPipeline(options: options).run().results
 
         // The kept rows (BOS positions left out), with positions counting on across windows.
