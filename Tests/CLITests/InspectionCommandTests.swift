@@ -205,7 +205,7 @@ import Testing
         #expect(text.contains("architecture:   topk  k = \(config["k"] as! Int)\n"))
         #expect(text.contains("d_in × d_sae:   \(config["d_in"] as! Int) × \(config["d_sae"] as! Int)\n"))
         #expect(text.contains("hook:           \(metadata["hook_name"] as! String)  (layer 2)\n"))
-        #expect(text.contains("model:          \(metadata["model_name"] as! String)\n"))
+        #expect(text.contains("model:          \(metadata["model_name"] as! String)  (family unknown: not checked against the model)\n"))
         #expect(text.contains("folded:         rescale_acts_by_decoder_norm\n"))
         let norms = try #require(try Self.inspectJSON(directory)["decoder_norms"] as? [String: Double])
         #expect(abs(norms["min"]! - 1) < 1e-6 && abs(norms["max"]! - 1) < 1e-6)

@@ -219,7 +219,11 @@ struct SAEFormatTests {
     func inspection() throws {
         let text = SAEInspection(try Self.load("saelens-topk-layernorm-v6")).text
         #expect(text.contains("format:         saelens\n") && text.contains("normalization:  layer_norm per token"))
-        #expect(text.contains("model:          tiny-qwen3\n") && text.contains("training:       prepend_bos true, context 128"))
+        #expect(
+            text.contains("model:          tiny-qwen3  (family unknown: not checked against the model)\n")
+                && text.contains("training:       prepend_bos true, context 128"))
+        let llamaScope = SAEInspection(try Self.load("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x")).text
+        #expect(llamaScope.contains("model:          meta-llama/Llama-3.1-8B  (expects model_type llama)\n"), "\(llamaScope)")
         let sparsify = SAEInspection(try Self.load("sae-tiny-sparsify", SAELoadOptions(hookpoint: "layers.1"))).text
         #expect(sparsify.contains("format:         sparsify\n") && sparsify.contains("(release name layers.1)"))
         let gated = SAEInspection(try Self.load("saelens-gated-v6"))
