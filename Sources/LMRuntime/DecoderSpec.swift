@@ -110,6 +110,18 @@ public struct DecoderSpec: Equatable, Sendable {
     /// The block points this spec's blocks have (parallel blocks have no `hook_resid_mid`).
     public var blockPoints: [Hook.Point] { Hook.Point.blockPoints.filter { $0 != .residMid || residual != .parallel } }
 
+    /// The hook `name` names, when this model has it: an `InputError` for a block past the last, an unknown point, or
+    /// `hook_resid_mid` of a parallel block.
+    public func hook(named name: String) throws -> Hook {
+        let hook = try Hook(parsing: name, layerCount: layerCount)
+        guard hook.point == .embed || blockPoints.contains(hook.point) else {
+            throw InputError(
+                "\(hook) does not exist in \(family.rawValue)'s parallel blocks (attention and MLP both read hook_resid_pre "
+                    + "and add to it together); use hook_resid_pre, hook_attn_out, hook_mlp_out or hook_resid_post")
+        }
+        return hook
+    }
+
     /// The names of all hooks, in forward order.
     public var hookNames: [String] {
         [Hook.Point.embed.rawValue] + (0..<layerCount).flatMap { layer in blockPoints.map { Hook(layer: layer, point: $0).description } }

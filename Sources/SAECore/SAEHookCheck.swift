@@ -1,3 +1,4 @@
+import Foundation
 import Formats
 import LMRuntime
 
@@ -7,11 +8,12 @@ import LMRuntime
 public enum SAEHookCheck {
     /// The hook to run. `requestedHook` is a full name (`blocks.9.hook_resid_post`) or just the point
     /// (`hook_resid_post`, the seed's `hook_name`), combined with `requestedLayer` or the SAE's layer; with neither,
-    /// the SAE's own hook. `modelWidth` is the width of the model's activations at that hook; with `layerCount`,
-    /// a hook the model runtime cannot capture (`attn.hook_z`, a layer past the last) is an error too.
+    /// the SAE's own hook. `modelWidth` is the width of the model's activations at that hook; with `model`, a hook
+    /// that model does not have (a layer past the last, `hook_resid_mid` of parallel blocks) is an error too. The
+    /// errors about the model name `modelConfig`, its config.json, when given.
     public static func resolve(
         sae: SAEConfig, requestedHook: String? = nil, requestedLayer: Int? = nil,
-        modelWidth: Int, layerCount: Int? = nil
+        modelWidth: Int, model: DecoderSpec? = nil, modelConfig: URL? = nil
     ) throws -> String {
         var hook = sae.hookName
         if let requestedHook, requestedHook.hasPrefix("blocks.") {
@@ -28,15 +30,18 @@ public enum SAEHookCheck {
         guard hook == sae.hookName else {
             throw InputError("requested hook \(hook) but the SAE was trained on \(sae.hookName)")
         }
-        if let layerCount {
+        if let model {
             do {
-                _ = try Hook(parsing: hook, layerCount: layerCount)
+                _ = try model.hook(named: hook)
             } catch let error as InputError {
-                throw InputError("the SAE reads \(hook) (\(sae.format.rawValue)), which this model cannot provide: \(error.message)")
+                throw InputError(
+                    "the SAE reads \(hook) (\(sae.format.rawValue)), which this \(model.family.rawValue) model cannot provide: \(error.message)",
+                    path: modelConfig?.path)
             }
         }
         guard sae.dIn == modelWidth else {
-            throw InputError("the SAE's d_in is \(sae.dIn) but the model's activations at \(hook) are \(modelWidth) wide")
+            throw InputError(
+                "the SAE's d_in is \(sae.dIn) but the model's activations at \(hook) are \(modelWidth) wide", path: modelConfig?.path)
         }
         return hook
     }

@@ -67,6 +67,16 @@ public struct SAEInspection: Codable, Sendable {
             } ?? []
     }
 
+    /// `  (model_type gemma2)`: the family the recorded model implies, which `analyze` checks the model against; or
+    /// that no check is made.
+    var expectedFamily: String {
+        guard let name = config.modelName else { return "" }
+        guard let family = SAEModelFamilyCheck.family(ofRecordedModel: name) else {
+            return "  (family unknown: not checked against the model)"
+        }
+        return "  (expects model_type \(family.rawValue))"
+    }
+
     /// What the release says about training that the pipeline should match (BOS, context, dataset, model options).
     private var trainingSummary: String? {
         let metadata = config.metadata
@@ -94,7 +104,7 @@ public struct SAEInspection: Codable, Sendable {
         lines.append(
             "hook:           \(config.hookName)" + (config.layer.map { "  (layer \($0))" } ?? "")
                 + (config.metadata.sourceHookName.map { "  (release name \($0))" } ?? ""))
-        lines.append("model:          \(config.modelName ?? "not recorded")")
+        lines.append("model:          \(config.modelName ?? "not recorded")" + expectedFamily)
         if let training = trainingSummary { lines.append("training:       \(training)") }
         lines.append("dtype:          \(config.dtype) (computed in float32)")
         lines.append(

@@ -86,4 +86,14 @@ extension SparseAutoencoder {
             .filter { FileManager.default.fileExists(atPath: $0.path) }
         return [location.weights] + extras
     }
+
+    /// The file that records which model the SAE belongs to (its config, else its weights, whose path names the
+    /// release), for errors about that model.
+    public static func modelRecordFile(at url: URL, options: SAELoadOptions = SAELoadOptions()) throws -> URL {
+        let files = try inputFiles(at: url, options: options)
+        for name in ["config.json", "cfg.json", "hyperparams.json"] {
+            if let file = files.dropFirst().first(where: { $0.lastPathComponent == name }) { return file }
+        }
+        return files[0]
+    }
 }

@@ -91,6 +91,11 @@ struct AnalysisArguments: ParsableArguments {
     var ignoreHighNorm: Double?
     @Option(help: "The model's weight matrices: fp32, or bf16 (half the memory, AVX-512 BF16 products; activations stay fp32).")
     var dtype = WeightDType.fp32
+    @Flag(
+        help:
+            "Run an SAE whose recorded model (cfg.json model_name) is of another family than --model's config.json model_type (an SAE transferred to a fine-tune or sibling); the mismatch goes into the warnings instead of stopping the run."
+    )
+    var allowOtherModel = false
     @OptionGroup var threads: ThreadsArgument
 
     func validate() throws {
@@ -145,6 +150,7 @@ struct AnalysisArguments: ParsableArguments {
         options.pass.ignoreHighNorm = ignoreHighNorm
         options.pass.dtype = dtype
         options.control.threads = threads.threads
+        options.control.allowOtherModel = allowOtherModel
         return options
     }
 }

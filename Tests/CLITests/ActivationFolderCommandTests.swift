@@ -47,6 +47,24 @@ import Testing
         #expect(both.standardError.hasPrefix("Error: --activations replaces --model and --data"))
     }
 
+    /// `activations --sae`: the SAE's hook without `--hook`, and, for an SAE trained with `prepend_bos` (the GPT-2
+    /// fixture of special/), a BOS at the start of every window of `--ctx` tokens, as `analyze --model` feeds it.
+    @Test func aFolderForAnSAETakesItsHookAndBOS() throws {
+        let special = Self.fixtures.appendingPathComponent("special")
+        let (root, cleanup) = CommandRunner.scratch("byoa-sae")
+        defer { cleanup() }
+        let folder = root.appendingPathComponent("acts")
+        try CommandRunner.run([
+            "activations", "--model", special.appendingPathComponent("model").path, "--sae", special.appendingPathComponent("sae").path,
+            "--data", special.appendingPathComponent("corpus.json").path, "-o", folder.path, "--ctx", "8", "--threads", "2",
+        ])
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("activations.json"))) as! [String: Any]
+        #expect(manifest["hook_name"] as? String == "blocks.1.hook_resid_post" && manifest["context"] as? Int == 8)
+        let table = try NPY.read(folder.appendingPathComponent("tokens.npy")).int64Values()
+        let starts = stride(from: 0, to: table.count, by: 3).filter { table[$0 + 2] % 8 == 0 }
+        #expect(starts.count > 20 && starts.allSatisfy { table[$0] == 320 }, "<|endoftext|> (320) starts every window")
+    }
+
     @Test(arguments: ["nan", "width", "manifest", "table"])
     func badFolderIsOneLineAndWritesNothing(_ damage: String) throws {
         let (root, cleanup) = CommandRunner.scratch("byoa-bad-\(damage)")

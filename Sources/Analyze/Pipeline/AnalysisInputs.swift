@@ -25,6 +25,8 @@ struct AnalysisInputs {
     let specialTokens: SpecialTokens
     /// The residual view the SAE was trained with.
     let view: SAEInputView
+    /// What the run's results must warn about the inputs (an SAE run on another model family).
+    var warnings: [String] = []
 
     init(options: AnalysisOptions) throws {
         if let folder = options.paths.activations {
@@ -38,6 +40,9 @@ struct AnalysisInputs {
         corpus = try Corpus(contentsOf: options.paths.corpus)
         activations = nil
         sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
+        let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
+        hook = try Self.hook(reading: sae, in: spec, at: options.paths.model, options: options)
+        warnings += try Self.modelFamilyWarning(reading: sae, in: spec, at: options.paths.model, options: options).map { [$0] } ?? []
         tokenizer = try Tokenizer(modelDirectory: options.paths.model)
         specialTokens = try SpecialTokens(
             tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
@@ -46,12 +51,6 @@ struct AnalysisInputs {
                 "the SAE was trained with prepend_bos: every model window starts with BOS, so --ctx must be at least 2, "
                     + "not \(options.pass.context)", url: options.paths.sae)
         }
-        let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
-        let hookName = try SAEHookCheck.resolve(
-            sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
-            modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
-            layerCount: spec.layerCount)
-        hook = try Hook(parsing: hookName, layerCount: spec.layerCount)
         // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
         let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
         let weights = try ModelWeights(
@@ -62,6 +61,31 @@ struct AnalysisInputs {
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
         view = SAEInputView(metadata: sae.config.metadata, spec: spec, hook: hook)
+    }
+
+    /// The hook the run reads: the SAE's (or the requested one, which must be the SAE's), checked against the model in
+    /// `modelDirectory` (it has the hook; its width there is the SAE's `d_in`), before anything else is loaded.
+    static func hook(
+        reading sae: SparseAutoencoder, in spec: DecoderSpec, at modelDirectory: URL, options: AnalysisOptions
+    ) throws -> Hook {
+        let name = try SAEHookCheck.resolve(
+            sae: sae.config, requestedHook: options.pass.hook, requestedLayer: options.pass.layer,
+            modelWidth: sae.config.hookName.hasSuffix(Hook.Point.attnZ.rawValue) ? spec.queryWidth : spec.hiddenSize,
+            model: spec, modelConfig: modelDirectory.appendingPathComponent("config.json"))
+        return try spec.hook(named: name)
+    }
+
+    /// The SAE's recorded model checked against the model's family: an error, or with `--allow-other-model` the
+    /// warning the results carry.
+    static func modelFamilyWarning(
+        reading sae: SparseAutoencoder, in spec: DecoderSpec, at modelDirectory: URL, options: AnalysisOptions
+    ) throws -> String? {
+        guard SAEModelFamilyCheck.mismatch(sae: sae.config, model: spec) != nil else { return nil }
+        return try SAEModelFamilyCheck.check(
+            sae: sae.config,
+            saeFile: SparseAutoencoder.modelRecordFile(at: options.paths.sae, options: options.pass.sae.loadOptions),
+            model: spec, modelConfig: modelDirectory.appendingPathComponent("config.json"),
+            allowOtherModel: options.control.allowOtherModel)
     }
 
     /// The corpus's texts, skipped ones included.

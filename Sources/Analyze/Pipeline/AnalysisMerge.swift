@@ -37,6 +37,9 @@ public final class AnalysisMerge {
         options.control.shard = nil
         options.control.resume = false
         options.control.threads = threads
+        // The shards only ran past the model-family check, and the inputs must hash as theirs did: a mismatch was
+        // allowed then, and comes back as the merged run's warning.
+        options.control.allowOtherModel = true
         if let modelDirectory { options.paths.model = modelDirectory }
         if let saeDirectory { options.paths.sae = saeDirectory }
         if let corpusFile { options.paths.corpus = corpusFile }

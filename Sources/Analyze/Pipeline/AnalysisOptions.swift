@@ -174,6 +174,9 @@ public struct RunControl: Codable, Sendable {
     public var resume = false
     /// Seconds of pass work between checkpoints.
     public var checkpointInterval = 120.0
+    /// Run an SAE that records a model of another family than the one given (transferred to a fine-tune or a
+    /// sibling); the mismatch becomes one of the run's warnings instead of an error.
+    public var allowOtherModel = false
 
     public init(output: URL? = nil) { self.output = output }
 

@@ -24,9 +24,11 @@ struct RunRecord {
         let downstream = options.pass.ablation != .none ? state.downstream.result : nil
         let dSae = inputs.sae.dSae
         let primary: TokenVariant = options.pass.excludeFirstToken ? .withoutFirstToken : .allTokens
-        var warnings = AnalysisResults.warnings(
-            sparsity: sparsity, downstream: downstream,
-            skipped: checkpoint.corpus.skipped, dSae: dSae)
+        var warnings =
+            inputs.warnings
+            + AnalysisResults.warnings(
+                sparsity: sparsity, downstream: downstream,
+                skipped: checkpoint.corpus.skipped, dSae: dSae)
         if let ablationTokens = options.pass.ablationTokens, let downstream, state.ablatedTokens < state.rows {
             let m = downstream.metrics[primary]
             func plusMinus(_ name: String, _ value: Double?, _ error: Double?) -> String? {

@@ -74,7 +74,18 @@ import Tokenizers
         options.pass.topKMode = topKMode
         let byoa = try AnalysisPipeline(options: options).run()
         let a = try #require(direct.directory), b = try #require(byoa.directory)
+        try Self.expectModelFreeEqual(direct: direct, a, folder: byoa, b)
+        let config = try Self.json(Self.file(b, "", prefix: "config_"))
+        #expect(config["activations_path"] as? String == folder.standardizedFileURL.path && config["ctx"] as? Int == 24)
+        #expect((config["hashes"] as? NSDictionary)?["activations"] is NSDictionary)
+    }
 
+    /// The analyses `a` (direct, with an ablation study) and `b` (of an activation folder) agree on everything that does
+    /// not need the model: the database, the per-feature files and matrices byte for byte, every model-free metric;
+    /// the folder's run marks the ablation not computed.
+    static func expectModelFreeEqual(
+        direct: AnalysisPipeline.Outcome, _ a: URL, folder byoa: AnalysisPipeline.Outcome, _ b: URL
+    ) throws {
         // The database and its token table.
         for prefix in ["activation_db_", "tokens_"] {
             let left = try NPZ.read(Self.file(a, "activation_database", prefix: prefix))
@@ -113,9 +124,41 @@ import Tokenizers
         }
         #expect((summaryB["ablation"] as? NSDictionary)?["not_computed"] is String)
         #expect(try String(contentsOf: Self.file(b, "", prefix: "README_"), encoding: .utf8).contains("- Not computed: the activations were read"))
-        let config = try Self.json(Self.file(b, "", prefix: "config_"))
-        #expect(config["activations_path"] as? String == folder.standardizedFileURL.path && config["ctx"] as? Int == 24)
-        #expect((config["hashes"] as? NSDictionary)?["activations"] is NSDictionary)
+    }
+
+    /// An SAE trained with `prepend_bos` (the GPT-2 fixture of SpecialTokenTests) on texts longer than `--ctx`: the
+    /// folder written for that SAE holds a BOS at the start of every window, as `analyze --model` feeds it, and its
+    /// analysis equals the direct run's in everything that does not need the model.
+    @Test func aFolderForAPrependBOSSAEEqualsTheDirectRun() throws {
+        let special = SpecialTokenTests.special, context = SpecialTokenTests.windows["ctx"] as! Int
+        let model = special.appendingPathComponent("model"), sae = special.appendingPathComponent("sae")
+        let (root, cleanup) = Fixture.outputDirectory("byoa-prepend-bos")
+        defer { cleanup() }
+        var directOptions = SpecialTokenTests.options(output: root.appendingPathComponent("direct"))
+        directOptions.pass.context = context
+        directOptions.pass.batchTokens = 64
+        directOptions.features.lossEffectExamples = 0
+        let direct = try AnalysisPipeline(options: directOptions).run()
+
+        let folder = root.appendingPathComponent("activations")
+        let dump = try ActivationDump.write(
+            model: model, corpus: special.appendingPathComponent("corpus.json"), hook: nil,
+            sae: ActivationDump.SAEChoice(directory: sae), to: folder, context: context, batchTokens: 64, shardTokens: 50)
+        let bos = Int32(SpecialTokenTests.windows["bos_id"] as! Int)
+        let table = try NPY.read(folder.appendingPathComponent(ActivationDump.tokensFileName)).int64Values()
+        let rows = stride(from: 0, to: table.count, by: 3).map { (id: Int32(table[$0]), position: Int(table[$0 + 2])) }
+        #expect(dump.hook.description == "blocks.1.hook_resid_post" && rows.count == dump.tokens)
+        // (One text holds <|endoftext|>, the BOS, in its middle too.)
+        #expect(rows.filter { $0.position % context == 0 }.allSatisfy { $0.id == bos }, "a BOS at every window start")
+        #expect(rows.contains { $0.position >= 2 * context }, "some text spans three windows")
+
+        var options = AnalysisOptions(activations: folder, unembedding: model, saeDirectory: sae, output: root.appendingPathComponent("byoa"))
+        options.pass.batchTokens = 64
+        options.pass.calibrationTokens = directOptions.pass.calibrationTokens
+        options.control.threads = 2
+        let byoa = try AnalysisPipeline(options: options).run()
+        #expect(byoa.results.run.excluded.specialTokens == direct.results.run.excluded.specialTokens)
+        try Self.expectModelFreeEqual(direct: direct, try #require(direct.directory), folder: byoa, try #require(byoa.directory))
     }
 
     /// Without `--unembedding` there are no logit effects, and everything else is still there (the tokenizer comes

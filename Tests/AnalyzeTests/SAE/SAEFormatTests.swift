@@ -1,5 +1,6 @@
 @testable import Formats
 import Foundation
+import LMRuntime
 @testable import SAECore
 import Testing
 
@@ -177,15 +178,25 @@ struct SAEFormatTests {
 
     @Test("a hook the model cannot capture is one error before any work")
     func hookAbsent() throws {
+        let models = AnalysisPipelineTests.fixtures.appendingPathComponent("model")
+        func spec(_ name: String) throws -> DecoderSpec { try DecoderSpec(contentsOf: models.appendingPathComponent("\(name)/config.json")) }
         // attn.hook_z is one the runtime captures (per-head outputs before W_O), so it resolves.
         let config = try Self.load("saelens-jumprelu-hookz-v6").config
-        #expect(try SAEHookCheck.resolve(sae: config, modelWidth: 64, layerCount: 4) == "blocks.1.attn.hook_z")
+        #expect(try SAEHookCheck.resolve(sae: config, modelWidth: 64, model: spec("tiny-qwen3")) == "blocks.1.attn.hook_z")
+        let llama = models.appendingPathComponent("tiny-llama3/config.json")
         let layer = try #require(throws: InputError.self) {
             try SAEHookCheck.resolve(
                 sae: try Self.load("gemma-scope-2b-pt-res/layer_3/width_16k/average_l0_20").config,
-                modelWidth: 64, layerCount: 2)
+                modelWidth: 64, model: spec("tiny-llama3"), modelConfig: llama)
         }
-        #expect(layer.message.contains("blocks.3.hook_resid_post") && layer.message.contains("2 blocks"))
+        #expect(layer.message.contains("blocks.3.hook_resid_post") && layer.message.contains("2 blocks") && layer.path == llama.path)
+        // Pythia's parallel blocks have no hook_resid_mid.
+        var mid = try Self.load("saelens-standard-cnr-legacy").config
+        mid.hookName = "blocks.1.hook_resid_mid"
+        let parallel = try #require(throws: InputError.self) {
+            try SAEHookCheck.resolve(sae: mid, modelWidth: 64, model: spec("tiny-pythia"))
+        }
+        #expect(parallel.message.contains("blocks.1.hook_resid_mid does not exist in gpt_neox's parallel blocks"), "\(parallel.message)")
     }
 
     @Test(
@@ -208,7 +219,11 @@ struct SAEFormatTests {
     func inspection() throws {
         let text = SAEInspection(try Self.load("saelens-topk-layernorm-v6")).text
         #expect(text.contains("format:         saelens\n") && text.contains("normalization:  layer_norm per token"))
-        #expect(text.contains("model:          tiny-qwen3\n") && text.contains("training:       prepend_bos true, context 128"))
+        #expect(
+            text.contains("model:          tiny-qwen3  (family unknown: not checked against the model)\n")
+                && text.contains("training:       prepend_bos true, context 128"))
+        let llamaScope = SAEInspection(try Self.load("Llama3_1-8B-Base-LXR-8x/Llama3_1-8B-Base-L2R-8x")).text
+        #expect(llamaScope.contains("model:          meta-llama/Llama-3.1-8B  (expects model_type llama)\n"), "\(llamaScope)")
         let sparsify = SAEInspection(try Self.load("sae-tiny-sparsify", SAELoadOptions(hookpoint: "layers.1"))).text
         #expect(sparsify.contains("format:         sparsify\n") && sparsify.contains("(release name layers.1)"))
         let gated = SAEInspection(try Self.load("saelens-gated-v6"))
