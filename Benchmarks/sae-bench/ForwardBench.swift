@@ -29,24 +29,19 @@ enum ForwardBench {
         _ = try model.forward(PackedBatch([Array(sequences[0].prefix(32))]), stopAt: hook)
 
         var best = Double.infinity
-        let cpuBefore = cpuSeconds()
+        let cpuBefore = ProcessUsage.cpuSeconds()
         for _ in 0..<3 {
             clock = .now
             _ = try model.forward(batch, stopAt: hook)
             best = min(best, seconds(since: clock))
         }
         // The process's CPU time per pass: what the pass costs, which other processes on the machine do not inflate.
-        let cpuPerPass = (cpuSeconds() - cpuBefore) / 3
+        let cpuPerPass = (ProcessUsage.cpuSeconds() - cpuBefore) / 3
         let flops = forwardFLOPs(config, batch: batch, layers: stopLayer + 1)
         let sgemm = sgemmGFLOPs(m: batch.tokenCount, n: 2 * config.intermediateSize, k: config.hiddenSize)
         let achieved = flops / best / 1e9
 
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
+        let usage = ProcessUsage.current()
         print(
             """
             ours (Swift, \(FP32Kernel.current.rawValue) (\(FP32Kernel.current == .onednn ? oneDNNImplementation(bf16: false) : "OpenBLAS \(BLAS.coreName ?? "?")")), \(BLAS.threadCount) threads) B=\(batchSize) T=\(length) \
@@ -89,18 +84,6 @@ enum ForwardBench {
             best = min(best, seconds(since: clock))
         }
         return 2 * Double(m) * Double(n) * Double(k) / best / 1e9
-    }
-
-    /// User + system CPU time of the process so far, all threads.
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -45,16 +45,16 @@ enum MapBench {
             for threads in threadCounts {
                 Parallelism.setWorkerCount(threads)
                 var clock = ContinuousClock.now
-                var cpu = cpuSeconds()
+                var cpu = ProcessUsage.cpuSeconds()
                 var table = NeighborTable(dSae: m, k: 32)
                 DecoderSimilarity(decoder: decoder).forEachBlock { rows, block in table.fill(rows: rows, block: block) }
                 neighbourSeconds[threads, default: []].append(LogitEffectsBench.seconds(since: clock))
-                neighbourCPU[threads, default: []].append(cpuSeconds() - cpu)
+                neighbourCPU[threads, default: []].append(ProcessUsage.cpuSeconds() - cpu)
                 clock = .now
-                cpu = cpuSeconds()
+                cpu = ProcessUsage.cpuSeconds()
                 let map = FeatureMap(decoder: decoder, neighbors: table)
                 layoutSeconds[threads, default: []].append(LogitEffectsBench.seconds(since: clock))
-                layoutCPU[threads, default: []].append(cpuSeconds() - cpu)
+                layoutCPU[threads, default: []].append(ProcessUsage.cpuSeconds() - cpu)
                 tables[threads] = table
                 maps[threads] = map
             }
@@ -78,18 +78,6 @@ enum MapBench {
                 + "FeatureMap \(f2(median(layoutSeconds[1]!) / median(layoutSeconds[workers]!)))× faster; "
                 + "neighbour tables \(tables[1] == tables[workers] ? "identical" : "DIFFER"), "
                 + "maps \(maps[1]!.coordinates == maps[workers]!.coordinates ? "identical" : "DIFFER")")
-    }
-
-    /// User + system CPU seconds of the whole process so far (every thread, OpenBLAS's included).
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// The share of each point's graph neighbours (its first `neighbors` by decoder cosine) among its `neighbors`

@@ -23,12 +23,7 @@ enum SiteBench {
         let sizes = try FileManager.default.contentsOfDirectory(atPath: features.path).compactMap { name in
             (try? FileManager.default.attributesOfItem(atPath: features.appendingPathComponent(name).path))?[.size] as? Int
         }
-        var usage = rusage()
-        #if os(Linux)
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        #else
-            getrusage(RUSAGE_SELF, &usage)
-        #endif
+        let usage = ProcessUsage.current()
         print(
             """
             site: \(report.featurePages) feature pages (\(report.recordedFeatures) with examples), \
