@@ -67,6 +67,32 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         return try file.floatTensor(name)
     }
 
+    /// Tensors `names` converted to `Float` and laid end to end in one array (the parts of a fused matrix: q | k | v,
+    /// gate | up), each converted straight into its place: no array per tensor, no second copy.
+    public func floatValues(concatenating names: [String]) throws -> [Float] {
+        let parts = try names.map { name -> (file: SafetensorsFile, name: String, count: Int) in
+            guard let file = fileForTensor[name], let shape = file.shape(of: name) else {
+                throw InputError("no tensor named \"\(name)\" in the checkpoint", url: directory)
+            }
+            return (file, name, shape.reduce(1, *))
+        }
+        let total = parts.reduce(0) { $0 + $1.count }
+        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            guard let destination = buffer.baseAddress, total > 0 else { initialized = 0; return }
+            MemoryAdvice.preferHugePages(destination, byteCount: total * MemoryLayout<Float>.size)
+            var offset = 0
+            for part in parts {
+                part.file.withRawBytes(of: part.name) { bytes in
+                    guard let source = bytes.baseAddress, part.count > 0, let dtype = part.file.dtype(of: part.name) else { return }
+                    MemoryAdvice.prefault(source, byteCount: bytes.count)
+                    dtype.convertToFloat(source, count: part.count, into: destination + offset)
+                }
+                offset += part.count
+            }
+            initialized = total
+        }
+    }
+
     /// The `weight_map` of an index file; shard names must be plain file names in the same directory.
     private static func readWeightMap(_ url: URL) throws -> [String: String] {
         let document: JSONValue

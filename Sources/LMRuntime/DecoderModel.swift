@@ -161,7 +161,8 @@ public final class DecoderModel: LanguageModel {
 
     private func checkComplete() throws {
         guard weights.isComplete else {
-            throw InputError("only \(weights.blockCount) of \(layerCount) blocks are loaded; the full pass needs all")
+            throw InputError(
+                "only the first \(weights.blockCount) of \(layerCount) blocks are loaded, without the LM head; the full pass needs the whole model")
         }
     }
 

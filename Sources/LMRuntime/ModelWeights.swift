@@ -1,5 +1,6 @@
 import Formats
 import Foundation
+import Parallelism
 
 /// All parameters of a decoder in one layout for every family, loaded once from a safetensors checkpoint
 /// (each family's `CheckpointLayout` maps its tensor names and layouts onto this one).
@@ -49,13 +50,13 @@ public final class ModelWeights: Sendable {
         try self.init(spec: spec, checkpoint: SafetensorsCheckpoint(directory: modelDirectory), blockCount: blockCount, dtype: dtype)
     }
 
-    /// Loads every tensor `spec` calls for, checking names, shapes and finiteness. With `blockCount` below
-    /// `spec.layerCount`, loads only the embeddings and the first `blockCount` blocks: enough to run to hooks
-    /// in those blocks (e.g. 10 of Qwen3-0.6B's 28 for `blocks.9.*`, about half the memory), not the LM head.
+    /// Loads every tensor `spec` calls for, checking names, shapes and finiteness. With a `blockCount`, loads only
+    /// the embeddings and the first `blockCount` blocks (all of them at most), never the final norm and LM head:
+    /// enough to run to hooks in those blocks (e.g. 10 of Qwen3-0.6B's 28 for `blocks.9.*`, about half the memory).
     /// With `dtype` bf16 the matrices of a bf16 checkpoint are used where the file is mapped (no copy).
     public init(spec: DecoderSpec, checkpoint: SafetensorsCheckpoint, blockCount: Int? = nil, dtype: WeightDType = .fp32) throws {
+        let complete = blockCount == nil
         let blockCount = min(max(blockCount ?? spec.layerCount, 0), spec.layerCount)
-        let complete = blockCount == spec.layerCount
         let tensors = TensorLoader(checkpoint: checkpoint, dtype: dtype)
         self.dtype = dtype
         let layout = spec.family.layout
@@ -65,7 +66,8 @@ public final class ModelWeights: Sendable {
         var lookupTensors = tensors
         lookupTensors.keepsStoredBF16 = !complete
         (embedding, positionEmbedding) = try layout.embeddings(lookupTensors, spec)
-        blocks = try (0..<blockCount).map { try layout.block($0, tensors, spec) }
+        // Blocks convert in parallel: loading an fp32 copy of a bf16 checkpoint is bound by page faults and copying.
+        blocks = try Parallelism.map(blockCount) { try layout.block($0, tensors, spec) }
         if complete {
             let (norm, head) = try layout.final(tensors, spec)
             finalNorm = norm
@@ -75,7 +77,7 @@ public final class ModelWeights: Sendable {
         }
     }
 
-    /// Whether every block, the final norm and the LM head are loaded.
+    /// Whether the whole model is loaded: every block, the final norm and the LM head.
     public var isComplete: Bool { finalNorm != nil }
 
     /// The number of blocks loaded (from block 0).
@@ -122,16 +124,26 @@ struct TensorLoader {
     /// looked up, never multiplied.
     var keepsStoredBF16 = false
 
-    func load(_ name: String, _ expectedShape: [Int]) throws -> [Float] {
-        guard let shape = checkpoint.shape(of: name) else {
-            throw InputError("the checkpoint has no tensor \"\(name)\", which config.json calls for", url: checkpoint.directory)
+    func load(_ name: String, _ expectedShape: [Int]) throws -> [Float] { try load([(name, expectedShape)]) }
+
+    /// Tensors `parts`, each checked against its expected shape and for finiteness, as fp32 values laid end to end.
+    func load(_ parts: [(name: String, shape: [Int])]) throws -> [Float] {
+        for (name, expectedShape) in parts {
+            guard let shape = checkpoint.shape(of: name) else {
+                throw InputError("the checkpoint has no tensor \"\(name)\", which config.json calls for", url: checkpoint.directory)
+            }
+            guard shape == expectedShape else {
+                throw InputError("tensor \"\(name)\" has shape \(shape), but config.json implies \(expectedShape)", url: checkpoint.directory)
+            }
         }
-        guard shape == expectedShape else {
-            throw InputError("tensor \"\(name)\" has shape \(shape), but config.json implies \(expectedShape)", url: checkpoint.directory)
-        }
-        let values = try checkpoint.floatTensor(name).values
-        guard values.withUnsafeBufferPointer(allFinite) else {
-            throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
+        let values = try checkpoint.floatValues(concatenating: parts.map(\.name))
+        var offset = 0
+        for (name, shape) in parts {
+            let count = shape.reduce(1, *)
+            guard values.withUnsafeBufferPointer({ allFinite(UnsafeBufferPointer(rebasing: $0[offset..<(offset + count)])) }) else {
+                throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
+            }
+            offset += count
         }
         return values
     }
@@ -139,18 +151,35 @@ struct TensorLoader {
     /// The `[rows, columns]` matrix `name` in `dtype`: a bf16 tensor is used in place where the file is mapped (also
     /// with `keepsStoredBF16`); any other stored type is converted (to bf16 rounding to nearest even).
     func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {
-        if dtype == .bf16 || keepsStoredBF16, checkpoint.dtype(of: name) == .bf16, let shape = checkpoint.shape(of: name), shape == [rows, columns],
-            let (bytes, file) = checkpoint.mappedBytes(of: name), Int(bitPattern: bytes.baseAddress) % 2 == 0 || bytes.isEmpty
-        {
+        try stackedMatrix([(name, rows)], columns: columns)
+    }
+
+    /// The matrices `parts` (each `[rows, columns]`) one above the other, `[Σ rows, columns]`: a fused projection
+    /// (q | k | v, gate | up). Mapped bf16 tensors stay row blocks where they are (as `matrix`); otherwise every
+    /// part is converted straight into one array.
+    func stackedMatrix(_ parts: [(name: String, rows: Int)], columns: Int) throws -> WeightMatrix {
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        if let mapped = try mappedBF16(parts, columns: columns) { return mapped }
+        return typed(try load(parts.map { ($0.name, [$0.rows, columns]) }), rows: rows, columns: columns)
+    }
+
+    /// The parts as bf16 row blocks where the checkpoint's file is mapped, when bf16 is asked for (`dtype` or
+    /// `keepsStoredBF16`) and every part is a non-empty bf16 tensor of the expected shape; nil otherwise.
+    private func mappedBF16(_ parts: [(name: String, rows: Int)], columns: Int) throws -> WeightMatrix? {
+        guard dtype == .bf16 || keepsStoredBF16 else { return nil }
+        var blocks: [WeightMatrix.BF16Rows] = []
+        for (name, rows) in parts {
+            guard checkpoint.dtype(of: name) == .bf16, checkpoint.shape(of: name) == [rows, columns],
+                let (bytes, file) = checkpoint.mappedBytes(of: name), !bytes.isEmpty, Int(bitPattern: bytes.baseAddress) % 2 == 0
+            else { return nil }
             let values = bytes.bindMemory(to: UInt16.self)
             // bf16 is non-finite when its exponent bits are all ones.
             guard !values.contains(where: { $0 & 0x7f80 == 0x7f80 }) else {
                 throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
             }
-            guard let start = values.baseAddress else { return WeightMatrix(rows: rows, columns: columns, roundingToBF16: []) }
-            return WeightMatrix(rows: rows, columns: columns, blocks: [.init(rows: rows, values: start, owner: file)])
+            blocks.append(.init(rows: rows, values: values.baseAddress!, owner: file))
         }
-        return typed(try load(name, [rows, columns]), rows: rows, columns: columns)
+        return WeightMatrix(rows: parts.reduce(0) { $0 + $1.rows }, columns: columns, blocks: blocks)
     }
 
     /// The `[rows, columns]` matrix `name` stored transposed (`[columns, rows]`, e.g. GPT-2's Conv1D `[in, out]`).

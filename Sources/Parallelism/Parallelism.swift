@@ -48,15 +48,15 @@ public enum Parallelism {
         forEach(workers) { worker in body((count * worker / workers)..<(count * (worker + 1) / workers)) }
     }
 
-    /// `body(i)` for `0..<count`, at most `workerCount` at once, the results in index order; the first error thrown by
-    /// any iteration is rethrown after all have finished.
+    /// `body(i)` for `0..<count`, at most `workerCount` at once, the results in index order; when iterations throw,
+    /// the error of the lowest-index one is rethrown after all have finished (the same error as a serial loop's).
     public static func map<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
         let slots = Slots<T>(count: count)
         let failure = FirstError()
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
             forEach(count) { i in
-                do { slots.set(i, try body(i)) } catch { failure.record(error) }
+                do { slots.set(i, try body(i)) } catch { failure.record(error, at: i) }
             }
         }
         if let error = failure.error { throw error }
@@ -108,8 +108,11 @@ private final class Slots<T>: @unchecked Sendable {
     func values() -> [T] { storage.map { $0! } }
 }
 
+/// The error of the lowest-index iteration that threw.
 private final class FirstError: @unchecked Sendable {
-    private let failure = Locked<Error?>(nil)
-    var error: Error? { failure.withLock { $0 } }
-    func record(_ error: Error) { failure.withLock { if $0 == nil { $0 = error } } }
+    private let failure = Locked<(index: Int, error: Error)?>(nil)
+    var error: Error? { failure.withLock { $0?.error } }
+    func record(_ error: Error, at index: Int) {
+        failure.withLock { if $0 == nil || index < $0!.index { $0 = (index, error) } }
+    }
 }

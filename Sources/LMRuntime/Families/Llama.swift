@@ -45,22 +45,20 @@ enum Llama: CheckpointLayout {
         func bias(_ name: String, _ width: Int, if present: Bool) throws -> [Float]? {
             present ? try tensors.load(name + ".bias", [width]) : nil
         }
-        func qkvBias() throws -> [Float]? {
-            guard spec.attentionBias else { return nil }
-            return try tensors.load(attention + "q_proj.bias", [q]) + tensors.load(attention + "k_proj.bias", [kv])
-                + tensors.load(attention + "v_proj.bias", [kv])
-        }
         return ModelWeights.Block(
             attentionNorm: .init(weight: try weight(prefix + "input_layernorm", [d])),
-            qkv: .stacking([try matrix(attention + "q_proj", q, d), try matrix(attention + "k_proj", kv, d), try matrix(attention + "v_proj", kv, d)]),
-            qkvBias: try qkvBias(),
+            qkv: try tensors.stackedMatrix(
+                [(attention + "q_proj.weight", q), (attention + "k_proj.weight", kv), (attention + "v_proj.weight", kv)], columns: d),
+            qkvBias: spec.attentionBias
+                ? try tensors.load([(attention + "q_proj.bias", [q]), (attention + "k_proj.bias", [kv]), (attention + "v_proj.bias", [kv])])
+                : nil,
             queryNorm: spec.qkNorm ? try weight(attention + "q_norm", [spec.headDim]) : nil,
             keyNorm: spec.qkNorm ? try weight(attention + "k_norm", [spec.headDim]) : nil,
             output: try matrix(attention + "o_proj", d, q),
             outputBias: try bias(attention + "o_proj", d, if: spec.outputBias),
             mlpNorm: .init(weight: try weight(prefix + "post_attention_layernorm", [d])),
-            mlpIn: .stacking([try matrix(mlp + "gate_proj", inner, d), try matrix(mlp + "up_proj", inner, d)]),
-            mlpInBias: spec.mlpBias ? try tensors.load(mlp + "gate_proj.bias", [inner]) + tensors.load(mlp + "up_proj.bias", [inner]) : nil,
+            mlpIn: try tensors.stackedMatrix([(mlp + "gate_proj.weight", inner), (mlp + "up_proj.weight", inner)], columns: d),
+            mlpInBias: spec.mlpBias ? try tensors.load([(mlp + "gate_proj.bias", [inner]), (mlp + "up_proj.bias", [inner])]) : nil,
             down: try matrix(mlp + "down_proj", d, inner),
             downBias: try bias(mlp + "down_proj", d, if: spec.mlpBias))
     }

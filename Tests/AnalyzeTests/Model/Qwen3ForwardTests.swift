@@ -181,6 +181,20 @@ import TestSupport
         let capture = try partial.forward(batch, stopAt: Hook(layer: 0, point: .residPost))
         #expect(throws: InputError.self) { try partial.continueForward(from: capture, batch: batch) }
     }
+
+    /// A hook in the last block needs every block but not the head: asking for all blocks still leaves the head
+    /// (and the fp32 copy of a tied embedding) out.
+    @Test func everyBlockWithoutTheHead() throws {
+        let directory = ModelFixtures.directory("tiny-qwen3")
+        let full = try DecoderModel(modelDirectory: directory)
+        let blocks = try DecoderModel(modelDirectory: directory, blockCount: full.layerCount)
+        #expect(blocks.weights.blockCount == full.layerCount && !blocks.weights.isComplete)
+        #expect(blocks.weights.embedding.dtype == .bf16)
+        let batch = PackedBatch([[3, 1, 4, 1, 5, 9, 2, 6]])
+        let last = Hook(layer: full.layerCount - 1, point: .residPost)
+        #expect(try blocks.forward(batch, stopAt: last).activations == full.forward(batch, stopAt: last).activations)
+        #expect(throws: InputError.self) { try blocks.forward(batch) }
+    }
 }
 
 @Suite struct Qwen3EmptyBatchTests {
