@@ -20,10 +20,7 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 
     /// The kernel this process uses: the environment's choice where this CPU runs it, else the measured default.
     public static let current: BF16Kernel = {
-        let chosen = ProcessInfo.processInfo.environment["SAE_REPORT_BF16_KERNEL"].flatMap { name in
-            allCases.first { String(describing: $0) == name }
-        }
-        return chosen.flatMap { available.contains($0) ? $0 : nil } ?? available[0]
+        environmentChoice("SAE_REPORT_BF16_KERNEL").flatMap { available.contains($0) ? $0 : nil } ?? available[0]
     }()
 
     /// The kernels this CPU runs, the default first. oneDNN's bf16 matmul is used only where the CPU multiplies bf16
@@ -50,11 +47,13 @@ public enum FP32Kernel: String, Sendable, CaseIterable {
 
     /// The kernel this process uses: the environment's choice, else the measured default.
     public static let current: FP32Kernel = {
-        let chosen = ProcessInfo.processInfo.environment["SAE_REPORT_FP32_KERNEL"].flatMap { name in
-            allCases.first { String(describing: $0) == name }
-        }
-        return chosen ?? .onednn
+        environmentChoice("SAE_REPORT_FP32_KERNEL") ?? .onednn
     }()
+}
+
+/// The case of `Kernel` named (as in Swift) by environment variable `variable`, or nil when it is unset or names none.
+private func environmentChoice<Kernel: CaseIterable>(_ variable: String) -> Kernel? {
+    ProcessInfo.processInfo.environment[variable].flatMap { name in Kernel.allCases.first { String(describing: $0) == name } }
 }
 
 /// output[m, n] = input[m, k] · weightᵀ, where `weight` is `[n, k]` (a PyTorch `Linear` weight), or only its rows

@@ -86,9 +86,6 @@ public final class ModelWeights: Sendable {
     /// The LM head matrix `[vocab, d]` (the embedding when the two are tied).
     var headMatrix: WeightMatrix { untiedHead ?? embedding }
 
-    /// The LM head matrix `[vocab, d]` as fp32 values (a copy when the weights are bf16).
-    public var head: [Float] { headMatrix.floatValues }
-
     /// The final norm's weight `[d]` (nil when not loaded), e.g. to fold into the unembedding.
     package var finalNormWeight: [Float]? { finalNorm?.weight }
 }

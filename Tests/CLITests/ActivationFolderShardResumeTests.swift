@@ -24,18 +24,8 @@ import Testing
     @Test func mergedShardsEqualTheSingleRun() throws {
         let (root, cleanup) = CommandRunner.scratch("byoa-shards")
         defer { cleanup() }
-        let single = root.appendingPathComponent("single")
-        try CommandRunner.run(Self.analyze(single))
-        let shards = (1...3).map { root.appendingPathComponent("shard\($0)") }
-        for (index, shard) in shards.enumerated() {
-            let result = try CommandRunner.run(Self.analyze(shard, ["--shard", "\(index + 1)/3"]))
-            #expect(result.standardOutput == shard.path + "\n")
-        }
-        let merged = root.appendingPathComponent("merged")
-        let result = try CommandRunner.run(["merge"] + shards.map(\.path) + ["-o", merged.path])
-        #expect(result.standardError.contains("merged 3 shards"))
-        try AnalysisComparison(single, merged, relativeTolerance: 1e-12).expectEqual()
-        let results = try Self.results(in: merged)
+        try CommandRunner.expectShardsMergeToTheSingleRun(in: root) { Self.analyze($0, $1) }
+        let results = try Self.results(in: root.appendingPathComponent("merged"))
         #expect(((results["ablation"] as? [String: Any])?["not_computed"] as? String)?.isEmpty == false)
     }
 

@@ -87,6 +87,29 @@ struct CommandRunner {
         return result
     }
 
+    /// Runs `analyze(directory, extraArguments)` once whole and as three shards (`--shard i/3`, each printing only its
+    /// directory), merges the shards (listed in reverse when `reversedMerge`: the order must not matter) and expects
+    /// the merge to equal the whole run. Returns the directories for further checks.
+    @discardableResult
+    static func expectShardsMergeToTheSingleRun(
+        in root: URL, reversedMerge: Bool = false, _ analyze: (URL, [String]) -> [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (single: URL, shards: [URL]) {
+        let single = root.appendingPathComponent("single")
+        try run(analyze(single, []), sourceLocation: sourceLocation)
+        let shards = (1...3).map { root.appendingPathComponent("shard\($0)") }
+        for (index, shard) in shards.enumerated() {
+            let result = try run(analyze(shard, ["--shard", "\(index + 1)/3"]), sourceLocation: sourceLocation)
+            #expect(result.standardOutput == shard.path + "\n", sourceLocation: sourceLocation)
+        }
+        let merged = root.appendingPathComponent("merged")
+        let order = reversedMerge ? shards.reversed() : shards
+        let result = try run(["merge"] + order.map(\.path) + ["-o", merged.path], sourceLocation: sourceLocation)
+        #expect(result.standardError.contains("merged 3 shards"), sourceLocation: sourceLocation)
+        try AnalysisComparison(single, merged, relativeTolerance: 1e-12).expectEqual()
+        return (single, shards)
+    }
+
     /// A fresh scratch directory, removed by `cleanup`.
     static func scratch(_ name: String) -> (url: URL, cleanup: () -> Void) {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(name)-\(UUID().uuidString)")

@@ -21,17 +21,9 @@ import Testing
     @Test func mergedShardsEqualTheSingleRun() throws {
         let (root, cleanup) = CommandRunner.scratch("shards")
         defer { cleanup() }
-        let single = root.appendingPathComponent("single")
-        try CommandRunner.run(Self.analyze(single))
-        let shards = (1...3).map { root.appendingPathComponent("shard\($0)") }
-        for (index, shard) in shards.enumerated() {
-            let result = try CommandRunner.run(Self.analyze(shard, ["--shard", "\(index + 1)/3"]))
-            #expect(result.standardOutput == shard.path + "\n")
+        let (single, shards) = try CommandRunner.expectShardsMergeToTheSingleRun(in: root, reversedMerge: true) {
+            Self.analyze($0, $1)
         }
-        let merged = root.appendingPathComponent("merged")
-        let result = try CommandRunner.run(["merge"] + shards.reversed().map(\.path) + ["-o", merged.path])
-        #expect(result.standardError.contains("merged 3 shards"))
-        try AnalysisComparison(single, merged, relativeTolerance: 1e-12).expectEqual()
 
         // A missing shard or a directory that is not one: one error line naming it, exit 1, no output.
         let refused = root.appendingPathComponent("refused")

@@ -57,6 +57,6 @@ import Testing
         // Either way the values are the checkpoint's.
         let fp32 = try ModelWeights(modelDirectory: directory)
         #expect(weights.blocks[0].qkv.floatValues == fp32.blocks[0].qkv.floatValues)
-        #expect(weights.head == fp32.head)
+        #expect(weights.headMatrix.floatValues == fp32.headMatrix.floatValues)
     }
 }
