@@ -172,6 +172,11 @@ struct FeatureArguments: ParsableArguments {
     @Option(help: "Texts sampled (evenly across the corpus) for the site's corpus browser; 0 for none.") var browseTexts = 200
     @Option(
         help:
+            "Tokens per feature in the logit-effect lists (the most promoted and suppressed by its decoder direction through the unembedding); 0 for none."
+    )
+    var logitEffects = 10
+    @Option(
+        help:
             "Top examples per feature whose loss effects are computed (the model rerun with the feature removed at the example, and its direct path); 0 for none."
     )
     var lossEffects = 5
@@ -185,8 +190,8 @@ struct FeatureArguments: ParsableArguments {
         guard topExamples > 0, contextSize >= 0, clusterFeatures > 0 else {
             throw ValidationError("--top-examples and --cluster-features must be positive, --context-size not negative")
         }
-        guard browseTexts >= 0, lossEffects >= 0 else {
-            throw ValidationError("--browse-texts and --loss-effects must not be negative")
+        guard browseTexts >= 0, lossEffects >= 0, logitEffects >= 0 else {
+            throw ValidationError("--browse-texts, --loss-effects and --logit-effects must not be negative")
         }
     }
 
@@ -201,6 +206,7 @@ struct FeatureArguments: ParsableArguments {
         options.features.featureMap = featureMap
         options.features.browseTexts = browseTexts
         options.features.lossEffectExamples = lossEffects
+        options.features.logitEffects = logitEffects
         options.features.lossEffectRows = lossEffectRows.count
     }
 }

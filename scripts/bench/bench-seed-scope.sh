@@ -9,7 +9,8 @@
 # time went (the run's `timings_s`).
 # env BIN: the sae-report binary (default: builds and uses .build/release/sae-report).
 # env SCOPE: `ours` (default: every panel of a default analysis) or `seed` (only what the seed computes: no per-example
-# loss effects, feature map or corpus browser; `--loss-effects 0 --no-feature-map --browse-texts 0`).
+# loss effects, logit effects, feature map or corpus browser; `--loss-effects 0 --logit-effects 0 --no-feature-map
+# --browse-texts 0`).
 # Usage: scripts/bench/bench-seed-scope.sh [COUNTS=8,40,100] [DTYPES=fp32,bf16]
 # (needs python3 for the corpus slices and the summary; make .bench/ once with scripts/bench/bench-analyze.sh)
 set -euo pipefail
@@ -21,7 +22,7 @@ for n in "${COUNTS[@]}"; do corpus_slice "$n" ".bench/seed-scope-$n.json"; done
 warm_page_cache
 case ${SCOPE:-ours} in
     ours) EXTRA=() ;;
-    seed) EXTRA=(--loss-effects 0 --no-feature-map --browse-texts 0) ;;
+    seed) EXTRA=(--loss-effects 0 --logit-effects 0 --no-feature-map --browse-texts 0) ;;
     *) echo "SCOPE must be ours or seed" >&2; exit 1 ;;
 esac
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>} SAE_REPORT_BF16_KERNEL=${SAE_REPORT_BF16_KERNEL:-<unset>} scope: ${SCOPE:-ours} ${EXTRA[*]:-}"

@@ -27,7 +27,7 @@ public struct FeatureAnalysis: Sendable {
     /// The 2-D layout of the decoder directions; nil when `options.featureMap` is off.
     public var featureMap: FeatureMap?
     public var clustering: FeatureClustering
-    /// nil when no unembedding was given.
+    /// nil when no unembedding was given or `options.logitEffects` is 0.
     public var logitEffects: LogitEffects?
     public var options: FeatureAnalysisOptions
     /// The corpus browser's sample (nil when not asked for).
@@ -166,11 +166,11 @@ public struct FeatureAnalysis: Sendable {
             topTokens: { feature in reportedExamples[feature, default: []].map(\.token.tokenID) })
 
         timings.append(lap("clustering"))
-        logitEffects = try unembedding.map {
-            try LogitEffects(
-                decoder: decoder, unembedding: $0, finalNormWeight: finalNormWeight, features: fired, k: options.logitEffects)
+        if let unembedding, options.logitEffects > 0 {
+            logitEffects = try LogitEffects(
+                decoder: decoder, unembedding: unembedding, finalNormWeight: finalNormWeight, features: fired, k: options.logitEffects)
+            timings.append(lap("logit_effects"))
         }
-        if unembedding != nil { timings.append(lap("logit_effects")) }
         self.timings = timings
     }
 

@@ -51,7 +51,7 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     public var featureMap = true
     /// Input dimensions per feature in the neuron-alignment lists.
     public var neuronAlignment = 5
-    /// Tokens per feature in the logit-effect lists.
+    /// Tokens per feature in the logit-effect lists; 0: none (and no product through the unembedding).
     public var logitEffects = 10
     /// Texts sampled for the corpus browser (`texts_<ts>.json`); 0: none.
     public var browseTexts = 200

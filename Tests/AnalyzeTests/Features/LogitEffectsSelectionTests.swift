@@ -68,5 +68,13 @@ import TestSupport
         let effects = try #require(analysis.logitEffects)
         #expect(effects.features == fired)
         #expect(analysis.reports.map(\.feature) == fired, "every feature with a report has its logit effects")
+        // --logit-effects 0: no lists, and no product through the unembedding at all.
+        var none = FeatureFixtures.options
+        none.logitEffects = 0
+        let without = try FeatureAnalysis(
+            database: database, statistics: statistics, topExamples: top, decoder: input.decoder,
+            unembedding: input.unembedding, options: none)
+        #expect(without.logitEffects == nil && !without.timings.contains { $0.stage == "logit_effects" })
+        #expect(without.reports.map(\.feature) == fired)
     }
 }
