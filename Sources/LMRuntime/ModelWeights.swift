@@ -170,8 +170,7 @@ struct TensorLoader {
                 let (bytes, file) = checkpoint.mappedBytes(of: name), !bytes.isEmpty, Int(bitPattern: bytes.baseAddress) % 2 == 0
             else { return nil }
             let values = bytes.bindMemory(to: UInt16.self)
-            // bf16 is non-finite when its exponent bits are all ones.
-            guard !values.contains(where: { $0 & 0x7f80 == 0x7f80 }) else {
+            guard allFiniteBF16(values) else {
                 throw InputError("tensor \"\(name)\" contains NaN or infinite values", url: checkpoint.directory)
             }
             blocks.append(.init(rows: rows, values: values.baseAddress!, owner: file))

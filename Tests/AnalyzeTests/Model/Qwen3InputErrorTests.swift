@@ -44,9 +44,10 @@ import Testing
         }
     }
 
-    @Test func nonFiniteWeightsAreRejected() throws {
+    /// The bf16 checkpoint's NaN is found when its values are converted (fp32) and where they are used mapped (bf16).
+    @Test(arguments: WeightDType.allCases) func nonFiniteWeightsAreRejected(dtype: WeightDType) throws {
         #expect {
-            try ModelWeights(modelDirectory: ModelFixtures.directory("nan-weights"))
+            try ModelWeights(modelDirectory: ModelFixtures.directory("nan-weights"), dtype: dtype)
         } throws: { error in
             (error as? InputError)?.description.contains("model.layers.0.mlp.up_proj.weight\" contains NaN") == true
         }
