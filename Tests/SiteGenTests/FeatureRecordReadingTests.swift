@@ -42,6 +42,8 @@ import Testing
                 + #" "logit_effects": {"promoted": [{"token": " up", "token_id": 12, "value": 0.5}], "suppressed": [{"token": "<s>", "token_id": null, "value": -0.5}]},"#
                 + #" "neighbors": {"decoder": [{"feature": 1, "value": 0.9}], "cooccurrence": null, "correlation": [{"value": -0.1, "feature": 2}]},"#
                 + #" "neuron_alignment": [{"dimension": 3, "value": -0.2, "l1_share": 0.04}], "labels": {"a": "b"}}"#,
+            // Empty objects, read and skipped.
+            #"{"feature": 5, "moments": {}, "neighbors": { }, "extra": {"a": {}, "b": [], "c": {"d": { }}}}"#,
         ]
         for line in lines {
             let read = try #require(FeatureRecord.read(jsonLine: Data(line.utf8)), "\(line.prefix(60))")
@@ -59,6 +61,8 @@ import Testing
             #"{"\u0066eature": 3}"#,  // an escaped key
             #"{"feature": 3, "top_examples": [{"token": "\ud83d", "activation": 1},]}"#,  // a trailing comma
             #"{"feature": 3} x"#,
+            #"{"feature": 3,}"#,  // a trailing comma in an object, read or skipped
+            #"{"feature": 3, "extra": {"a": 1,}}"#,
         ]
         for line in declined {
             #expect(FeatureRecord.read(jsonLine: Data(line.utf8)) == nil, "\(line)")

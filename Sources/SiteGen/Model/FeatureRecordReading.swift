@@ -20,13 +20,13 @@ extension FeatureRecord {
     }
 
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        var feature: Int?
-        topExamples = []
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var feature: Int?, activationFrequency: Double?, meanActivation: Double?, topExamples: [Example] = []
+        var activationCount: Double?, frequency: Double?, maxActivation: Double?
+        var histogram: HistogramBins?, moments: Moments?, logitHistogram: HistogramBins?
+        var intervalExamples: [IntervalGroup]?, logitEffects: LogitEffects?, neighbors: NeighborLists?
+        var neuronAlignment: [AlignedDimension]?, cluster: Int?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "feature": feature = try r.int()
             case "activation_frequency": activationFrequency = try r.optionalDouble()
             case "mean_activation": meanActivation = try r.optionalDouble()
@@ -44,22 +44,36 @@ extension FeatureRecord {
             case "neuron_alignment":
                 neuronAlignment = try r.skipNull() ? nil : r.array { r throws(JSONByteReader.Declined) in try AlignedDimension(reading: &r) }
             case "cluster": cluster = try r.skipNull() ? nil : r.int()
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let feature else { throw JSONByteReader.Declined() }
         self.feature = feature
+        self.activationFrequency = activationFrequency
+        self.meanActivation = meanActivation
+        self.topExamples = topExamples
+        self.activationCount = activationCount
+        self.frequency = frequency
+        self.maxActivation = maxActivation
+        self.histogram = histogram
+        self.moments = moments
+        self.logitHistogram = logitHistogram
+        self.intervalExamples = intervalExamples
+        self.logitEffects = logitEffects
+        self.neighbors = neighbors
+        self.neuronAlignment = neuronAlignment
+        self.cluster = cluster
     }
 }
 
 extension FeatureRecord.Example {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        var token: String?, activation: Double?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var token: String?, activation: Double?, context: String?, position: Int?, textIndex: Int?
+        var contextTokens: [String]?, contextActivations: [Double]?, targetIndex: Int?
+        var lossEffects: FeatureRecord.LossEffects?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "token": token = try r.string()
             case "activation": activation = try r.double()
             case "context": context = try r.skipNull() ? nil : r.string()
@@ -70,32 +84,33 @@ extension FeatureRecord.Example {
                 contextActivations = try r.skipNull() ? nil : r.array { r throws(JSONByteReader.Declined) in try r.double() }
             case "target_index": targetIndex = try r.skipNull() ? nil : r.int()
             case "loss_effects": lossEffects = try r.skipNull() ? nil : FeatureRecord.LossEffects(reading: &r)
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let token, let activation else { throw JSONByteReader.Declined() }
-        self.token = token
-        self.activation = activation
+        self.init(
+            token: token, activation: activation, context: context, position: position, textIndex: textIndex,
+            contextTokens: contextTokens, contextActivations: contextActivations, targetIndex: targetIndex)
+        self.lossEffects = lossEffects
     }
 }
 
 extension FeatureRecord.LossEffects {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        var deltaLoss: [Double?]?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var deltaLoss: [Double?]?, kl: [Double?]?, directDeltaLoss: [Double?]?, directKL: [Double?]?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "delta_loss": deltaLoss = try Self.values(&r)
             case "kl": kl = try r.skipNull() ? nil : Self.values(&r)
             case "direct_delta_loss": directDeltaLoss = try r.skipNull() ? nil : Self.values(&r)
             case "direct_kl": directKL = try r.skipNull() ? nil : Self.values(&r)
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let deltaLoss else { throw JSONByteReader.Declined() }
-        self.deltaLoss = deltaLoss
+        self.init(deltaLoss: deltaLoss, kl: kl, directDeltaLoss: directDeltaLoss, directKL: directKL)
     }
 
     private static func values(_ r: inout JSONByteReader) throws(JSONByteReader.Declined) -> [Double?] {
@@ -105,78 +120,69 @@ extension FeatureRecord.LossEffects {
 
 extension FeatureRecord.IntervalGroup {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        var range: [Double]?, examples: [FeatureRecord.Example]?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var range: [Double]?, count: Double?, examples: [FeatureRecord.Example]?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "range": range = try r.array { r throws(JSONByteReader.Declined) in try r.double() }
             case "count": count = try r.optionalDouble()
             case "examples": examples = try r.array { r throws(JSONByteReader.Declined) in try FeatureRecord.Example(reading: &r) }
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let range, let examples else { throw JSONByteReader.Declined() }
-        self.range = range
-        self.examples = examples
+        self.init(range: range, count: count, examples: examples)
     }
 }
 
 extension FeatureRecord.Moments {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var density: Double?, mean: Double?, meanSquare: Double?, skew: Double?, kurtosis: Double?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "density": density = try r.optionalDouble()
             case "mean": mean = try r.optionalDouble()
             case "mean_square": meanSquare = try r.optionalDouble()
             case "skew": skew = try r.optionalDouble()
             case "kurtosis": kurtosis = try r.optionalDouble()
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
+        self.init(density: density, mean: mean, meanSquare: meanSquare, skew: skew, kurtosis: kurtosis)
     }
 }
 
 extension FeatureRecord.LogitEffects {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
         var promoted: [FeatureRecord.TokenValue]?, suppressed: [FeatureRecord.TokenValue]?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "promoted": promoted = try r.array { r throws(JSONByteReader.Declined) in try FeatureRecord.TokenValue(reading: &r) }
             case "suppressed": suppressed = try r.array { r throws(JSONByteReader.Declined) in try FeatureRecord.TokenValue(reading: &r) }
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let promoted, let suppressed else { throw JSONByteReader.Declined() }
-        self.promoted = promoted
-        self.suppressed = suppressed
+        self.init(promoted: promoted, suppressed: suppressed)
     }
 }
 
 extension FeatureRecord.TokenValue {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
-        var token: String?, value: Double?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var token: String?, tokenID: Int?, value: Double?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "token": token = try r.string()
             case "token_id": tokenID = try r.skipNull() ? nil : r.int()
             case "value": value = try r.double()
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let token, let value else { throw JSONByteReader.Declined() }
-        self.token = token
-        self.value = value
+        self.init(token: token, tokenID: tokenID, value: value)
     }
 }
 
@@ -185,85 +191,65 @@ extension FeatureRecord.NeighborLists {
         func list(_ r: inout JSONByteReader) throws(JSONByteReader.Declined) -> [FeatureRecord.Neighbor]? {
             try r.skipNull() ? nil : r.array { r throws(JSONByteReader.Declined) in try FeatureRecord.Neighbor(reading: &r) }
         }
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        var decoder: [FeatureRecord.Neighbor]?, cooccurrence: [FeatureRecord.Neighbor]?, correlation: [FeatureRecord.Neighbor]?
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "decoder": decoder = try list(&r)
             case "cooccurrence": cooccurrence = try list(&r)
             case "correlation": correlation = try list(&r)
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
+        self.init(decoder: decoder, cooccurrence: cooccurrence, correlation: correlation)
     }
 }
 
 extension FeatureRecord.Neighbor {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
         var feature: Int?, value: Double?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "feature": feature = try r.int()
             case "value": value = try r.double()
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let feature, let value else { throw JSONByteReader.Declined() }
-        self.feature = feature
-        self.value = value
+        self.init(feature: feature, value: value)
     }
 }
 
 extension FeatureRecord.AlignedDimension {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
         var dimension: Int?, value: Double?, l1Share: Double?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "dimension": dimension = try r.int()
             case "value": value = try r.double()
             case "l1_share": l1Share = try r.double()
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let dimension, let value, let l1Share else { throw JSONByteReader.Declined() }
-        self.dimension = dimension
-        self.value = value
-        self.l1Share = l1Share
+        self.init(dimension: dimension, value: value, l1Share: l1Share)
     }
 }
 
 extension HistogramBins {
     init(reading r: inout JSONByteReader) throws(JSONByteReader.Declined) {
         var edges: [Double]?, counts: [Double]?
-        try r.beginObject()
-        var first = true
-        while let key = try r.nextKey(first: first) {
-            first = false
-            switch JSONKey(key) {
+        try r.forEachKey { key, r throws(JSONByteReader.Declined) in
+            switch key {
             case "edges": edges = try r.array { r throws(JSONByteReader.Declined) in try r.double() }
             case "counts": counts = try r.array { r throws(JSONByteReader.Declined) in try r.double() }
-            default: try r.skipValue()
+            default: return false
             }
+            return true
         }
         guard let edges, let counts else { throw JSONByteReader.Declined() }
         self.init(edges: edges, counts: counts)
-    }
-}
-
-/// An object key's bytes, matched against the string literals of a `switch` without making a `String`.
-struct JSONKey {
-    let bytes: UnsafeBufferPointer<UInt8>
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    static func ~= (name: StaticString, key: JSONKey) -> Bool {
-        name.utf8CodeUnitCount == key.bytes.count
-            && (key.bytes.isEmpty || memcmp(name.utf8Start, key.bytes.baseAddress!, key.bytes.count) == 0)
     }
 }

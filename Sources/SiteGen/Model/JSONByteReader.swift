@@ -1,3 +1,5 @@
+import Foundation
+
 /// A pull reader over the bytes of one JSON document, for decoding a known shape (`FeatureRecord(jsonLine:)`) without
 /// building a `JSONValue` tree first: a feature record is a few thousand tokens and numbers, and the tree's
 /// dictionaries, enum boxes and the generic `Decoder` walk over them were most of a site build's decoding time.
@@ -30,12 +32,21 @@ struct JSONByteReader {
 
     // MARK: Containers
 
-    /// Reads `{` (at depth + 1).
-    mutating func beginObject() throws(Declined) { try begin(UInt8(ascii: "{")) }
+    /// Reads an object, handing each member's key to `member` with the reader at the member's value: `member` reads
+    /// the value and returns true, or returns false for a key it does not know, whose value is then skipped.
+    @inline(__always)
+    mutating func forEachKey(_ member: (JSONKey, inout JSONByteReader) throws(Declined) -> Bool) throws(Declined) {
+        try begin(UInt8(ascii: "{"))
+        var first = true
+        while let key = try nextKey(first: first) {
+            first = false
+            if try !member(JSONKey(key), &self) { try skipValue() }
+        }
+    }
 
     /// The next member's key (its raw bytes: escaped keys are declined) with the `:` read, or nil after the
     /// object's `}`. `first` is true for the first call on an object.
-    mutating func nextKey(first: Bool) throws(Declined) -> UnsafeBufferPointer<UInt8>? {
+    private mutating func nextKey(first: Bool) throws(Declined) -> UnsafeBufferPointer<UInt8>? {
         guard try more(closing: UInt8(ascii: "}"), first: first) else { return nil }
         guard peek() == UInt8(ascii: "\"") else { throw Declined() }
         let start = position + 1
@@ -250,12 +261,7 @@ struct JSONByteReader {
         guard let byte = peek() else { throw Declined() }
         switch byte {
         case UInt8(ascii: "{"):
-            try beginObject()
-            var first = true
-            while try nextKey(first: first) != nil {
-                first = false
-                try skipValue()
-            }
+            try forEachKey { _, _ in false }
         case UInt8(ascii: "["):
             try beginArray()
             var first = true
@@ -297,4 +303,15 @@ struct JSONByteReader {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+}
+
+/// An object key's bytes, matched against the string literals of a `switch` without making a `String`.
+struct JSONKey {
+    let bytes: UnsafeBufferPointer<UInt8>
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    static func ~= (name: StaticString, key: JSONKey) -> Bool {
+        name.utf8CodeUnitCount == key.bytes.count
+            && (key.bytes.isEmpty || memcmp(name.utf8Start, key.bytes.baseAddress!, key.bytes.count) == 0)
+    }
 }
