@@ -40,6 +40,7 @@ public enum BF16Kernel: String, Sendable, CaseIterable {
 /// so it is the default.
 public enum FP32Kernel: String, Sendable, CaseIterable {
     case openblas = "OpenBLAS sgemm"
+    /// oneDNN's matmul, one single-threaded product per worker over its block of output columns.
     case onednn = "oneDNN fp32 matmul"
     /// OpenBLAS's single-threaded sgemm run on each worker over its own block of output columns (weight rows), so
     /// the workers share nothing and never wait on each other, instead of OpenBLAS's own threads.
@@ -58,8 +59,8 @@ private func environmentChoice<Kernel: CaseIterable>(_ variable: String) -> Kern
 
 /// output[m, n] = input[m, k] · weightᵀ, where `weight` is `[n, k]` (a PyTorch `Linear` weight), or only its rows
 /// `weightRows` (then n is their count). `inputStride` and `outputStride` are the row strides (default: dense
-/// rows). Threads: `Parallelism.workerCount` (OpenBLAS: its setting, `BLAS.configure`; oneDNN: one inside a
-/// `BLAS.singleThreaded` section, whose callers spread products over their own threads).
+/// rows). Threads: `Parallelism.workerCount` (OpenBLAS sgemm: its own threads, `BLAS.configure`; oneDNN and
+/// `openblasColumns`: one product per worker over its block of columns, `forEachColumnBlock`).
 func linear(
     _ input: UnsafePointer<Float>, rows m: Int, dIn k: Int, inputStride: Int? = nil,
     weight: WeightMatrix, weightRows: Range<Int>? = nil, into output: UnsafeMutablePointer<Float>, outputStride: Int? = nil,
@@ -79,9 +80,17 @@ func linear(
                     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     1, input, Int32(lda), weights, Int32(k), 0, output, Int32(ldc))
             case .onednn:
-                oneDNNProduct(bf16: false, input, lda: lda, weights, ldw: k, into: output, ldc: ldc, m: m, n: n, k: k)
+                forEachColumnBlock(n) { columns in
+                    oneDNNProduct(
+                        bf16: false, input, lda: lda, weights + columns.lowerBound * k, ldw: k, into: output + columns.lowerBound,
+                        ldc: ldc, m: m, n: columns.count, k: k)
+                }
             case .openblasColumns:
-                columnBlockProduct(input, lda: lda, weights, into: output, ldc: ldc, m: m, n: n, k: k)
+                forEachColumnBlock(n) { columns in
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns.count), Int32(k),
+                        1, input, Int32(lda), weights + columns.lowerBound * k, Int32(k), 0, output + columns.lowerBound, Int32(ldc))
+                }
             }
         }
     case .bf16:
@@ -101,8 +110,11 @@ func linear(
         case .onednn:
             withExtendedLifetime(weight) {
                 for (first, block) in weight.bf16Blocks {
-                    oneDNNProduct(
-                        bf16: true, rounded, lda: k, block.values, ldw: k, into: output + first, ldc: ldc, m: m, n: block.rows, k: k)
+                    forEachColumnBlock(block.rows) { columns in
+                        oneDNNProduct(
+                            bf16: true, rounded, lda: k, block.values + columns.lowerBound * k, ldw: k,
+                            into: output + first + columns.lowerBound, ldc: ldc, m: m, n: columns.count, k: k)
+                    }
                 }
             }
         case .avx512: bf16Product(rounded, rows: m, k: k, weight: weight, into: output, ldc: ldc)
@@ -111,30 +123,35 @@ func linear(
     }
 }
 
-/// output = input · weightsᵀ as one single-threaded sgemm per worker, each over a contiguous block of weight rows
-/// (output columns, multiples of 16) of about equal size; one sgemm where that would give a block under 64 columns, or
-/// inside a `BLAS.singleThreaded` section (whose callers spread products over their own threads).
-private func columnBlockProduct(
-    _ input: UnsafePointer<Float>, lda: Int, _ weights: UnsafePointer<Float>,
-    into output: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
-) {
-    func product(_ columns: Range<Int>) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns.count), Int32(k),
-            1, input, Int32(lda), weights + columns.lowerBound * k, Int32(k), 0, output + columns.lowerBound, Int32(ldc))
+/// Runs `product` over output columns `0..<n` in the blocks `columnBlocks(n)` gives, each single-threaded, the blocks
+/// spread over the workers so that no thread waits on another (run one after another inside a `BLAS.singleThreaded`
+/// section, whose callers spread products over their own threads).
+///
+/// oneDNN runs this way too: on its own OpenMP threads, the idle workers spin after every product and take the core
+/// from the program's own parallel loops in between (measured idle, 2 cores: 4–9 % slower end to end, docs/bf16.md).
+private func forEachColumnBlock(_ n: Int, _ product: (Range<Int>) -> Void) {
+    let blocks = columnBlocks(n)
+    if BLAS.liveThreads.sections > 0 || Parallelism.workerCount == 1 {
+        for block in blocks { product(block) }
+        return
     }
-    let parts = BLAS.liveThreads.sections > 0 ? 1 : min(Parallelism.workerCount, n / 64)
-    guard parts > 1 else { return product(0..<n) }
-    let units = (n + 15) / 16
-    BLAS.singleThreaded {
-        Parallelism.forEach(parts) { part in
-            product(min(n, units * part / parts * 16)..<min(n, units * (part + 1) / parts * 16))
-        }
-    }
+    BLAS.singleThreaded { Parallelism.forEach(blocks.count) { product(blocks[$0]) } }
 }
 
-/// oneDNN's matmul (Sources/CDNNL: primitives cached per shape) on `Parallelism.workerCount` threads, or one inside
-/// a `BLAS.singleThreaded` section.
+/// One block per core of this machine (about equal widths, multiples of 16 columns, at least 64 each): a function of
+/// `n` and the machine alone, not of `--threads` or of what else is running, so that a product's sums are the same
+/// whichever threads, and how many, run it. (Narrower blocks, e.g. 8 of 128 columns on 2 cores, lost the gain.)
+func columnBlocks(_ n: Int) -> [Range<Int>] {
+    let count = min(processorCount, n / 64)
+    guard count > 1 else { return [0..<n] }
+    let units = (n + 15) / 16
+    return (0..<count).map { min(n, units * $0 / count * 16)..<min(n, units * ($0 + 1) / count * 16) }
+}
+
+private let processorCount = ProcessInfo.processInfo.activeProcessorCount
+
+/// oneDNN's matmul (Sources/CDNNL: primitives cached per shape) on `Parallelism.workerCount` OpenMP threads, or one
+/// inside a `BLAS.singleThreaded` section (as `forEachColumnBlock` calls it).
 private func oneDNNProduct(
     bf16: Bool, _ input: UnsafeRawPointer, lda: Int, _ weights: UnsafeRawPointer, ldw: Int,
     into output: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
@@ -145,9 +162,9 @@ private func oneDNNProduct(
 }
 
 /// The oneDNN implementation (e.g. "brg:avx512_core_bf16") a product of this dtype and size runs on here, for
-/// the program's kernel report.
+/// the program's kernel report (single-threaded, as `forEachColumnBlock` runs it).
 public func oneDNNImplementation(bf16: Bool, m: Int = 512, n: Int = 1024, k: Int = 1024) -> String {
-    sae_dnnl_implementation(bf16 ? 1 : 0, m, n, k, Int32(Parallelism.workerCount)).map { String(cString: $0) } ?? "none"
+    sae_dnnl_implementation(bf16 ? 1 : 0, m, n, k, 1).map { String(cString: $0) } ?? "none"
 }
 
 /// The AVX-512 BF16 kernel over strips of weight rows, `Parallelism.workerCount` strips at a time. A strip

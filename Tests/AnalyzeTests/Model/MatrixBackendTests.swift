@@ -156,6 +156,46 @@ import Testing
 
     /// oneDNN's products come from primitives cached per shape and streams per thread: many threads at once, with
     /// shapes created concurrently, give the same bits as one thread alone.
+    /// The column blocks cover the columns in order, on 16-column boundaries, at least 64 wide, one per core at most.
+    @Test func columnBlocksTileTheColumns() {
+        for n in [1, 63, 64, 127, 128, 129, 768, 1000, 1024, 2304, 151_936] {
+            let blocks = columnBlocks(n)
+            #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == n, "n \(n)")
+            #expect(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && $1.lowerBound % 16 == 0 })
+            #expect(blocks.count == 1 || blocks.allSatisfy { $0.count >= 48 }, "n \(n): \(blocks)")
+            #expect(blocks.count <= max(1, ProcessInfo.processInfo.activeProcessorCount))
+        }
+    }
+
+    /// Whether the blocks run on the workers or one after another (inside a single-threaded section), the sums are
+    /// the same: the result does not depend on what else the program is running.
+    @Test func productsInASingleThreadedSectionEqualTheParallelOnes() {
+        let c = Case((200, 96, 1030), seed: 77)
+        let dtypes = BF16Kernel.available.contains(.onednn) ? [false, true] : [false]
+        for bf16 in dtypes {
+            for fp32Kernel in [FP32Kernel.onednn, .openblasColumns] {
+                let weight =
+                    bf16
+                    ? WeightMatrix(rows: c.n, columns: c.k, roundingToBF16: c.weight)
+                    : WeightMatrix(rows: c.n, columns: c.k, values: c.weight)
+                func run() -> [Float] {
+                    var output = [Float](repeating: .nan, count: c.m * c.n)
+                    c.input.withUnsafeBufferPointer { input in
+                        output.withUnsafeMutableBufferPointer { output in
+                            linear(
+                                input.baseAddress!, rows: c.m, dIn: c.k, weight: weight, into: output.baseAddress!,
+                                kernel: .onednn, fp32Kernel: fp32Kernel)
+                        }
+                    }
+                    return output
+                }
+                let parallel = run()
+                #expect(parallel == BLAS.singleThreaded { run() }, "bf16 \(bf16), \(fp32Kernel)")
+                #expect(!parallel.contains { $0.isNaN })
+            }
+        }
+    }
+
     @Test func oneDNNProductsFromManyThreadsAtOnceEqualSerialOnes() {
         // The last shape is large enough for oneDNN's brgemm kernels to need a scratchpad: in the library's default
         // mode one shared scratchpad corrupted products run concurrently (seen in the model parity tests).
