@@ -150,14 +150,13 @@ func columnBlocks(_ n: Int) -> [Range<Int>] {
 
 private let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
-/// oneDNN's matmul (Sources/CDNNL: primitives cached per shape) on `Parallelism.workerCount` OpenMP threads, or one
-/// inside a `BLAS.singleThreaded` section (as `forEachColumnBlock` calls it).
+/// oneDNN's matmul (Sources/CDNNL: primitives cached per shape) on the calling thread: `forEachColumnBlock` spreads
+/// the blocks over the workers, so no OpenMP team ever starts.
 private func oneDNNProduct(
     bf16: Bool, _ input: UnsafeRawPointer, lda: Int, _ weights: UnsafeRawPointer, ldw: Int,
     into output: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int
 ) {
-    let threads = BLAS.liveThreads.sections > 0 ? 1 : Parallelism.workerCount
-    let status = sae_dnnl_linear(bf16 ? 1 : 0, input, lda, weights, ldw, output, ldc, m, n, k, Int32(threads))
+    let status = sae_dnnl_linear(bf16 ? 1 : 0, input, lda, weights, ldw, output, ldc, m, n, k, 1)
     precondition(status == 0, "oneDNN matmul (\(bf16 ? "bf16" : "fp32"), \(m) × \(k) × \(n)) failed with status \(status)")
 }
 
