@@ -80,13 +80,13 @@ func linear(
                     CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
                     1, input, Int32(lda), weights, Int32(k), 0, output, Int32(ldc))
             case .onednn:
-                forEachColumnBlock(n) { columns in
+                forEachColumnBlock(n, work: m * n * k) { columns in
                     oneDNNProduct(
                         bf16: false, input, lda: lda, weights + columns.lowerBound * k, ldw: k, into: output + columns.lowerBound,
                         ldc: ldc, m: m, n: columns.count, k: k)
                 }
             case .openblasColumns:
-                forEachColumnBlock(n) { columns in
+                forEachColumnBlock(n, work: m * n * k) { columns in
                     cblas_sgemm(
                         CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns.count), Int32(k),
                         1, input, Int32(lda), weights + columns.lowerBound * k, Int32(k), 0, output + columns.lowerBound, Int32(ldc))
@@ -110,7 +110,7 @@ func linear(
         case .onednn:
             withExtendedLifetime(weight) {
                 for (first, block) in weight.bf16Blocks {
-                    forEachColumnBlock(block.rows) { columns in
+                    forEachColumnBlock(block.rows, work: m * block.rows * k) { columns in
                         oneDNNProduct(
                             bf16: true, rounded, lda: k, block.values + columns.lowerBound * k, ldw: k,
                             into: output + first + columns.lowerBound, ldc: ldc, m: m, n: columns.count, k: k)
@@ -125,13 +125,14 @@ func linear(
 
 /// Runs `product` over output columns `0..<n` in the blocks `columnBlocks(n)` gives, each single-threaded, the blocks
 /// spread over the workers so that no thread waits on another (run one after another inside a `BLAS.singleThreaded`
-/// section, whose callers spread products over their own threads).
+/// section, whose callers spread products over their own threads, or when `work`, m·n·k, is small).
 ///
 /// oneDNN runs this way too: on its own OpenMP threads, the idle workers spin after every product and take the core
 /// from the program's own parallel loops in between (measured idle, 2 cores: 4–9 % slower end to end, docs/bf16.md).
-private func forEachColumnBlock(_ n: Int, _ product: (Range<Int>) -> Void) {
+private func forEachColumnBlock(_ n: Int, work: Int, _ product: (Range<Int>) -> Void) {
     let blocks = columnBlocks(n)
-    if BLAS.liveThreads.sections > 0 || Parallelism.workerCount == 1 {
+    // Small products (a few µs, e.g. a tiny model's) are not worth waking a worker for.
+    if BLAS.liveThreads.sections > 0 || Parallelism.workerCount == 1 || work < 1 << 21 {
         for block in blocks { product(block) }
         return
     }
