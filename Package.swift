@@ -54,7 +54,10 @@ let package = Package(
         // oneDNN's matmul behind the same seam (Debian: libdnnl-dev, built on the OpenMP runtime; it dispatches its
         // own kernels by CPU, AVX2 to AMX). A C target of its own: the C API's descriptors are unions Swift handles poorly.
         .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
-        .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "CDNNL", "COpenBLAS", "Formats", "Parallelism"]),
+        // The row kernels that call e^x (softmax, SiLU) and the LM head's reductions, compiled for AVX-512F, AVX2 + FMA
+        // and portable C, the widest picked at run time (Swift's SIMD code is compiled for baseline x86-64, SSE2).
+        .target(name: "CVectorMath"),
+        .target(name: "LMRuntime", dependencies: ["CBF16Gemm", "CDNNL", "CVectorMath", "COpenBLAS", "Formats", "Parallelism"]),
         .target(name: "SAECore", dependencies: ["Formats", "LMRuntime", "Parallelism"]),
         .target(name: "Charts", dependencies: ["CPNG"]),
         .target(
@@ -89,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "AnalyzeTests",
             dependencies: [
-                "TestSupport", "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism",
+                "TestSupport", "Analyze", "Formats", "Tokenizers", "LMRuntime", "SAECore", "Charts", "Parallelism", "CVectorMath",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ], path: "Tests/AnalyzeTests"),
         .testTarget(

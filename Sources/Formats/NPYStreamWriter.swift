@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes a float32 `.npy` of a known 2-D shape row block by row block, so a large matrix (an `m × m` similarity
 /// matrix, every token's activations) never has to sit in memory whole. The rows go to a hidden sibling file that
@@ -20,13 +25,13 @@ public final class NPYStreamWriter {
         self.url = url
         self.handle = handle
         shape = [rows, columns]
-        try write(NPY.header(descr: "<f4", shape: shape))
+        try NPY.header(descr: "<f4", shape: shape).withUnsafeBytes { try write($0) }
     }
 
     /// Appends whole rows (`values.count` must be a multiple of the column count).
     public func append(_ values: UnsafeBufferPointer<Float>) throws {
         precondition(values.count % shape[1] == 0 && written + values.count <= shape[0] * shape[1], "row count mismatch")
-        try write(Data(buffer: values))
+        try write(UnsafeRawBufferPointer(values))
         written += values.count
     }
 
@@ -54,10 +59,18 @@ public final class NPYStreamWriter {
         try? FileManager.default.removeItem(at: temporary)
     }
 
-    private func write(_ data: Data) throws {
-        do { try handle.write(contentsOf: data) } catch {
-            discard()
-            throw InputError("cannot write file (\(error.localizedDescription))", url: url)
+    /// Writes straight from the caller's buffer (a block can be hundreds of MB: no copy into a `Data` first).
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = Foundation.write(handle.fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let reason = count < 0 ? String(cString: strerror(errno)) : "no progress"
+                discard()
+                throw InputError("cannot write file: \(reason)", url: url)
+            }
+            offset += count
         }
     }
 }

@@ -1,3 +1,4 @@
+import CVectorMath
 import Formats
 import Foundation
 import Parallelism
@@ -223,39 +224,15 @@ func exponentials(
     _ values: UnsafePointer<Float>, count: Int, shift: Float,
     into weights: UnsafeMutablePointer<Float>
 ) -> (sum: Float, weighted: Float) {
-    var sums = Vector8(), weighted = Vector8()
-    var index = 0
-    while index + 8 <= count {
-        let value = load8(values, index)
-        let e = exp8(value - shift)
-        store8(e, weights, index)
-        sums += e
-        weighted += e * value
-        index += 8
-    }
-    var sum = sums.sum(), weightedSum = weighted.sum()
-    while index < count {
-        let e = exp1(values[index] - shift)
-        weights[index] = e
-        sum += e
-        weightedSum += e * values[index]
-        index += 1
-    }
-    return (sum, weightedSum)
+    var weighted: Float = 0
+    let sum = sae_vm_exp_weighted(values, count, shift, weights, &weighted)
+    return (sum, weighted)
 }
 
 /// Σ weights[i] · (z[i] − w[i]), the difference formed first.
 @inline(__always)
 func weightedDifference(_ weights: UnsafePointer<Float>, _ z: UnsafePointer<Float>, _ w: UnsafePointer<Float>, count: Int) -> Float {
-    var sums = Vector8()
-    var index = 0
-    while index + 8 <= count {
-        sums += load8(weights, index) * (load8(z, index) - load8(w, index))
-        index += 8
-    }
-    var sum = sums.sum()
-    while index < count { sum += weights[index] * (z[index] - w[index]); index += 1 }
-    return sum
+    sae_vm_weighted_difference(weights, z, w, count)
 }
 
 /// `softCap` over many values, spread over the cores.

@@ -1,8 +1,15 @@
+import CVectorMath
 import Foundation
 
 // Row kernels of the forward pass over raw Float pointers, eight lanes at a time (SIMD8), with a scalar tail.
 
 typealias Vector8 = SIMD8<Float>
+
+/// The row kernels in C (CVectorMath: softmax, SiLU, the LM head's reductions), compiled for several instruction sets.
+public enum RowKernels {
+    /// The instruction set they run on here: "AVX-512F", "AVX2+FMA" or "portable" (picked once, from cpuid).
+    public static var instructionSet: String { String(cString: sae_vm_isa()) }
+}
 
 @inline(__always) func load8(_ pointer: UnsafePointer<Float>, _ index: Int) -> Vector8 {
     UnsafeRawPointer(pointer + index).loadUnaligned(as: Vector8.self)
@@ -90,13 +97,7 @@ func rmsNorm(
 /// gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + e^-gate[i]) * up[i], in place.
 @inline(__always)
 func siluMultiply(_ gate: UnsafeMutablePointer<Float>, by up: UnsafePointer<Float>, count: Int) {
-    var index = 0
-    while index + 8 <= count {
-        let g = load8(gate, index)
-        store8(g / (1 + exp8(-g)) * load8(up, index), gate, index)
-        index += 8
-    }
-    while index < count { gate[index] = gate[index] / (1 + exp1(-gate[index])) * up[index]; index += 1 }
+    sae_vm_silu_mul(gate, up, count)
 }
 
 /// destination[i] += source[i].
@@ -112,44 +113,18 @@ func addInPlace(_ destination: UnsafeMutablePointer<Float>, _ source: UnsafePoin
 
 /// The largest value.
 @inline(__always)
-func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
-    var best = Vector8(repeating: -.infinity)
-    var index = 0
-    while index + 8 <= count {
-        let value = load8(values, index)
-        best.replace(with: value, where: value .> best)
-        index += 8
-    }
-    var result = best.max()
-    while index < count { result = max(result, values[index]); index += 1 }
-    return result
-}
+func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float { sae_vm_max(values, count) }
 
 /// values[i] = e^(values[i] - shift), returning their sum.
 @inline(__always)
 func exponentiate(_ values: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-    var sums = Vector8()
-    var index = 0
-    while index + 8 <= count {
-        let e = exp8(load8(values, index) - shift)
-        store8(e, values, index)
-        sums += e
-        index += 8
-    }
-    var sum = sums.sum()
-    while index < count { values[index] = exp1(values[index] - shift); sum += values[index]; index += 1 }
-    return sum
+    sae_vm_exponentiate(values, count, shift)
 }
 
 /// Σ e^(values[i] - shift), without writing.
 @inline(__always)
 func sumOfExponentials(_ values: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
-    var sums = Vector8()
-    var index = 0
-    while index + 8 <= count { sums += exp8(load8(values, index) - shift); index += 8 }
-    var sum = sums.sum()
-    while index < count { sum += exp1(values[index] - shift); index += 1 }
-    return sum
+    sae_vm_sum_exp(values, count, shift)
 }
 
 /// values[i] *= factor.

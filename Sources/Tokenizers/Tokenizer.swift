@@ -24,6 +24,10 @@ public final class Tokenizer: Sendable {
     /// `tokenBytes[tokenByteStarts[id]..<tokenByteStarts[id + 1]]` (else both are empty).
     private let tokenBytes: [UInt8]
     private let tokenByteStarts: [Int]
+    /// With a lone ByteLevel decoder, each id's bytes as a String when they are whole UTF-8 characters (nil when they
+    /// are not, e.g. one byte of a split character): such a token shows the same text beside any neighbours, so a
+    /// window of them needs no decoding (`displayPieces`'s fast path; most windows of most corpora).
+    private let wholePieces: [String?]
     private let cache = WordCache()
     /// The ids of the added tokens marked `special` (BOS, EOS, pad, chat markers...): what SAELens's evals and
     /// SAEBench leave out of their statistics.
@@ -76,6 +80,16 @@ public final class Tokenizer: Sendable {
         }
         tokenBytes = bytes
         tokenByteStarts = starts
+        wholePieces = starts.indices.dropLast().map { id in
+            let piece = Array(bytes[starts[id]..<starts[id + 1]])
+            var start = 0
+            while start < piece.count {
+                let (length, isCharacter) = Decoder.utf8Sequence(piece, at: start)
+                guard isCharacter else { return nil }
+                start += length
+            }
+            return String(decoding: piece, as: UTF8.self)
+        }
     }
 
     /// Loads `tokenizer.json` from a Hugging Face model directory.
@@ -125,6 +139,22 @@ public final class Tokenizer: Sendable {
     /// of the decoded text goes to the token it came from (what the decoder drops, such as a leading "▁", shows
     /// nowhere).
     public func displayPieces(_ ids: [Int32]) -> [String] {
+        // A token of whole characters neither takes bytes from its neighbours nor gives them any: a lead byte before
+        // it ends its maximal subpart, and a continuation byte after it starts a new one.
+        if !wholePieces.isEmpty {
+            var pieces: [String] = []
+            pieces.reserveCapacity(ids.count)
+            for id in ids {
+                guard id >= 0, Int(id) < wholePieces.count, let piece = wholePieces[Int(id)] else { break }
+                pieces.append(piece)
+            }
+            if pieces.count == ids.count { return pieces }
+        }
+        return decodedPieces(ids)
+    }
+
+    /// `displayPieces` by decoding the whole window (the general path).
+    func decodedPieces(_ ids: [Int32]) -> [String] {
         var pieces = [String](repeating: "", count: ids.count)
         let chunk: Decoder.Chunk
         if tokenByteStarts.isEmpty {

@@ -62,7 +62,7 @@ struct ActivationsCommand: ParsableCommand {
             printError(
                 "\(output): [\(summary.tokens), \(summary.width)] float32 at \(summary.hook) from \(summary.texts) "
                     + "texts (\(summary.skippedTexts) skipped) in \(summary.batches) batches, \(summary.shards) shards; "
-                    + "\(dtype.rawValue) products: \(productKernel(dtype))")
+                    + "\(dtype.rawValue) products: \(productKernel(dtype)); row kernels: \(RowKernels.instructionSet)")
         }
     }
 }

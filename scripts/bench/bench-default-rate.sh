@@ -33,7 +33,7 @@ run = json.load(open(glob.glob(out + "/results/analysis_results_*.json")[0]))["r
 rate = run["n_tokens"] / (end - start)
 v = run.get("versions", {})
 kernel = v.get("bf16_kernel" if variant.startswith("bf16") else "fp32_kernel", "?")
-print(f"{variant} ({kernel}; OpenBLAS {v.get('openblas', '?')} kernels): {run['n_tokens']} tokens in {end - start:.1f} s "
+print(f"{variant} ({kernel}; OpenBLAS {v.get('openblas', '?')} kernels; row kernels {v.get('row_kernels', '?')}): {run['n_tokens']} tokens in {end - start:.1f} s "
       f"= {rate:.0f} tokens/s end to end = {rate / 4:.0f}x the seed's ~4 tokens/s (target 100x)")
 print("  stages:", ", ".join(f"{k} {v:.2f}" for k, v in run["timings_s"].items()))
 PY

@@ -49,7 +49,8 @@ if seed:
              f"#14's target {target:.1f} s: {'met' if wall <= target else 'not met'})")
 print(line)
 v = run.get("versions", {})
-print(f"  kernels: {v.get('fp32_kernel' if dtype == 'fp32' else 'bf16_kernel', '?')} (OpenBLAS {v.get('openblas', '?')}) | stages:",
+print(f"  kernels: {v.get('fp32_kernel' if dtype == 'fp32' else 'bf16_kernel', '?')} (OpenBLAS {v.get('openblas', '?')}; "
+      f"row kernels {v.get('row_kernels', '?')}) | stages:",
       ", ".join(f"{k} {v:.2f}" for k, v in run["timings_s"].items()))
 PY
     done

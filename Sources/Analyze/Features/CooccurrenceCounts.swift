@@ -61,10 +61,18 @@ public struct CooccurrenceCounts: Sendable {
                     }
                 }
                 if whole {
-                    for i in 0..<m {
-                        for j in 0..<i {
-                            matrix[i * m + j] = matrix[j * m + i]
-                            if let sumBase { sumBase[i * m + j] = sumBase[j * m + i] }
+                    // In 64 × 64 tiles (a column of the upper triangle is a strided read), bands of rows in parallel:
+                    // each band writes only its own rows' lower triangle and reads only the upper one.
+                    let tile = 64
+                    Parallelism.forEach((m + tile - 1) / tile) { band in
+                        let rows = (band * tile)..<min(m, (band + 1) * tile)
+                        for columnStart in stride(from: 0, to: rows.upperBound, by: tile) {
+                            for i in rows {
+                                for j in columnStart..<min(i, columnStart + tile) {
+                                    base[i * m + j] = base[j * m + i]
+                                    if let sumBase { sumBase[i * m + j] = sumBase[j * m + i] }
+                                }
+                            }
                         }
                     }
                 }

@@ -117,21 +117,9 @@ public struct FeatureAnalysis: Sendable {
                     i, j in counts.joint(i, j) > 0
                 }
             }
-            for i in rows {
-                let ci = Double(statistics.counts[i])
-                var sum = 0.0, squares = 0.0
-                for j in 0..<m {
-                    let joint = Double(counts.joint(i, j)), cj = Double(statistics.counts[j])
-                    let phi = Float(CooccurrenceMeasure.phi.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
-                    sum += Double(phi)
-                    squares += Double(phi) * Double(phi)
-                    values[(i - start) * m + j] =
-                        options.cooccurrenceMeasure == .phi
-                        ? phi
-                        : Float(options.cooccurrenceMeasure.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
-                }
-                phiVariance[i] = max(squares / Double(m) - (sum / Double(m)) * (sum / Double(m)), 0)
-            }
+            Self.measureBlock(
+                counts, featureCounts: statistics.counts, tokens: tokens, measure: options.cooccurrenceMeasure,
+                into: &values, phiVariance: &phiVariance)
             try values.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0..<rows.count * m])
                 cooccurrenceNeighbors.fill(rows: rows, block: block) { i, j in counts.joint(i, j) > 0 }
@@ -172,6 +160,35 @@ public struct FeatureAnalysis: Sendable {
             timings.append(lap("logit_effects"))
         }
         self.timings = timings
+    }
+
+    /// The co-occurrence measure of the rows `counts.rows` with every feature (`rows.count × dSae`, row-major, into
+    /// the front of `block`), and the variance of each row's φ (which picks the features to cluster); rows in parallel.
+    private static func measureBlock(
+        _ counts: CooccurrenceCounts, featureCounts: [Int], tokens: Double, measure: CooccurrenceMeasure,
+        into block: inout [Float], phiVariance: inout [Double]
+    ) {
+        let m = counts.dSae, first = counts.rows.lowerBound
+        block.withUnsafeMutableBufferPointer { block in
+            phiVariance.withUnsafeMutableBufferPointer { variance in
+                let block = block.baseAddress!, variance = variance.baseAddress!
+                Parallelism.forEachRange(counts.rows.count, minimumPerWorker: 1) { offsets in
+                    for offset in offsets {
+                        let i = first + offset, row = block + offset * m
+                        let ci = Double(featureCounts[i])
+                        var sum = 0.0, squares = 0.0
+                        for j in 0..<m {
+                            let joint = Double(counts.joint(i, j)), cj = Double(featureCounts[j])
+                            let phi = Float(CooccurrenceMeasure.phi.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
+                            sum += Double(phi)
+                            squares += Double(phi) * Double(phi)
+                            row[j] = measure == .phi ? phi : Float(measure.value(joint: joint, countI: ci, countJ: cj, tokens: tokens))
+                        }
+                        variance[i] = max(squares / Double(m) - (sum / Double(m)) * (sum / Double(m)), 0)
+                    }
+                }
+            }
+        }
     }
 
     /// Pearson correlations of the rows `counts.rows` with every feature (`rows.count × dSae`, row-major, into the

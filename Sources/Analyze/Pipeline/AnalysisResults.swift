@@ -256,12 +256,13 @@ extension AnalysisResults {
         ])
     }
 
-    /// The tool's version, the OpenBLAS kernels and the kernels of the model's products, recorded in the results and
-    /// the config.
+    /// The tool's version, the OpenBLAS kernels, the kernels of the model's products and the instruction set of its row
+    /// kernels, recorded in the results and the config.
     static var versions: OrderedJSON {
         .object([
             ("tool", .string(ToolVersion.string)), ("openblas", .string(BLAS.coreName ?? "unknown")),
             ("fp32_kernel", .string(FP32Kernel.current.rawValue)), ("bf16_kernel", .string(BF16Kernel.current.rawValue)),
+            ("row_kernels", .string(RowKernels.instructionSet)),
         ])
     }
 

@@ -86,6 +86,30 @@ import Testing
         }
     }
 
+    /// Windows of whole-character tokens take the per-id fast path; mixed with byte tokens they must show exactly
+    /// what decoding the whole window shows, on the real Qwen vocabulary and on every byte-level fixture.
+    @Test(arguments: ["qwen", "tiny-gpt2", "tiny-llama3"])
+    func displayPiecesFastPathMatchesDecoding(_ name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let cases = try TokenizerFixtures.Cases(name)
+        var generator = SplitMix64(seed: 11)
+        let vocabulary = Int32(tokenizer.vocabularySize)
+        // Tokens of one byte ≥ 0x80: lead and continuation bytes, never whole characters alone.
+        let byteTokens = (0x80...0xFF).compactMap { tokenizer.id(of: String(ByteLevelAlphabet.characters[$0])) }
+        #expect(byteTokens.count == 128)
+        for expected in cases.encodings {
+            #expect(tokenizer.displayPieces(expected.ids) == tokenizer.decodedPieces(expected.ids), "\(expected.ids)")
+            // The same window with random ids, byte tokens and unknown ids put in.
+            var ids = expected.ids
+            for _ in 0..<min(3, ids.count) {
+                ids[Int.random(in: 0..<ids.count, using: &generator)] =
+                    Bool.random(using: &generator)
+                    ? byteTokens.randomElement(using: &generator)! : Int32.random(in: -1...vocabulary, using: &generator)
+            }
+            #expect(tokenizer.displayPieces(ids) == tokenizer.decodedPieces(ids), "\(ids)")
+        }
+    }
+
     @Test func encodesFromManyThreadsAtOnce() throws {
         let tokenizer = try TokenizerFixtures.tokenizer("tiny-gpt2")
         let cases = try TokenizerFixtures.Cases("tiny-gpt2")

@@ -1,0 +1,46 @@
+#ifndef SAE_VECTOR_MATH_H
+#define SAE_VECTOR_MATH_H
+
+#include <stddef.h>
+
+// Row kernels of the forward pass and the LM head's softmax statistics, in C so that each is compiled three times
+// (AVX-512F, AVX2 + FMA, portable) and the widest the CPU runs is picked at run time: Swift compiles its SIMD types
+// for the baseline x86-64 (SSE2) only. e^x is the same Cody–Waite reduction and degree-6 polynomial as Swift's
+// `exp8` (relative error about 2e-7; exact 0 below -87.3, +inf above 88.7); sums are per lane, then across lanes.
+
+/// The largest of values[0..<count] (-inf for none).
+float sae_vm_max(const float *values, size_t count);
+
+/// Σ e^(values[i] − shift).
+float sae_vm_sum_exp(const float *values, size_t count, float shift);
+
+/// out[i] = e^(values[i] − shift); returns Σ out[i] and sets *weighted to Σ out[i]·values[i].
+float sae_vm_exp_weighted(const float *values, size_t count, float shift, float *out, float *weighted);
+
+/// values[i] = e^(values[i] − shift), in place; returns their sum.
+float sae_vm_exponentiate(float *values, size_t count, float shift);
+
+/// Σ w[i]·(z[i] − y[i]), the difference formed first.
+float sae_vm_weighted_difference(const float *w, const float *z, const float *y, size_t count);
+
+/// gate[i] = gate[i] / (1 + e^−gate[i]) · up[i] (SiLU of the gate times the up projection), in place.
+void sae_vm_silu_mul(float *gate, const float *up, size_t count);
+
+/// The instruction set the kernels run on here: "AVX-512F", "AVX2+FMA" or "portable".
+const char *sae_vm_isa(void);
+
+/// One instruction set's copies of the kernels above.
+typedef struct SAEVectorKernels {
+    float (*max)(const float *values, size_t count);
+    float (*sum_exp)(const float *values, size_t count, float shift);
+    float (*exp_weighted)(const float *values, size_t count, float shift, float *out, float *weighted);
+    float (*exponentiate)(float *values, size_t count, float shift);
+    float (*weighted_difference)(const float *w, const float *z, const float *y, size_t count);
+    void (*silu_mul)(float *gate, const float *up, size_t count);
+    const char *isa;
+} SAEVectorKernels;
+
+/// Every set this CPU runs, widest first (the first is the one the functions above use); sets *count. For tests.
+const SAEVectorKernels *const *sae_vm_available(int *count);
+
+#endif
