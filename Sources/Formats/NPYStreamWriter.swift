@@ -8,12 +8,19 @@ import Foundation
 /// Writes a float32 `.npy` of a known 2-D shape row block by row block, so a large matrix (an `m × m` similarity
 /// matrix, every token's activations) never has to sit in memory whole. The rows go to a hidden sibling file that
 /// `close()` renames into place once every row is written; `discard()` removes it.
-public final class NPYStreamWriter {
+///
+/// Blocks are written on a thread of their own while the caller computes the next ones (at most two blocks wait);
+/// a failed write is reported by the next `append` or by `close`.
+public final class NPYStreamWriter: @unchecked Sendable {
     public let url: URL
     private let temporary: URL
     private let handle: FileHandle
     private let shape: [Int]
     private var written = 0
+    private let queue = DispatchQueue(label: "NPYStreamWriter")
+    private let slots = DispatchSemaphore(value: 2)
+    /// The first failed write's error; set and read on `queue`.
+    private var failure: InputError?
 
     public init(url: URL, rows: Int, columns: Int) throws {
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
@@ -25,22 +32,36 @@ public final class NPYStreamWriter {
         self.url = url
         self.handle = handle
         shape = [rows, columns]
-        try NPY.header(descr: "<f4", shape: shape).withUnsafeBytes { try write($0) }
+        do { try NPY.header(descr: "<f4", shape: shape).withUnsafeBytes { try write($0) } } catch {
+            discard()
+            throw error
+        }
     }
 
-    /// Appends whole rows (`values.count` must be a multiple of the column count).
+    /// Appends whole rows (`values.count` must be a multiple of the column count); they are copied first.
     public func append(_ values: UnsafeBufferPointer<Float>) throws {
-        precondition(values.count % shape[1] == 0 && written + values.count <= shape[0] * shape[1], "row count mismatch")
-        try write(UnsafeRawBufferPointer(values))
-        written += values.count
+        try append(Array(values))
     }
 
+    /// Appends whole rows, written from `values` itself (no copy while the caller does not change it).
     public func append(_ values: [Float]) throws {
-        try values.withUnsafeBufferPointer { try append($0) }
+        precondition(values.count % shape[1] == 0 && written + values.count <= shape[0] * shape[1], "row count mismatch")
+        if let failure = queue.sync(execute: { failure }) { throw failure }
+        written += values.count
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            guard self.failure == nil else { return }
+            do { try values.withUnsafeBytes { try self.write($0) } } catch { self.failure = error as? InputError }
+        }
     }
 
     /// Checks that every row was written and moves the file into place.
     public func close() throws {
+        if let failure = queue.sync(execute: { failure }) {
+            discard()
+            throw failure
+        }
         guard written == shape[0] * shape[1] else {
             discard()
             throw InputError("wrote \(written) of \(shape[0] * shape[1]) values", url: url)
@@ -53,22 +74,21 @@ public final class NPYStreamWriter {
         }
     }
 
-    /// Removes the partial file (after a failure).
+    /// Removes the partial file (after a failure), once the pending writes are done.
     public func discard() {
+        queue.sync {}
         try? handle.close()
         try? FileManager.default.removeItem(at: temporary)
     }
 
-    /// Writes straight from the caller's buffer (a block can be hundreds of MB: no copy into a `Data` first).
+    /// Writes straight from `bytes` (a block can be hundreds of MB: no copy into a `Data` first).
     private func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
             let count = Foundation.write(handle.fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                let reason = count < 0 ? String(cString: strerror(errno)) : "no progress"
-                discard()
-                throw InputError("cannot write file: \(reason)", url: url)
+                throw InputError("cannot write file: \(count < 0 ? String(cString: strerror(errno)) : "no progress")", url: url)
             }
             offset += count
         }

@@ -76,6 +76,29 @@ public final class DecoderModel: LanguageModel {
     /// `capture.activations` at the hook, and returns the final hidden states.
     public func continueForward(from capture: HookCapture, batch: PackedBatch) throws -> Activations {
         try checkComplete()
+        let (firstLayer, completed) = try resume(from: capture, batch: batch)
+        guard case .finalHidden(let hidden) = run(batch, firstLayer: firstLayer, completed: completed, stopAt: nil) else {
+            preconditionFailure("a resumed pass stopped early")
+        }
+        return hidden
+    }
+
+    /// Runs on from `capture` (same `batch`) to the later hook `stop`: what `forward(batch, stopAt: stop)` returns,
+    /// without running the blocks before `capture` again.
+    public func continueForward(from capture: HookCapture, batch: PackedBatch, stopAt stop: Hook) throws -> HookCapture {
+        try checkHook(stop)
+        guard (capture.hook.layer, capture.hook.point) < (stop.layer, stop.point) else {
+            throw InputError("cannot run on from \(capture.hook) to \(stop), which is not after it")
+        }
+        let (firstLayer, completed) = try resume(from: capture, batch: batch)
+        guard case .captured(let result) = run(batch, firstLayer: firstLayer, completed: completed, stopAt: stop) else {
+            preconditionFailure("the pass ended without reaching \(stop)")
+        }
+        return result
+    }
+
+    /// Puts `capture` back into the workspace for `batch`; returns the layer to run from and what it has completed.
+    private func resume(from capture: HookCapture, batch: PackedBatch) throws -> (firstLayer: Int, completed: Hook.Point) {
         try checkHook(capture.hook)
         let n = batch.tokenCount, d = hiddenSize, width = width(of: capture.hook)
         guard capture.activations.rows == n, capture.activations.width == width, capture.residual.map({ $0.count == n * d }) ?? true else {
@@ -111,10 +134,7 @@ public final class DecoderModel: LanguageModel {
             applyWeightAndBias(weights.blocks[layer].mlpNorm, to: workspace.normed.pointer, rows: n)
         case .mlpOut: restore(activations, workspace.mlpOutput)
         }
-        guard case .finalHidden(let hidden) = run(batch, firstLayer: firstLayer, completed: completed, stopAt: nil) else {
-            preconditionFailure("a resumed pass stopped early")
-        }
-        return hidden
+        return (firstLayer, completed)
     }
 
     /// Runs the rest of the model from `capture` once per entry of `replacements` (each `[n, width]` standing in for

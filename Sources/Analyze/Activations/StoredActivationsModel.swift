@@ -38,6 +38,10 @@ final class StoredActivationsModel: LanguageModel {
         return .stored(hook: hook, activations: Activations(rows: batch.tokenCount, width: width, values: values))
     }
 
+    func continueForward(from capture: HookCapture, batch: PackedBatch, stopAt hook: Hook) throws -> HookCapture {
+        throw unavailable("the layers after \(self.hook)")
+    }
+
     func continueForward(from capture: HookCapture, replacements: [Activations?], batch: PackedBatch) throws -> Activations {
         throw unavailable("the layers after \(hook)")
     }

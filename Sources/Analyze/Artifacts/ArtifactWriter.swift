@@ -35,7 +35,7 @@ public enum ArtifactWriter {
                 ("cooccurrence_values", NPYArray(analysis.cooccurrenceNeighbors.values, shape: [analysis.statistics.dSae, analysis.cooccurrenceNeighbors.k])),
                 ("correlation_indices", NPYArray(analysis.correlationNeighbors.indices, shape: [analysis.statistics.dSae, analysis.correlationNeighbors.k])),
                 ("correlation_values", NPYArray(analysis.correlationNeighbors.values, shape: [analysis.statistics.dSae, analysis.correlationNeighbors.k])),
-            ], to: staged.url(layout.neighbors), compressed: true)
+            ], to: staged.url(layout.neighbors), compressed: false)
         if let map = analysis.featureMap {
             try NPY.write(map.coordinates, shape: [map.pointCount, 2], to: staged.url(layout.featureMap))
         }

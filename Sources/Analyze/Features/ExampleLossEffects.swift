@@ -192,7 +192,9 @@ public struct ExampleLossEffects: Sendable {
         let n = batch.tokenCount, d = model.hiddenSize
         let capture = try model.forward(batch, stopAt: hook)
         let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
-        let final = Self.writesResidual(hook) ? (hook == finalHook ? capture : try model.forward(batch, stopAt: finalHook)) : nil
+        let final =
+            Self.writesResidual(hook)
+            ? (hook == finalHook ? capture : try model.continueForward(from: capture, batch: batch, stopAt: finalHook)) : nil
         forwardTokens += n
         let contributions = examples.map { Self.contribution(of: $0.placed.request, at: $0.row, in: capture.activations, sae: sae) }
         func subtract(_ contribution: [Float], row: Int, in activations: inout Activations) {

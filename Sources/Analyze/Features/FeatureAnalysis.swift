@@ -89,7 +89,6 @@ public struct FeatureAnalysis: Sendable {
             decoderNeighbors.fill(rows: rows, block: block)
             try similarityFile?.append(block)
         }
-        try similarityFile?.close()
         self.decoderNeighbors = decoderNeighbors
         timings.append(lap("decoder_similarity"))
         if options.featureMap {
@@ -120,13 +119,13 @@ public struct FeatureAnalysis: Sendable {
             Self.measureBlock(
                 counts, featureCounts: statistics.counts, tokens: tokens, measure: options.cooccurrenceMeasure,
                 into: &values, phiVariance: &phiVariance)
-            try values.withUnsafeBufferPointer { all in
+            values.withUnsafeBufferPointer { all in
                 let block = UnsafeBufferPointer(rebasing: all[0..<rows.count * m])
                 cooccurrenceNeighbors.fill(rows: rows, block: block) { i, j in counts.joint(i, j) > 0 }
-                try cooccurrenceFile?.append(block)
             }
+            // Written while the next block (or stage) is computed: the whole array when the block fills it (no copy).
+            try cooccurrenceFile?.append(rows.count * m == values.count ? values : Array(values[0..<rows.count * m]))
         }
-        try cooccurrenceFile?.close()
         self.cooccurrenceNeighbors = cooccurrenceNeighbors
         self.correlationNeighbors = correlationNeighbors
         neuronAlignment = NeuronAlignment(decoder: decoder, k: options.neuronAlignment)
@@ -159,6 +158,9 @@ public struct FeatureAnalysis: Sendable {
                 decoder: decoder, unembedding: unembedding, finalNormWeight: finalNormWeight, features: fired, k: options.logitEffects)
             timings.append(lap("logit_effects"))
         }
+        // The dense matrices' last blocks were written while the stages above ran.
+        try similarityFile?.close()
+        try cooccurrenceFile?.close()
         self.timings = timings
     }
 

@@ -67,6 +67,33 @@ import Testing
         #expect(leftovers == ["a.npy"])
     }
 
+    /// Blocks written on the writer's own thread arrive in order, whole; the file appears only at `close`, and a short
+    /// or discarded file leaves nothing behind.
+    @Test func streamWriterWritesItsBlocksInOrder() throws {
+        let temporary = try TemporaryDirectory()
+        let url = temporary.url.appendingPathComponent("m.npy")
+        let rows = 37, columns = 513
+        let values = (0..<(rows * columns)).map { Float($0) * 0.5 - 7 }
+        let writer = try NPYStreamWriter(url: url, rows: rows, columns: columns)
+        var row = 0
+        for count in [1, 5, 0, 13, 18] {
+            let block = Array(values[(row * columns)..<((row + count) * columns)])
+            if count % 2 == 0 { try writer.append(block) } else { try block.withUnsafeBufferPointer { try writer.append($0) } }
+            row += count
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        try writer.close()
+        #expect(try NPY.read(url) == NPYArray(values, shape: [rows, columns]))
+
+        let short = try NPYStreamWriter(url: temporary.url.appendingPathComponent("short.npy"), rows: 2, columns: 3)
+        try short.append([1, 2, 3])
+        #expect(throws: InputError.self) { try short.close() }
+        let discarded = try NPYStreamWriter(url: temporary.url.appendingPathComponent("gone.npy"), rows: 1, columns: 3)
+        try discarded.append([1, 2, 3])
+        discarded.discard()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.url.path) == ["m.npy"])
+    }
+
     /// Our header is byte-for-byte what numpy writes for the same array.
     @Test func headerMatchesNumpy() throws {
         let numpyBytes = try Data(contentsOf: FormatFixtures.url("npy/f4_2x3x4.npy"))

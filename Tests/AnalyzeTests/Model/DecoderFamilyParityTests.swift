@@ -65,6 +65,30 @@ import Testing
         }
     }
 
+    /// Running on from a capture to a later hook gives what the pass to that hook gives: the same operations on the same
+    /// state, so exactly equal, except from `attn.hook_z` with a value bias (captured as z − b_V, restored as
+    /// (z − b_V) + b_V: equal up to rounding). A hook that is not later is refused.
+    @Test(arguments: fixtures)
+    func continuingToALaterHookEqualsThePassToIt(fixture: String) throws {
+        let reference = try ModelFixtures.Reference(fixture)
+        let model = reference.model, batch = PackedBatch(reference.sequences)
+        let hooks = ModelFixtures.allHooks(model)
+        for (index, hook) in hooks.enumerated() {
+            let capture = try model.forward(batch, stopAt: hook)
+            for later in Set([hooks[min(index + 1, hooks.count - 1)], hooks[hooks.count - 1]]) where later != hook {
+                let resumed = try model.continueForward(from: capture, batch: batch, stopAt: later)
+                let direct = try model.forward(batch, stopAt: later)
+                #expect(resumed.hook == later, "\(fixture) \(hook) -> \(later)")
+                if hook.point == .attnZ {
+                    #expect(ModelFixtures.relativeError(resumed.activations.values, direct.activations.values) <= 1e-6, "\(fixture) \(hook) -> \(later)")
+                } else {
+                    #expect(resumed.activations == direct.activations, "\(fixture) \(hook) -> \(later)")
+                }
+            }
+            #expect(throws: InputError.self) { try model.continueForward(from: capture, batch: batch, stopAt: hook) }
+        }
+    }
+
     @Test func specsReadEachFamilysAxes() throws {
         func spec(_ name: String) throws -> DecoderSpec {
             try DecoderSpec(contentsOf: ModelFixtures.directory(name).appendingPathComponent("config.json"))
