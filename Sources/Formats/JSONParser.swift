@@ -51,7 +51,7 @@ struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw failure("unexpected character '\(Self.shown(byte))'")
+        default: throw failure("unexpected character '\(JSONScalars.shown(byte))'")
         }
     }
 
@@ -125,40 +125,15 @@ struct JSONParser {
 
     /// An integer when the number has no fraction or exponent and fits in `Int`, else a `Double`.
     private mutating func parseNumber() throws(Failure) -> JSONValue {
-        let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
-        guard let first = peek(), Self.isDigit(first) else { throw failure("malformed number", at: start) }
-        if first == UInt8(ascii: "0") {
-            position += 1
-            if let next = peek(), Self.isDigit(next) { throw failure("malformed number (leading zero)", at: start) }
-        } else {
-            skipDigits()
+        do {
+            switch try JSONScalars.number(bytes, at: &position) {
+            case .int(let value): return .int(value)
+            case .double(let value): return .double(value)
+            }
+        } catch {
+            throw Failure(message: error.message, offset: error.offset)
         }
-        var integral = true
-        if peek() == UInt8(ascii: ".") {
-            integral = false
-            position += 1
-            guard let digit = peek(), Self.isDigit(digit) else { throw failure("malformed number", at: start) }
-            skipDigits()
-        }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            integral = false
-            position += 1
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
-            guard let digit = peek(), Self.isDigit(digit) else { throw failure("malformed number", at: start) }
-            skipDigits()
-        }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if integral, let value = Int(text) { return .int(value) }
-        guard let value = Double(text) else { throw failure("malformed number", at: start) }
-        return .double(value)
     }
-
-    private mutating func skipDigits() {
-        while let byte = peek(), Self.isDigit(byte) { position += 1 }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
     // MARK: Strings
 
@@ -179,79 +154,10 @@ struct JSONParser {
     /// A string's UTF-8 with its escapes resolved; the caller validates it. A lone surrogate escape becomes U+FFFD,
     /// as Foundation's decoders do.
     private mutating func parseStringBytes() throws(Failure) -> [UInt8] {
-        let start = position
         position += 1  // the opening quote
-        // Fast path: no escapes.
-        var end = position
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
-            end += 1
+        do { return try JSONScalars.stringBody(bytes, at: &position) } catch {
+            throw Failure(message: error.message, offset: error.offset)
         }
-        var result = Array(UnsafeBufferPointer(rebasing: bytes[position..<end]))
-        position = end
-        while true {
-            guard let byte = peek() else { throw failure("unterminated string", at: start) }
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                return result
-            case UInt8(ascii: "\\"):
-                guard let escaped = peek() else { throw failure("unterminated string", at: start) }
-                position += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.append(escaped)
-                case UInt8(ascii: "b"): result.append(0x08)
-                case UInt8(ascii: "f"): result.append(0x0C)
-                case UInt8(ascii: "n"): result.append(0x0A)
-                case UInt8(ascii: "r"): result.append(0x0D)
-                case UInt8(ascii: "t"): result.append(0x09)
-                case UInt8(ascii: "u"): result += try unicodeEscape()
-                default: throw failure("invalid escape '\\\(Self.shown(escaped))' in a string", at: position - 2)
-                }
-            case 0..<0x20:
-                throw failure("unescaped control character in a string", at: position - 1)
-            default:
-                result.append(byte)
-            }
-        }
-    }
-
-    /// The UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair.
-    private mutating func unicodeEscape() throws(Failure) -> [UInt8] {
-        let high = try hex4()
-        var scalar = high
-        var prefix: [UInt8] = []
-        if (0xD800..<0xDC00).contains(high) {
-            if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                position += 2
-                let low = try hex4()
-                if (0xDC00..<0xE000).contains(low) {
-                    scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    prefix = Array("\u{FFFD}".utf8)
-                    scalar = low
-                }
-            }
-        }
-        return prefix + Array(String(Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8)
-    }
-
-    private mutating func hex4() throws(Failure) -> UInt32 {
-        let escape = position - 2
-        guard position + 4 <= bytes.count else { throw failure("truncated \\u escape", at: escape) }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure("malformed \\u escape", at: escape)
-            }
-            value = value << 4 | UInt32(digit)
-            position += 1
-        }
-        return value
     }
 
     // MARK: Scanning
@@ -276,17 +182,12 @@ struct JSONParser {
     private mutating func expectLiteral(_ literal: StaticString) throws(Failure) {
         let utf8 = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
         guard position + utf8.count <= bytes.count, bytes[position..<position + utf8.count].elementsEqual(utf8) else {
-            throw failure("unexpected character '\(Self.shown(bytes[position]))'")
+            throw failure("unexpected character '\(JSONScalars.shown(bytes[position]))'")
         }
         position += utf8.count
     }
 
     private func failure(_ message: String, at offset: Int? = nil) -> Failure {
         Failure(message: message, offset: offset ?? position)
-    }
-
-    /// A byte as a readable character for a message: printable ASCII as itself, anything else as hex.
-    private static func shown(_ byte: UInt8) -> String {
-        (0x21..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : String(format: "0x%02X", byte)
     }
 }

@@ -79,7 +79,6 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         let total = parts.reduce(0) { $0 + $1.count }
         return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
             guard let destination = buffer.baseAddress, total > 0 else { initialized = 0; return }
-            MemoryAdvice.preferHugePages(destination, byteCount: total * MemoryLayout<Float>.size)
             var offset = 0
             for part in parts {
                 part.file.withRawBytes(of: part.name) { bytes in

@@ -71,7 +71,6 @@ extension TensorDType {
         precondition(bytes.count == count * byteSize, "\(bytes.count) bytes for \(count) elements of \(rawValue)")
         let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0, let source = bytes.baseAddress {
-                MemoryAdvice.preferHugePages(buffer.baseAddress!, byteCount: count * MemoryLayout<Float>.size)
                 MemoryAdvice.prefault(source, byteCount: count * byteSize)
                 convertToFloat(source, count: count, into: buffer.baseAddress!)
             }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// A pull reader over the bytes of one JSON document, for decoding a known shape (`FeatureRecord(jsonLine:)`) without
@@ -136,41 +137,10 @@ struct JSONByteReader {
     /// A number that may be `null` (nil).
     mutating func optionalDouble() throws(Declined) -> Double? { skipNull() ? nil : try double() }
 
-    private enum Number {
-        case int(Int)
-        case double(Double)
-    }
-
     /// `JSONParser.parseNumber`'s grammar and conversion.
-    private mutating func number() throws(Declined) -> Number {
+    private mutating func number() throws(Declined) -> JSONScalars.Number {
         skipWhitespace()
-        let start = position
-        if peek() == UInt8(ascii: "-") { position += 1 }
-        guard let first = peek(), Self.isDigit(first) else { throw Declined() }
-        if first == UInt8(ascii: "0") {
-            position += 1
-            if let next = peek(), Self.isDigit(next) { throw Declined() }
-        } else {
-            skipDigits()
-        }
-        var integral = true
-        if peek() == UInt8(ascii: ".") {
-            integral = false
-            position += 1
-            guard let digit = peek(), Self.isDigit(digit) else { throw Declined() }
-            skipDigits()
-        }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            integral = false
-            position += 1
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
-            guard let digit = peek(), Self.isDigit(digit) else { throw Declined() }
-            skipDigits()
-        }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        if integral, let value = Int(text) { return .int(value) }
-        guard let value = Double(text) else { throw Declined() }
-        return .double(value)
+        do { return try JSONScalars.number(bytes, at: &position) } catch { throw Declined() }
     }
 
     /// A string, its escapes resolved and its UTF-8 validated as `JSONParser` does.
@@ -187,72 +157,11 @@ struct JSONByteReader {
             guard let text else { throw Declined() }
             return text
         }
-        var result = Array(UnsafeBufferPointer(rebasing: bytes[position..<end]))
-        position = end
-        while true {
-            guard let byte = peek() else { throw Declined() }
-            position += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                guard let text = String(validating: result, as: UTF8.self) else { throw Declined() }
-                return text
-            case UInt8(ascii: "\\"):
-                guard let escaped = peek() else { throw Declined() }
-                position += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.append(escaped)
-                case UInt8(ascii: "b"): result.append(0x08)
-                case UInt8(ascii: "f"): result.append(0x0C)
-                case UInt8(ascii: "n"): result.append(0x0A)
-                case UInt8(ascii: "r"): result.append(0x0D)
-                case UInt8(ascii: "t"): result.append(0x09)
-                case UInt8(ascii: "u"): result += try unicodeEscape()
-                default: throw Declined()
-                }
-            case 0..<0x20:
-                throw Declined()
-            default:
-                result.append(byte)
-            }
-        }
-    }
-
-    /// `JSONParser.unicodeEscape`: the UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair.
-    private mutating func unicodeEscape() throws(Declined) -> [UInt8] {
-        let high = try hex4()
-        var scalar = high
-        var prefix: [UInt8] = []
-        if (0xD800..<0xDC00).contains(high) {
-            if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
-                position += 2
-                let low = try hex4()
-                if (0xDC00..<0xE000).contains(low) {
-                    scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    prefix = Array("\u{FFFD}".utf8)
-                    scalar = low
-                }
-            }
-        }
-        return prefix + Array(String(Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8)
-    }
-
-    private mutating func hex4() throws(Declined) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw Declined() }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[position]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw Declined()
-            }
-            value = value << 4 | UInt32(digit)
-            position += 1
-        }
-        return value
+        // Escapes: resolved as `JSONParser` resolves them.
+        let result: [UInt8]
+        do { result = try JSONScalars.stringBody(bytes, at: &position) } catch { throw Declined() }
+        guard let text = String(validating: result, as: UTF8.self) else { throw Declined() }
+        return text
     }
 
     /// Reads and drops one value of any kind (a member the record does not use), checking it as `JSONParser` would.
@@ -298,11 +207,6 @@ struct JSONByteReader {
         }
     }
 
-    private mutating func skipDigits() {
-        while let byte = peek(), Self.isDigit(byte) { position += 1 }
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 }
 
 /// An object key's bytes, matched against the string literals of a `switch` without making a `String`.
