@@ -129,6 +129,21 @@ import Testing
         let summaryName = try #require(try FileManager.default.contentsOfDirectory(atPath: output.path).first { $0.hasPrefix("SUMMARY_") })
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent(summaryName))) as! [String: Any]
         #expect((summary["warnings"] as? [String] ?? []).contains { $0.contains(problem) && $0.contains("--allow-other-model") })
+
+        // Shards of such a run merge into the single run (merge checks that the shards agree, not the SAE's model).
+        let (shardRoot, cleanupShards) = CommandRunner.scratch("other-family-shards")
+        defer { cleanupShards() }
+        let (single, _) = try CommandRunner.expectShardsMergeToTheSingleRun(in: shardRoot) { output, extra in
+            [
+                "analyze", "--model", CommandRunner.fixtures.appendingPathComponent("model/tiny-gpt2").path,
+                "--data", CommandRunner.fixtures.appendingPathComponent("pipeline/corpus.json").path,
+                "--sae", sae.path, "-o", output.path, "--allow-other-model", "--max-texts", "6", "--ctx", "32",
+                "--batch-tokens", "64", "--ablation", "none", "--no-feature-map", "--threads", "1",
+            ] + extra
+        }
+        let singleSummary = try #require(try FileManager.default.contentsOfDirectory(atPath: single.path).first { $0.hasPrefix("SUMMARY_") })
+        let singleWarnings = try JSONSerialization.jsonObject(with: Data(contentsOf: single.appendingPathComponent(singleSummary))) as! [String: Any]
+        #expect((singleWarnings["warnings"] as? [String] ?? []).contains { $0.contains("--allow-other-model") })
     }
 
     static func expectOneLine(_ result: CommandRunner.Result, naming file: String, problem: String) {
