@@ -1,7 +1,9 @@
 import CVectorMath
 import Foundation
 
-// Row kernels of the forward pass over raw Float pointers, eight lanes at a time (SIMD8), with a scalar tail.
+// Row kernels of the forward pass over raw Float pointers, eight lanes at a time (SIMD8), with a scalar tail. Swift
+// compiles SIMD8 for baseline x86-64 (two SSE halves, no FMA), so the hot ones that call e^x (softmax, SiLU) and the
+// LM head's reductions call the C copies in CVectorMath, built for AVX-512F, AVX2 + FMA and portable C.
 
 typealias Vector8 = SIMD8<Float>
 
