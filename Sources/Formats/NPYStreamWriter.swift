@@ -9,8 +9,8 @@ import Foundation
 /// matrix, every token's activations) never has to sit in memory whole. The rows go to a hidden sibling file that
 /// `close()` renames into place once every row is written; `discard()` removes it.
 ///
-/// Blocks are written on a thread of their own while the caller computes the next ones (at most two blocks wait);
-/// a failed write is reported by the next `append` or by `close`.
+/// Each block is written on a thread of its own while the caller computes the next one: `append` first waits for the
+/// previous block's write (so one block at most is pending) and reports its error, as `close` does.
 public final class NPYStreamWriter: @unchecked Sendable {
     public let url: URL
     private let temporary: URL
@@ -18,7 +18,6 @@ public final class NPYStreamWriter: @unchecked Sendable {
     private let shape: [Int]
     private var written = 0
     private let queue = DispatchQueue(label: "NPYStreamWriter")
-    private let slots = DispatchSemaphore(value: 2)
     /// The first failed write's error; set and read on `queue`.
     private var failure: InputError?
 
@@ -48,9 +47,7 @@ public final class NPYStreamWriter: @unchecked Sendable {
         precondition(values.count % shape[1] == 0 && written + values.count <= shape[0] * shape[1], "row count mismatch")
         if let failure = queue.sync(execute: { failure }) { throw failure }
         written += values.count
-        slots.wait()
         queue.async {
-            defer { self.slots.signal() }
             guard self.failure == nil else { return }
             do { try values.withUnsafeBytes { try self.write($0) } } catch { self.failure = error as? InputError }
         }
