@@ -8,32 +8,38 @@
 #define VM(name) portable_##name
 #define VM_TARGET
 #define VM_WIDTH 4
+#define VM_AV_CHUNK 2
 #define VM_NAME "portable"
 #include "vector_kernels.h"
 #undef VM
 #undef VM_TARGET
 #undef VM_WIDTH
+#undef VM_AV_CHUNK
 #undef VM_NAME
 
 #if defined(__x86_64__)
 #define VM(name) avx2_##name
 #define VM_TARGET __attribute__((target("avx2,fma")))
 #define VM_WIDTH 8
+#define VM_AV_CHUNK 2
 #define VM_NAME "AVX2+FMA"
 #include "vector_kernels.h"
 #undef VM
 #undef VM_TARGET
 #undef VM_WIDTH
+#undef VM_AV_CHUNK
 #undef VM_NAME
 
 #define VM(name) avx512_##name
 #define VM_TARGET __attribute__((target("avx512f")))
 #define VM_WIDTH 16
+#define VM_AV_CHUNK 4
 #define VM_NAME "AVX-512F"
 #include "vector_kernels.h"
 #undef VM
 #undef VM_TARGET
 #undef VM_WIDTH
+#undef VM_AV_CHUNK
 #undef VM_NAME
 #endif
 
@@ -82,5 +88,25 @@ float sae_vm_weighted_difference(const float *w, const float *z, const float *y,
 }
 
 void sae_vm_silu_mul(float *gate, const float *up, size_t count) { kernels()->silu_mul(gate, up, count); }
+
+void sae_vm_transpose_keys(
+    const float *keys, size_t key_stride, size_t count, size_t head_dim, float *keys_t, size_t kt_stride,
+    size_t zero_to) {
+    kernels()->transpose_keys(keys, key_stride, count, head_dim, keys_t, kt_stride, zero_to);
+}
+
+void sae_vm_attention_scores(
+    const float *queries, size_t query_stride, size_t rows, const float *keys_t, size_t kt_stride, size_t head_dim,
+    size_t key_count, size_t diagonal, float scale, float *scores, size_t score_stride) {
+    kernels()->attention_scores(
+        queries, query_stride, rows, keys_t, kt_stride, head_dim, key_count, diagonal, scale, scores, score_stride);
+}
+
+void sae_vm_attention_values(
+    const float *weights, size_t weight_stride, size_t rows, size_t key_count, size_t diagonal, const float *values,
+    size_t value_stride, size_t head_dim, float *out, size_t out_stride) {
+    kernels()->attention_values(
+        weights, weight_stride, rows, key_count, diagonal, values, value_stride, head_dim, out, out_stride);
+}
 
 const char *sae_vm_isa(void) { return kernels()->isa; }

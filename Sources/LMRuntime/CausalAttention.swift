@@ -1,14 +1,17 @@
+import CVectorMath
 import Foundation
 import Parallelism
 
-/// Causal grouped-query attention over a packed batch: each sequence attends only to itself, and with a sliding
-/// `window` each token only to the `window` most recent positions (itself included).
+/// Causal grouped-query attention over a packed batch: each sequence attends only to itself and its prefix (the
+/// rows of an earlier sequence it continues, `PackedBatch.Sequence.prefix`), and with a sliding `window` each token
+/// only to the `window` most recent positions (itself included).
 ///
 /// `qkv` rows are `[q heads | k heads | v heads]` (already normed and rotated); query head h reads key/value head
 /// `h / (headCount / kvHeadCount)`. Scores are `q·k · spec.attentionScale`, soft-capped when the spec says so.
-/// Work items are (sequence, head) pairs spread over all cores, each computing blocks of `blockRows` query rows with
-/// two single-threaded sgemms: scores against the keys the block can see (the causal band, not the full square),
-/// then the softmax-weighted sum of values.
+/// Work items are (sequence, head) pairs spread over all cores. Each transposes its keys once, then computes blocks of
+/// `blockRows` query rows with the row kernels (Sources/CVectorMath): scores against the keys the block can see (the
+/// causal band, not the full square), then the softmax-weighted sum of values. (sgemm spent most of its time packing
+/// these small matrices.)
 func causalAttention(
     qkv: UnsafePointer<Float>, batch: PackedBatch, spec: DecoderSpec, window: Int?,
     into output: UnsafeMutablePointer<Float>, workspace: ForwardWorkspace
@@ -17,53 +20,68 @@ func causalAttention(
     let qkvWidth = queryWidth + 2 * spec.keyValueWidth
     let groupSize = spec.headCount / spec.kvHeadCount
     let blockRows = ForwardWorkspace.attentionBlockRows
-    let scoresPerWorker = blockRows * batch.longestSequence
+    let span = batch.longestSpan
+    let keyStride = ForwardWorkspace.transposedKeyStride(longestSpan: span)
+    let scratchPerWorker = ForwardWorkspace.attentionScratch(longestSpan: span, headDim: headDim)
     let scale = spec.attentionScale, cap = spec.attentionSoftCap
     let taskCount = batch.sequences.count * headCount
     let workers = min(workspace.workers, taskCount)
     let scratch = workspace.scores.pointer
 
-    BLAS.singleThreaded {
-        Parallelism.forEach(workers) { worker in
-            let scores = scratch + worker * scoresPerWorker
-            for task in stride(from: worker, to: taskCount, by: workers) {
-                let sequence = batch.sequences[task / headCount]
-                let head = task % headCount
-                let kvHead = head / groupSize
-                let first = qkv + sequence.rows.lowerBound * qkvWidth
-                let queries = first + head * headDim
-                let keys = first + queryWidth + kvHead * headDim
-                let values = first + queryWidth + spec.keyValueWidth + kvHead * headDim
-                let out = output + sequence.rows.lowerBound * queryWidth + head * headDim
+    Parallelism.forEach(workers) { worker in
+        let keysT = scratch + worker * scratchPerWorker
+        let valueCopy = keysT + headDim * keyStride
+        let queryCopy = valueCopy + headDim * span
+        let scores = queryCopy + headDim * blockRows
+        for task in stride(from: worker, to: taskCount, by: workers) {
+            let sequence = batch.sequences[task / headCount]
+            let head = task % headCount
+            let kvHead = head / groupSize
+            let own = qkv + sequence.rows.lowerBound * qkvWidth, before = qkv + sequence.prefix.lowerBound * qkvWidth
+            let keyOffset = queryWidth + kvHead * headDim, valueOffset = queryWidth + spec.keyValueWidth + kvHead * headDim
+            let queries = own + head * headDim
+            let out = output + sequence.rows.lowerBound * queryWidth + head * headDim
+            // Keys (and values) 0..<p are the prefix's, p... the sequence's own; query row i is at position p + i.
+            let p = sequence.prefix.count
+            if p > 0 { sae_vm_transpose_keys(before + keyOffset, qkvWidth, p, headDim, keysT, keyStride, p) }
+            sae_vm_transpose_keys(own + keyOffset, qkvWidth, sequence.count, headDim, keysT + p, keyStride, keyStride - p)
+            // Values (and each block's queries) are copied to dense rows: in place, rows a whole qkv row apart (often
+            // a multiple of 4 KiB) fall into the same few L1 sets and evict each other.
+            for key in 0..<p {
+                (valueCopy + key * headDim).update(from: before + key * qkvWidth + valueOffset, count: headDim)
+            }
+            for key in 0..<sequence.count {
+                (valueCopy + (p + key) * headDim).update(from: own + key * qkvWidth + valueOffset, count: headDim)
+            }
 
-                for blockStart in stride(from: 0, to: sequence.count, by: blockRows) {
-                    let blockEnd = min(blockStart + blockRows, sequence.count)
-                    let rows = blockEnd - blockStart
-                    // The block sees keys firstKey..<blockEnd; scores[i, j] = scale · q_(blockStart+i) · k_(firstKey+j).
-                    let firstKey = window.map { max(0, blockStart - $0 + 1) } ?? 0
-                    let keyCount = blockEnd - firstKey
-                    matrixProduct(
-                        queries + blockStart * qkvWidth, strideA: qkvWidth, keys + firstKey * qkvWidth,
-                        strideB: qkvWidth, transposeB: true, into: scores, strideOutput: keyCount,
-                        m: rows, n: keyCount, k: headDim, alpha: scale)
-                    for i in 0..<rows {
-                        let row = scores + i * keyCount
-                        let position = blockStart + i
-                        let start = (window.map { max(0, position - $0 + 1) } ?? 0) - firstKey
-                        let end = position + 1 - firstKey
-                        let visible = row + start, count = end - start
-                        if let cap { softCap(visible, count: count, cap: cap) }
-                        let largest = maximum(visible, count: count)
-                        let total = exponentiate(visible, count: count, shift: largest)
-                        LMRuntime.scale(visible, count: count, by: 1 / total)
-                        row.update(repeating: 0, count: start)
-                        (row + end).update(repeating: 0, count: keyCount - end)
-                    }
-                    matrixProduct(
-                        scores, strideA: keyCount, values + firstKey * qkvWidth, strideB: qkvWidth, transposeB: false,
-                        into: out + blockStart * queryWidth, strideOutput: queryWidth,
-                        m: rows, n: headDim, k: keyCount)
+            for blockStart in stride(from: 0, to: sequence.count, by: blockRows) {
+                let blockEnd = min(blockStart + blockRows, sequence.count)
+                let rows = blockEnd - blockStart
+                // The block sees keys firstKey..<p + blockEnd; scores[i, j] = scale · q_(blockStart+i) · k_(firstKey+j).
+                let firstKey = window.map { max(0, p + blockStart - $0 + 1) } ?? 0
+                let keyCount = p + blockEnd - firstKey, diagonal = p + blockStart - firstKey
+                for i in 0..<rows {
+                    (queryCopy + i * headDim).update(from: queries + (blockStart + i) * qkvWidth, count: headDim)
                 }
+                sae_vm_attention_scores(
+                    queryCopy, headDim, rows, keysT + firstKey, keyStride, headDim, keyCount, diagonal, scale, scores,
+                    keyCount)
+                for i in 0..<rows {
+                    let row = scores + i * keyCount
+                    let position = p + blockStart + i
+                    let start = (window.map { max(0, position - $0 + 1) } ?? 0) - firstKey
+                    let end = position + 1 - firstKey
+                    let visible = row + start, count = end - start
+                    if let cap { softCap(visible, count: count, cap: cap) }
+                    let largest = maximum(visible, count: count)
+                    let total = exponentiate(visible, count: count, shift: largest)
+                    LMRuntime.scale(visible, count: count, by: 1 / total)
+                    row.update(repeating: 0, count: start)
+                    (row + end).update(repeating: 0, count: keyCount - end)
+                }
+                sae_vm_attention_values(
+                    scores, keyCount, rows, keyCount, diagonal, valueCopy + firstKey * headDim, headDim, headDim,
+                    out + blockStart * queryWidth, queryWidth)
             }
         }
     }

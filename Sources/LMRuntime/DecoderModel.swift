@@ -191,8 +191,8 @@ public final class DecoderModel: LanguageModel {
         if let row = batch.tokens.firstIndex(where: { $0 < 0 || $0 >= vocabulary }) {
             throw InputError("token id \(batch.tokens[row]) (row \(row) of the batch) is outside the model's vocabulary 0..<\(vocabulary)")
         }
-        if case .learned(let count) = spec.positions, batch.longestSequence > count {
-            throw InputError("a sequence of \(batch.longestSequence) tokens is longer than the model's \(count) learned positions")
+        if case .learned(let count) = spec.positions, batch.longestSpan > count {
+            throw InputError("a sequence of \(batch.longestSpan) tokens is longer than the model's \(count) learned positions")
         }
     }
 
@@ -219,8 +219,8 @@ public final class DecoderModel: LanguageModel {
         let n = batch.tokenCount, d = hiddenSize
         let x = workspace.residual.pointer
         let parallel = spec.residual == .parallel
-        rotary?.reserve(positions: batch.longestSequence)
-        slidingRotary?.reserve(positions: batch.longestSequence)
+        rotary?.reserve(positions: batch.longestSpan)
+        slidingRotary?.reserve(positions: batch.longestSpan)
         if completed == .embed, let table = weights.positionEmbedding {
             let positions = workspace.positions
             table.withUnsafeBufferPointer { table in

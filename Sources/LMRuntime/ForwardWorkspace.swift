@@ -22,6 +22,17 @@ final class ForwardWorkspace {
     /// Rows of attention scores each attention worker computes at once.
     static let attentionBlockRows = 64
 
+    /// The row stride of one head's transposed keys: the longest span (`PackedBatch.longestSpan`) rounded up to the
+    /// widest vector (16 lanes), plus one vector, as `sae_vm_attention_scores` reads whole vectors from any first key.
+    static func transposedKeyStride(longestSpan: Int) -> Int { (longestSpan + 15) / 16 * 16 + 16 }
+
+    /// Floats of attention scratch per worker: a head's transposed keys, its values, a block of queries and a block
+    /// of scores.
+    static func attentionScratch(longestSpan: Int, headDim: Int) -> Int {
+        headDim * (transposedKeyStride(longestSpan: longestSpan) + longestSpan + attentionBlockRows)
+            + attentionBlockRows * longestSpan
+    }
+
     var residual = Buffer()  // [n, d]: the residual stream
     var normed = Buffer()  // [n, d]: the normalized residual stream (attention's, then the MLP's input)
     var qkv = Buffer()  // [n, q + 2·kv]
@@ -29,7 +40,7 @@ final class ForwardWorkspace {
     var projection = Buffer()  // [n, d]: attention's output projection (hook_attn_out)
     var mlp = Buffer()  // [n, 2·intermediate] (gate | up, then act(gate)·up in the gate half) or [n, intermediate]
     var mlpOutput = Buffer()  // [n, d]: the MLP's output (hook_mlp_out)
-    var scores = Buffer()  // [workers, attentionBlockRows, longest sequence]
+    var scores = Buffer()  // per worker: `attentionScratch` floats
     var positions: [Int] = []  // [n]: each row's position within its sequence
     let workers = Parallelism.workerCount
 
@@ -43,9 +54,9 @@ final class ForwardWorkspace {
         projection.reserve(n * spec.hiddenSize)
         mlp.reserve(n * (spec.gatedMLP ? 2 : 1) * spec.intermediateSize)
         mlpOutput.reserve(n * spec.hiddenSize)
-        scores.reserve(workers * Self.attentionBlockRows * batch.longestSequence)
+        scores.reserve(workers * Self.attentionScratch(longestSpan: batch.longestSpan, headDim: spec.headDim))
         positions.removeAll(keepingCapacity: true)
-        for sequence in batch.sequences { positions.append(contentsOf: 0..<sequence.count) }
+        for sequence in batch.sequences { positions.append(contentsOf: sequence.positions) }
     }
 
     deinit {

@@ -18,3 +18,23 @@ extension HookCapture {
             pending: pending.map { gather($0, width: $0.count / max(n, 1)) })
     }
 }
+
+extension HookCapture {
+    /// The captures' rows one after another (all at the same hook): the capture of a batch made of their batches'
+    /// rows in that order.
+    public static func concatenating(_ parts: [HookCapture]) -> HookCapture {
+        precondition(!parts.isEmpty && parts.allSatisfy { $0.hook == parts[0].hook }, "captures at one hook")
+        func joined(_ arrays: [[Float]?]) -> [Float]? { arrays.contains(nil) ? nil : arrays.flatMap { $0! } }
+        return HookCapture(
+            hook: parts[0].hook,
+            activations: Activations(
+                rows: parts.reduce(0) { $0 + $1.activations.rows }, width: parts[0].activations.width,
+                values: parts.flatMap(\.activations.values)),
+            residual: joined(parts.map(\.residual)), pending: joined(parts.map(\.pending)))
+    }
+
+    /// The bytes of its arrays (what keeping it costs).
+    public var byteCount: Int {
+        (activations.values.count + (residual?.count ?? 0) + (pending?.count ?? 0)) * MemoryLayout<Float>.stride
+    }
+}

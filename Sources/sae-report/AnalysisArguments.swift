@@ -182,7 +182,7 @@ struct FeatureArguments: ParsableArguments {
     var lossEffects = 5
     @Option(
         help:
-            "Budget of the loss effects in model rows (each example reruns its model window up to the end of its context from the hook), or 'all'. Examples are taken every feature's best first."
+            "Budget of the loss effects in model rows (each example counts its model window up to the end of its context; the window runs once from the hook, and each example reruns only its own rows on), or 'all'. Examples are taken every feature's best first."
     )
     var lossEffectRows = AblationTokens(count: 2048)
 

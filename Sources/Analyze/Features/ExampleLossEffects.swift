@@ -23,12 +23,12 @@ public struct ExampleLossEffect: Equatable, Sendable {
 
 /// The loss effects of a set of examples, many model windows at a time: the windows, rebuilt as the pass ran them
 /// (`PassWindows`: BOS and other left-out positions included), each up to the end of its examples' contexts, packed
-/// as sequences of one batch, one forward to the hook (and one to the final residual) for the batch; then one suffix
-/// pass over a batch of ablated sequences, one per example, each its window's positions up to the end of that
-/// example's context with the feature removed at its position (a causal model's earlier positions cannot see the
-/// change, and later ones are not reported); the clean run's final hidden states come from the final residual (only
-/// the final norm to run) when the hook writes to the residual stream; and one fused LM head over the rows that each
-/// example can change (its position to the end of its context).
+/// as sequences of one batch, and one forward to the hook for the batch; then one pass on from the hook to the final
+/// residual over the clean windows together with one ablated sequence per example: the example's positions from its
+/// own to the end of its context, with the feature removed at its own, continuing its window's clean positions before
+/// it (`PackedBatch.Sequence.prefix`: their keys and values come from the clean rows of the same pass, as a causal
+/// model's earlier positions cannot see the change; later ones are not reported); and one fused LM head, after the
+/// final norm, over the rows that each example can change (its position to the end of its context).
 public struct ExampleLossEffects: Sendable {
     public struct Request: Hashable, Sendable {
         public var feature: Int
@@ -83,40 +83,44 @@ public struct ExampleLossEffects: Sendable {
     /// the examples' texts as the pass ran them: a text's model windows start at multiples of its `context`, and a
     /// prediction is only followed within the example's window; `radius` is the context radius of the examples
     /// (effects are computed up to `radius` database rows after the example). `maximumRows` bounds the rows of one
-    /// batch's passes (its clean windows, and its examples' ablated sequences).
+    /// batch's passes (its clean windows, and its examples' ablated sequences). `captures` gives, where it has them,
+    /// the hook activations of a text's tokens (ids at their positions, from the start of their model window) as the
+    /// pass computed them; a batch of windows that it has all of runs no forward to the hook.
     public init(
         requests: [Request], database: ActivationDatabase, windows: PassWindows, model: any LanguageModel, hook: Hook,
-        sae: SparseAutoencoder, radius: Int, maximumRows: Int = 8192
+        sae: SparseAutoencoder, radius: Int, maximumRows: Int = 8192,
+        captures: (_ text: Int, _ tokens: ArraySlice<Int32>) -> HookCapture? = { _, _ in nil }
     ) throws {
         var byWindow: [WindowKey: [Placed]] = [:]
         for request in requests {
             guard let placed = Placed(request, database: database, windows: windows, radius: radius) else { continue }
             byWindow[WindowKey(text: placed.text, start: placed.window.lowerBound), default: []].append(placed)
         }
-        // Entries: a window's positions with at most `perEntry` of its examples (a window with more becomes several).
+        // Entries: a window's positions with at most `perEntry` of its examples (a window with more becomes several);
+        // an example's ablated sequence has at most radius + 1 rows.
         var entries: [Entry] = []
         for key in byWindow.keys.sorted(by: { ($0.text, $0.start) < ($1.text, $1.start) }) {
             let placed = byWindow[key]!.sorted { ($0.request.row, $0.request.feature) < ($1.request.row, $1.request.feature) }
             let ids = windows.texts[key.text]!
             let n = placed.map(\.last).max()! + 1 - key.start
-            let perEntry = max(1, maximumRows / n - 1)
+            let perEntry = max(1, (maximumRows - n) / (radius + 1))
             for first in stride(from: 0, to: placed.count, by: perEntry) {
                 let chunk = Array(placed[first..<min(placed.count, first + perEntry)])
                 entries.append(Entry(tokens: ids[key.start...chunk.map(\.last).max()!], examples: chunk))
             }
         }
         // Batches of entries whose passes fit `maximumRows`: the clean windows plus one ablated sequence per example
-        // (its window's positions up to its last; `perEntry` keeps one entry's within the bound).
+        // (its positions from its own to its last; `perEntry` keeps one entry's within the bound).
         entries.sort { ($0.examples[0].text, $0.start) < ($1.examples[0].text, $1.start) }
         var batch: [Entry] = []
         var rows = 0
         func flush() throws {
             guard !batch.isEmpty else { return }
-            try run(batch, model: model, hook: hook, sae: sae)
+            try run(batch, model: model, hook: hook, sae: sae, captures: captures)
             (batch, rows) = ([], 0)
         }
         for entry in entries {
-            let cost = entry.rowCount + entry.examples.map { $0.last + 1 - entry.start }.reduce(0, +)
+            let cost = entry.rowCount + entry.examples.map { $0.last + 1 - $0.position }.reduce(0, +)
             if !batch.isEmpty && rows + cost > maximumRows { try flush() }
             batch.append(entry)
             rows += cost
@@ -177,8 +181,11 @@ public struct ExampleLossEffects: Sendable {
         var rowCount: Int { tokens.count }
     }
 
-    /// The passes for a batch of entries, each window its own sequence (see the type's comment).
-    private mutating func run(_ entries: [Entry], model: any LanguageModel, hook: Hook, sae: SparseAutoencoder) throws {
+    /// The passes for a batch of entries (see the type's comment).
+    private mutating func run(
+        _ entries: [Entry], model: any LanguageModel, hook: Hook, sae: SparseAutoencoder,
+        captures: (Int, ArraySlice<Int32>) -> HookCapture?
+    ) throws {
         var batch = PackedBatch()
         // Each example's rows in `batch`: its window's first row, its own row and the last row it can change.
         var examples: [(placed: Placed, first: Int, row: Int, last: Int)] = []
@@ -189,63 +196,57 @@ public struct ExampleLossEffects: Sendable {
                 examples.append((example, offset, offset + example.position - entry.start, offset + example.last - entry.start))
             }
         }
-        let n = batch.tokenCount, d = model.hiddenSize
-        let capture = try model.forward(batch, stopAt: hook)
-        let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
-        let final =
-            Self.writesResidual(hook)
-            ? (hook == finalHook ? capture : try model.continueForward(from: capture, batch: batch, stopAt: finalHook)) : nil
-        forwardTokens += n
+        let n = batch.tokenCount
+        let kept = entries.compactMap { captures($0.examples[0].text, $0.tokens) }
+        let capture: HookCapture
+        if kept.count == entries.count {
+            capture = HookCapture.concatenating(kept)
+        } else {
+            capture = try model.forward(batch, stopAt: hook)
+            forwardTokens += n
+        }
         let contributions = examples.map { Self.contribution(of: $0.placed.request, at: $0.row, in: capture.activations, sae: sae) }
         func subtract(_ contribution: [Float], row: Int, in activations: inout Activations) {
             for j in 0..<activations.width { activations.values[row * activations.width + j] -= contribution[j] }
         }
-        // The ablated runs: per example, its window's rows up to its last, as a sequence of its own.
-        var ablatedBatch = PackedBatch()
-        var gathered: [Int] = []
-        var ablatedRows: [Int] = []  // each example's row in `ablatedBatch`
+        // One pass on from the hook: the clean windows, then per example its rows from its own to its last with the
+        // feature removed at its own, as a sequence that continues its window's clean rows before it.
+        var combined = batch
+        var gathered = Array(0..<n)
+        var ablatedRows: [Int] = []  // each example's own row in `combined`
         for (k, example) in examples.enumerated() {
-            ablatedRows.append(ablatedBatch.tokenCount + example.row - example.first)
-            ablatedBatch.append(batch.tokens[example.first...example.last], text: k, start: 0)
-            gathered += example.first...example.last
+            ablatedRows.append(combined.tokenCount)
+            combined.append(
+                batch.tokens[example.row...example.last], text: entries.count + k, start: 0, continuing: example.first..<example.row)
+            gathered += example.row...example.last
         }
-        var ablated = capture.gathering(rows: gathered)
-        for k in examples.indices { subtract(contributions[k], row: ablatedRows[k], in: &ablated.activations) }
-        let hidden = try model.continueForward(from: ablated, replacements: [nil], batch: ablatedBatch)
-        suffixTokens += ablatedBatch.tokenCount
-        let clean = try model.continueForward(from: final ?? capture, replacements: [nil], batch: batch)
-        if final == nil { suffixTokens += n }
-        // The direct path: each example's final residual without the feature's contribution, through the final norm
-        // (one-row sequences: no block runs after the final residual).
-        let direct = try final.map { final in
-            var rows = final.gathering(rows: examples.map(\.row))
-            var rowBatch = PackedBatch()
-            for (k, example) in examples.enumerated() {
-                subtract(contributions[k], row: k, in: &rows.activations)
-                rowBatch.append(batch.tokens[example.row...example.row], text: k, start: 0)
-            }
-            return try model.continueForward(from: rows, replacements: [nil], batch: rowBatch)
-        }
+        var start = capture.gathering(rows: gathered)
+        for k in examples.indices { subtract(contributions[k], row: ablatedRows[k], in: &start.activations) }
+        let finalHook = Hook(layer: model.layerCount - 1, point: .residPost)
+        let final = hook == finalHook ? start : try model.continueForward(from: start, batch: combined, stopAt: finalHook)
+        suffixTokens += combined.tokenCount
         // Per example, the rows it can change, as one sequence of the head's batch: the clean rows (reference), the
-        // ablated run's rows, and (direct path) the clean rows with the example's own row from the direct run.
+        // ablated run's rows, and (direct path, when the hook writes to the residual stream) the clean rows with the
+        // example's own final residual less the feature's contribution; all through the final norm only.
+        let direct = Self.writesResidual(hook)
         var statsBatch = PackedBatch()
-        var cleanRows: [Float] = [], fullRows: [Float] = [], directRows: [Float] = []
+        var cleanRows: [Int] = [], ablatedFinalRows: [Int] = [], directRows: [Int] = []
         var offsets: [Int] = []
         for (k, example) in examples.enumerated() {
             offsets.append(statsBatch.tokenCount)
             statsBatch.append(batch.tokens[example.row...example.last], text: k, start: 0)
-            cleanRows += clean.values[(example.row * d)..<((example.last + 1) * d)]
-            fullRows += hidden.values[(ablatedRows[k] * d)..<((ablatedRows[k] + example.last - example.row + 1) * d)]
-            if let direct {
-                directRows += direct[row: k]
-                directRows += clean.values[((example.row + 1) * d)..<((example.last + 1) * d)]
-            }
+            cleanRows += example.row...example.last
+            ablatedFinalRows += ablatedRows[k]...(ablatedRows[k] + example.last - example.row)
+            if direct { directRows += example.row...example.last }
         }
-        let runs = direct == nil ? 2 : 3
-        let stacked = cleanRows + fullRows + directRows
-        let statistics = try model.nextTokenStatistics(
-            batch: statsBatch, stackedHidden: Activations(rows: stacked.count / d, width: d, values: stacked), runs: runs,
-            tileWidth: nil)
+        let runs = direct ? 3 : 2
+        var finalRows = final.gathering(rows: cleanRows + ablatedFinalRows + directRows)
+        if direct {
+            let first = cleanRows.count + ablatedFinalRows.count
+            for k in examples.indices { subtract(contributions[k], row: first + offsets[k], in: &finalRows.activations) }
+        }
+        let hidden = try model.continueForward(from: finalRows, replacements: [nil], batch: statsBatch.repeated(runs))
+        let statistics = try model.nextTokenStatistics(batch: statsBatch, stackedHidden: hidden, runs: runs, tileWidth: nil)
         for (k, example) in examples.map(\.placed).enumerated() {
             // The prediction of the token at position q was made at q − 1: element q − p − 1 of the example's sequence.
             let o = offsets[k]

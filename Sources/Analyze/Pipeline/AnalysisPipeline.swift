@@ -137,6 +137,7 @@ public final class AnalysisPipeline {
         var done = doneBefore
         let passStart = Date()
         var lastCheckpoint = Date()
+        let resumedFrom = checkpoint.nextBatch
         for index in checkpoint.nextBatch..<range.upperBound {
             try pass.process(batch: index, capture: captured.removeValue(forKey: index))
             done += batches[index].tokenCount
@@ -167,6 +168,8 @@ public final class AnalysisPipeline {
         }
 
         var record = RunRecord(options: options, inputs: inputs, checkpoint: checkpoint, timings: timings)
+        try pass.recapture(before: resumedFrom)  // a resumed run's batches from before the interruption
+        record.captures = pass.takeCaptures()
         if doneBefore > 0 { record.provenance.append(.resumedAfterTokens(doneBefore)) }
         if let shard = options.control.shard { record.provenance.append(.shard(shard)) }
         guard let staged, let collector = pass.collector else {

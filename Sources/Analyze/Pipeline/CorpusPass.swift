@@ -15,6 +15,8 @@ final class CorpusPass {
     private let exclusion: PositionExclusion
     private(set) var state: PassState
     private(set) var collector: ActivationCollector?
+    /// The hook activations kept for the loss effects (nil when no loss effects will run in this process).
+    private(set) var captures: PassCaptures?
 
     init(
         inputs: AnalysisInputs, batches: CorpusBatches, options: AnalysisOptions, calibration: Calibration,
@@ -26,6 +28,14 @@ final class CorpusPass {
         self.calibration = calibration
         self.state = state
         self.collector = collector
+        if collector != nil, options.control.shard == nil, RunRecord.runsLossEffects(options: options, inputs: inputs) {
+            // What keeping a capture costs per token: the hook's width, and inside a sublayer the residual stream and
+            // (parallel blocks) attention's pending output.
+            let hook = inputs.hook, d = inputs.model.hiddenSize
+            let inside = hook.point == .attnZ || hook.point == .attnOut || hook.point == .ln2Normalized || hook.point == .mlpOut
+            let rowBytes = (inputs.model.width(of: hook) + (inside ? 2 * d : 0)) * MemoryLayout<Float>.stride
+            captures = PassCaptures(batches: batches.batches, range: batches.batches.indices, rowBytes: rowBytes)
+        }
         encoder = try SAEEncoder(sae: inputs.sae, topKMode: inputs.topKMode, threshold: calibration.threshold)
         exclusion = Calibration.exclusion(
             options: options, specialTokens: inputs.specialTokens, medianNorm: calibration.medianNorm)
@@ -38,6 +48,7 @@ final class CorpusPass {
         let t0 = Date()
         let capture = try capture ?? inputs.model.forward(batch, stopAt: inputs.hook)
         state.forwardSeconds += Date().timeIntervalSince(t0)
+        captures?.keep(capture, batch: index, batch, textIndices: batches.textIndices)
         let x = inputs.view.activations(capture.activations).values, width = capture.activations.width
         // Left-out positions (special tokens, high norms) are neither encoded nor counted: the SAE, the accumulators
         // and the database see the kept rows only.
@@ -68,6 +79,21 @@ final class CorpusPass {
             state.ablationSeconds += Date().timeIntervalSince(t1)
         }
         state.passSeconds += Date().timeIntervalSince(t0)
+    }
+
+    /// Runs the kept batches before `first` (those an interrupted run had done) to the hook again and keeps them.
+    func recapture(before first: Int) throws {
+        guard let kept = captures?.kept else { return }
+        for index in kept where index < first {
+            let batch = batches.batches[index]
+            captures?.keep(try inputs.model.forward(batch, stopAt: inputs.hook), batch: index, batch, textIndices: batches.textIndices)
+        }
+    }
+
+    /// Hands over the kept hook activations (the pass keeps none after).
+    func takeCaptures() -> PassCaptures? {
+        defer { captures = nil }
+        return captures
     }
 
     /// Forces the database columns to disk, so a checkpoint of `state` never points past what survives a crash.

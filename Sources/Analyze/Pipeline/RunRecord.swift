@@ -15,6 +15,8 @@ struct RunRecord {
     /// How the state came to be (resumed, merged from shards), for the `run` block.
     var provenance: [AnalysisResults.Provenance] = []
     var extraWarnings: [String] = []
+    /// The pass's hook activations, for the loss effects' clean windows.
+    var captures: PassCaptures?
 
     var state: PassState { checkpoint.state }
 
@@ -199,8 +201,7 @@ struct RunRecord {
             analysis.sampledTexts = SampledTexts(database: database, count: options.browseTexts)
             analysis.timings.append(("browse_texts", Date().timeIntervalSince(clock)))
         }
-        // The rerun needs the whole model: not with an activation folder, nor when only the blocks to the hook loaded.
-        guard options.lossEffectExamples > 0, inputs.activations == nil, inputs.unembedding != nil else { return }
+        guard Self.runsLossEffects(options: self.options, inputs: inputs) else { return }
         clock = Date()
         // Rank by rank: every feature's best example first, so a budget spreads over the features.
         let requests = (0..<options.lossEffectExamples).flatMap { rank in
@@ -216,11 +217,19 @@ struct RunRecord {
         let (chosen, skipped) = ExampleLossEffects.selection(
             requests, database: database, windows: windows, radius: options.contextRadius,
             rowBudget: options.lossEffectRows)
+        let captures = captures
         analysis.lossEffects = try ExampleLossEffects(
             requests: chosen, database: database, windows: windows, model: inputs.model, hook: inputs.hook,
-            sae: inputs.sae, radius: options.contextRadius)
+            sae: inputs.sae, radius: options.contextRadius,
+            captures: { text, tokens in captures?.capture(text: text, tokens: tokens) })
         analysis.lossEffects?.skipped = skipped
         analysis.timings.append(("loss_effects", Date().timeIntervalSince(clock)))
+    }
+
+    /// Whether the loss effects run: asked for, and the whole model is here to rerun (not with an activation folder,
+    /// nor when only the blocks to the hook loaded).
+    static func runsLossEffects(options: AnalysisOptions, inputs: AnalysisInputs) -> Bool {
+        options.features.lossEffectExamples > 0 && inputs.activations == nil && inputs.unembedding != nil
     }
 
     /// The pass's ids of `texts` (corpus indices), left-out positions included, tokenized again exactly as

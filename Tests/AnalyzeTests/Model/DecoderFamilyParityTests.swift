@@ -89,6 +89,57 @@ import Testing
         }
     }
 
+    /// A sequence that continues the first rows of another (`PackedBatch.Sequence.prefix`) gets what those rows' whole
+    /// sequence gets at its positions, at every hook and after the final norm, also from a later hook on with its own
+    /// rows changed (the loss effects' use: the prefix's rows are not run again). Gemma 2's and 3's sliding windows are
+    /// shorter than the sequences, so the window reaches back into the prefix.
+    @Test(arguments: fixtures)
+    func aSequenceContinuingAPrefixEqualsTheWholeSequence(fixture: String) throws {
+        let reference = try ModelFixtures.Reference(fixture)
+        let model = reference.model
+        for tokens in reference.sequences where tokens.count >= 4 {
+            for split in [1, tokens.count / 2, tokens.count - 1] {
+                var batch = PackedBatch()
+                batch.append(tokens[...], text: 0, start: 0)
+                batch.append(tokens[split...], text: 1, start: 0, continuing: 0..<split)
+                let own = tokens.count..<(2 * tokens.count - split)
+                for hook in ModelFixtures.allHooks(model) + [nil] {
+                    let result = try hook.map { try model.forward(batch, stopAt: $0).activations } ?? model.forward(batch)
+                    let width = result.width
+                    let whole = Array(result.values[(split * width)..<(tokens.count * width)])
+                    let continued = Array(result.values[(own.lowerBound * width)..<(own.upperBound * width)])
+                    #expect(
+                        ModelFixtures.relativeError(continued, whole) <= 1e-5,
+                        "\(fixture) split \(split) \(hook?.description ?? "final")")
+                }
+                // From a capture at the middle block's output, the continuing rows changed: the same as the whole
+                // sequence with the same change at those rows.
+                let hook = Hook(layer: model.layerCount / 2, point: .residPost)
+                var capture = try model.forward(batch, stopAt: hook)
+                let single = PackedBatch([tokens])
+                var wholeCapture = try model.forward(single, stopAt: hook)
+                let d = capture.activations.width
+                for row in 0..<(tokens.count - split) {
+                    for j in 0..<d {
+                        let delta = Float(j % 7) * 0.25 - 0.75
+                        capture.activations.values[(own.lowerBound + row) * d + j] += delta
+                        wholeCapture.activations.values[(split + row) * d + j] += delta
+                    }
+                }
+                let changed = try model.continueForward(from: capture, batch: batch)
+                let expected = try model.continueForward(from: wholeCapture, batch: single)
+                #expect(
+                    ModelFixtures.relativeError(
+                        Array(changed.values[(own.lowerBound * d)..<(own.upperBound * d)]),
+                        Array(expected.values[(split * d)..<(tokens.count * d)])) <= 1e-5,
+                    "\(fixture) split \(split): changed rows")
+            }
+        }
+        if let window = model.spec.slidingWindows.compactMap({ $0 }).min() {
+            #expect(reference.sequences.contains { $0.count > window + 2 }, "\(fixture): no sequence longer than the sliding windows")
+        }
+    }
+
     @Test func specsReadEachFamilysAxes() throws {
         func spec(_ name: String) throws -> DecoderSpec {
             try DecoderSpec(contentsOf: ModelFixtures.directory(name).appendingPathComponent("config.json"))

@@ -90,4 +90,91 @@ import Testing
             }
         }
     }
+
+    /// Attention's kernels for one block of query rows against Double: the transposed keys, the scores in the causal
+    /// band (row r sees keys j ≤ r + diagonal) and the weighted sum of values, on head widths and key counts that leave
+    /// every kind of tail, with a block that starts on the diagonal and one far past it.
+    @Test func attentionKernelsMatchDouble() {
+        for set in Self.sets {
+            for headDim in [1, 7, 16, 33, 64, 80, 128] {
+                for (rows, diagonal) in [(1, 0), (13, 0), (9, 2), (20, 37), (64, 0)] {
+                    Self.checkAttention(set, headDim: headDim, rows: rows, diagonal: diagonal)
+                }
+            }
+        }
+    }
+
+    static func checkAttention(_ set: SAEVectorKernels, headDim: Int, rows: Int, diagonal: Int) {
+        let label = "\(String(cString: set.isa)), head \(headDim), \(rows) rows, diagonal \(diagonal)"
+        let keyCount = rows + diagonal, qStride = headDim + 3, kvStride = 2 * headDim + 5
+        let queries = values(rows * qStride, seed: UInt64(headDim * 1000 + rows), scale: 1)
+        let keys = values(keyCount * kvStride, seed: UInt64(headDim + rows + 17), scale: 1)
+        let ktStride = (keyCount + 15) / 16 * 16 + 16
+        var keysT = [Float](repeating: .nan, count: headDim * ktStride)
+        keys.withUnsafeBufferPointer { k in
+            keysT.withUnsafeMutableBufferPointer {
+                set.transpose_keys(k.baseAddress, kvStride, keyCount, headDim, $0.baseAddress, ktStride, ktStride)
+            }
+        }
+        var transposed = true
+        for d in 0..<headDim {
+            for j in 0..<ktStride where keysT[d * ktStride + j] != (j < keyCount ? keys[j * kvStride + d] : 0) { transposed = false }
+        }
+        #expect(transposed, "\(label): transpose")
+
+        var scores = [Float](repeating: -1, count: rows * keyCount)
+        queries.withUnsafeBufferPointer { q in
+            keysT.withUnsafeBufferPointer { kt in
+                scores.withUnsafeMutableBufferPointer {
+                    set.attention_scores(
+                        q.baseAddress, qStride, rows, kt.baseAddress, ktStride, headDim, keyCount, diagonal, 0.5,
+                        $0.baseAddress, keyCount)
+                }
+            }
+        }
+        var worst = 0.0
+        for r in 0..<rows {
+            for j in 0...(r + diagonal) {
+                var exact = 0.0, magnitude = 0.0
+                for d in 0..<headDim {
+                    let term = 0.5 * Double(queries[r * qStride + d]) * Double(keys[j * kvStride + d])
+                    exact += term
+                    magnitude += abs(term)
+                }
+                worst = max(worst, abs(Double(scores[r * keyCount + j]) - exact) / magnitude)
+            }
+        }
+        #expect(worst < 1e-6, "\(label): scores \(worst)")
+
+        // Weights: a causal row (zeros past the diagonal); values read in place with their stride.
+        var weights = values(rows * keyCount, seed: 5, scale: 1).map { abs($0) }
+        for r in 0..<rows {
+            for j in 0..<keyCount where j > r + diagonal { weights[r * keyCount + j] = 0 }
+        }
+        let valueRows = Array(keys.dropFirst(headDim))
+        let outStride = headDim + 2
+        var out = [Float](repeating: .nan, count: rows * outStride)
+        weights.withUnsafeBufferPointer { w in
+            valueRows.withUnsafeBufferPointer { v in
+                out.withUnsafeMutableBufferPointer {
+                    set.attention_values(
+                        w.baseAddress, keyCount, rows, keyCount, diagonal, v.baseAddress, kvStride, headDim, $0.baseAddress,
+                        outStride)
+                }
+            }
+        }
+        worst = 0
+        for r in 0..<rows {
+            for d in 0..<headDim {
+                var exact = 0.0, magnitude = 0.0
+                for j in 0..<keyCount {
+                    let term = Double(weights[r * keyCount + j]) * Double(valueRows[j * kvStride + d])
+                    exact += term
+                    magnitude += abs(term)
+                }
+                worst = max(worst, abs(Double(out[r * outStride + d]) - exact) / (magnitude + 1e-30))
+            }
+        }
+        #expect(worst < 1e-6, "\(label): values \(worst)")
+    }
 }
