@@ -58,9 +58,10 @@ public struct FeatureAnalysisOptions: Codable, Equatable, Sendable {
     /// Top examples per feature (the first ones, best first) whose loss effects are computed by rerunning the
     /// model with the feature removed; 0: none.
     public var lossEffectExamples = 5
-    /// Budget of the loss effects, in model rows: each example costs the rows of its model window up to the end of its
-    /// context (each is rerun from the hook). Examples are taken rank by rank (every feature's best, then every
-    /// feature's second, …; features by id within a rank) until the next would exceed it; nil: no limit.
+    /// Budget of the loss effects, in model rows: each example counts the rows of its model window up to the end of its
+    /// context (the window runs once from the hook, and each example reruns only its own rows on, `ExampleLossEffects`).
+    /// Examples are taken rank by rank (every feature's best, then every feature's second, …; features by id within a
+    /// rank) until the next would exceed it; nil: no limit.
     public var lossEffectRows: Int? = 2048
 
     public init() {}
