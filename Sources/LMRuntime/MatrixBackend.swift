@@ -216,16 +216,21 @@ private func widenedProduct(
     }
 }
 
-/// output[m, n] = alpha · A · B + beta · output, fp32 row-major with the given row strides (attention's products of
-/// activations with activations, and `MatrixProducts.multiply`): A is `a[m, k]`, or `a[k, m]` transposed with
-/// `transposeA`; B is `b[k, n]`, or `b[n, k]` transposed with `transposeB`. With `beta` 0, `output` is only written.
-@inline(__always)
+/// output[m, n] = alpha · A · B + beta · output, fp32 row-major with the given row strides (`MatrixProducts.multiply`):
+/// A is `a[m, k]`, or `a[k, m]` transposed with `transposeA`; B is `b[k, n]`, or `b[n, k]` transposed with
+/// `transposeB`. With `beta` 0, `output` is only written. Single-threaded sgemms over the column blocks of
+/// `forEachColumnBlock`, on the program's workers: OpenBLAS's own threads would spin after each product, taking cores
+/// from the next stage's loops.
 func matrixProduct(
     _ a: UnsafePointer<Float>, strideA: Int, transposeA: Bool = false, _ b: UnsafePointer<Float>, strideB: Int,
     transposeB: Bool, into output: UnsafeMutablePointer<Float>, strideOutput: Int, m: Int, n: Int, k: Int,
     alpha: Float = 1, beta: Float = 0
 ) {
-    cblas_sgemm(
-        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
-        Int32(n), Int32(k), alpha, a, Int32(strideA), b, Int32(strideB), beta, output, Int32(strideOutput))
+    forEachColumnBlock(n, work: m * n * k) { columns in
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
+            Int32(columns.count), Int32(k), alpha, a, Int32(strideA),
+            b + (transposeB ? columns.lowerBound * strideB : columns.lowerBound), Int32(strideB), beta,
+            output + columns.lowerBound, Int32(strideOutput))
+    }
 }
