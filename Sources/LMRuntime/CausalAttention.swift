@@ -9,9 +9,9 @@ import Parallelism
 /// `qkv` rows are `[q heads | k heads | v heads]` (already normed and rotated); query head h reads key/value head
 /// `h / (headCount / kvHeadCount)`. Scores are `q·k · spec.attentionScale`, soft-capped when the spec says so.
 /// Work items are (sequence, key/value head) pairs spread over all cores. Each transposes its keys once, then for each
-/// query head of the group computes blocks of `blockRows` query rows with the row kernels (Sources/CVectorMath): scores against the keys the block can see (the
-/// causal band, not the full square), then the softmax-weighted sum of values. (sgemm spent most of its time packing
-/// these small matrices.)
+/// query head of the group computes blocks of `blockRows` query rows with the row kernels (Sources/CVectorMath):
+/// scores against the keys the block can see (the causal band, not the full square), then the softmax-weighted sum of
+/// values. (sgemm spent most of its time packing these small matrices.)
 func causalAttention(
     qkv: UnsafePointer<Float>, batch: PackedBatch, spec: DecoderSpec, window: Int?,
     into output: UnsafeMutablePointer<Float>, workspace: ForwardWorkspace
