@@ -32,9 +32,4 @@ extension HookCapture {
                 values: parts.flatMap(\.activations.values)),
             residual: joined(parts.map(\.residual)), pending: joined(parts.map(\.pending)))
     }
-
-    /// The bytes of its arrays (what keeping it costs).
-    public var byteCount: Int {
-        (activations.values.count + (residual?.count ?? 0) + (pending?.count ?? 0)) * MemoryLayout<Float>.stride
-    }
 }

@@ -29,8 +29,8 @@ final class CorpusPass {
         self.state = state
         self.collector = collector
         if collector != nil, options.control.shard == nil, RunRecord.runsLossEffects(options: options, inputs: inputs) {
-            // What keeping a capture costs per token: the hook's width, and inside a sublayer the residual stream and
-            // (parallel blocks) attention's pending output.
+            // What keeping a capture costs per token, at most: the hook's width, and inside a sublayer the residual
+            // stream and (parallel blocks) attention's pending output (counted for every sublayer hook).
             let hook = inputs.hook, d = inputs.model.hiddenSize
             let inside = hook.point == .attnZ || hook.point == .attnOut || hook.point == .ln2Normalized || hook.point == .mlpOut
             let rowBytes = (inputs.model.width(of: hook) + (inside ? 2 * d : 0)) * MemoryLayout<Float>.stride
