@@ -86,11 +86,9 @@ func linear(
                         ldc: ldc, m: m, n: columns.count, k: k)
                 }
             case .openblasColumns:
-                forEachColumnBlock(n, work: m * n * k) { columns in
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(columns.count), Int32(k),
-                        1, input, Int32(lda), weights + columns.lowerBound * k, Int32(k), 0, output + columns.lowerBound, Int32(ldc))
-                }
+                matrixProduct(
+                    input, strideA: lda, weights, strideB: k, transposeB: true, into: output, strideOutput: ldc, m: m, n: n,
+                    k: k)
             }
         }
     case .bf16:
