@@ -157,20 +157,22 @@ struct TokenizerFile {
     ) throws -> MergeTable {
         guard let merges = value?.items else { throw fail("model.merges is not a list") }
         var table = MergeTable(capacity: merges.count)
+        let index = TokenIndex(vocabulary)
         for (rank, merge) in merges.enumerated() {
             // Split as bytes: a space followed by a combining mark is one Character.
-            let pair: [[UInt8]]
+            let pair: [String]
             if let line = merge.text {
-                pair = line.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map(Array.init)
+                pair = line.utf8.split(separator: 0x20, maxSplits: 2, omittingEmptySubsequences: false).map { String($0)! }
             } else {
-                pair = merge.items?.compactMap { $0.text.map { Array($0.utf8) } } ?? []
+                pair = merge.items?.compactMap(\.text) ?? []
             }
             guard pair.count == 2 else { throw fail("model.merges[\(rank)] is not a pair of tokens") }
-            guard let left = vocabulary[TokenBytes(pair[0])], let right = vocabulary[TokenBytes(pair[1])],
-                let merged = vocabulary[TokenBytes(pair[0] + pair[1])]
-            else {
-                let shown = pair.map { String(decoding: $0, as: UTF8.self) }
-                throw fail("model.merges[\(rank)] (\(shown[0]) \(shown[1])) uses a token that is not in the vocabulary")
+            var (first, second) = (pair[0], pair[1])
+            let ids = first.withUTF8 { left in
+                second.withUTF8 { right in (index.id(left), index.id(right), index.id(left, right)) }
+            }
+            guard let left = ids.0, let right = ids.1, let merged = ids.2 else {
+                throw fail("model.merges[\(rank)] (\(pair[0]) \(pair[1])) uses a token that is not in the vocabulary")
             }
             table.set(left, right, rank: rank, merged: merged)
         }

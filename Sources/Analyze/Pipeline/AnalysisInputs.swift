@@ -32,35 +32,62 @@ struct AnalysisInputs {
         if let folder = options.paths.activations {
             try self.init(activations: folder, options: options)
         } else {
-            try self.init(modelAndCorpus: options)
+            try self.init(
+                modelAndCorpus: options, preloaded: Preloaded(options: options),
+                tokenizer: Result { try Tokenizer(modelDirectory: options.paths.model) })
         }
     }
 
-    private init(modelAndCorpus options: AnalysisOptions) throws {
-        corpus = try Corpus(contentsOf: options.paths.corpus)
+    /// What a model-and-corpus run loads without the tokenizer (so the two can load side by side): the corpus, the
+    /// SAE, the model's config, hook and family check, which throw in that order; and the weights, whose error is kept
+    /// to be reported after the tokenizer's, where it always was.
+    private struct Preloaded {
+        var corpus: Corpus
+        var sae: SparseAutoencoder
+        var spec: DecoderSpec
+        var hook: Hook
+        var warnings: [String]
+        var weights: Result<ModelWeights, Error>
+
+        init(options: AnalysisOptions) throws {
+            corpus = try Corpus(contentsOf: options.paths.corpus)
+            sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
+            spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
+            hook = try AnalysisInputs.hook(reading: sae, in: spec, at: options.paths.model, options: options)
+            warnings =
+                try AnalysisInputs.modelFamilyWarning(reading: sae, in: spec, at: options.paths.model, options: options)
+                .map { [$0] } ?? []
+            // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
+            let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
+            let (spec, blockCount) = (spec, needsHead ? nil : hook.blocksNeeded)
+            weights = Result {
+                try ModelWeights(
+                    spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model), blockCount: blockCount,
+                    dtype: options.pass.dtype)
+            }
+        }
+    }
+
+    private init(modelAndCorpus options: AnalysisOptions, preloaded: Preloaded, tokenizer: Result<Tokenizer, Error>) throws {
+        corpus = preloaded.corpus
         activations = nil
-        sae = try SparseAutoencoder(directory: options.paths.sae, options: options.pass.sae.loadOptions)
-        let spec = try DecoderSpec(contentsOf: options.paths.model.appendingPathComponent("config.json"))
-        hook = try Self.hook(reading: sae, in: spec, at: options.paths.model, options: options)
-        warnings += try Self.modelFamilyWarning(reading: sae, in: spec, at: options.paths.model, options: options).map { [$0] } ?? []
-        tokenizer = try Tokenizer(modelDirectory: options.paths.model)
+        sae = preloaded.sae
+        hook = preloaded.hook
+        warnings += preloaded.warnings
+        self.tokenizer = try tokenizer.get()
         specialTokens = try SpecialTokens(
-            tokenizer: tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
+            tokenizer: self.tokenizer, modelDirectory: options.paths.model, prependBOS: sae.config.metadata.prependBOS)
         if specialTokens.prependedBOS != nil && options.pass.context < 2 {
             throw InputError(
                 "the SAE was trained with prepend_bos: every model window starts with BOS, so --ctx must be at least 2, "
                     + "not \(options.pass.context)", url: options.paths.sae)
         }
-        // The head is needed for the ablation suffix and for the logit effects of the feature analysis.
-        let needsHead = options.pass.ablation != .none || options.pass.featureAnalysis
-        let weights = try ModelWeights(
-            spec: spec, checkpoint: SafetensorsCheckpoint(directory: options.paths.model),
-            blockCount: needsHead ? nil : hook.blocksNeeded, dtype: options.pass.dtype)
-        vocabularySize = spec.vocabSize
+        let weights = try preloaded.weights.get()
+        vocabularySize = preloaded.spec.vocabSize
         unembedding = Unembedding(weights: weights)
         model = DecoderModel(weights: weights, contextLength: options.pass.context)
         topKMode = sae.config.architecture.isTopK ? (options.pass.topKMode ?? .default(for: sae.config.architecture)) : nil
-        view = SAEInputView(metadata: sae.config.metadata, spec: spec, hook: hook)
+        view = SAEInputView(metadata: sae.config.metadata, spec: preloaded.spec, hook: hook)
     }
 
     /// The hook the run reads: the SAE's (or the requested one, which must be the SAE's), checked against the model in
@@ -204,17 +231,34 @@ struct CorpusBatches {
 
 extension AnalysisInputs {
     /// The inputs and the SHA-256 of their files, hashed beside the loading (which leaves a core idle); an error
-    /// of the inputs is reported before one of the hashing.
+    /// of the inputs is reported before one of the hashing, in the order `init(options:)` reports them.
     static func loadHashing(options: AnalysisOptions) throws -> (AnalysisInputs, InputHashes) {
-        var inputs: Result<AnalysisInputs, Error>?
+        guard options.paths.activations == nil else {
+            var inputs: Result<AnalysisInputs, Error>?
+            var hashes: Result<InputHashes, Error>?
+            Parallelism.forEach(2) { task in
+                if task == 0 {
+                    hashes = Result { try InputHashes(options: options) }
+                } else {
+                    inputs = Result { try AnalysisInputs(options: options) }
+                }
+            }
+            return (try inputs!.get(), try hashes!.get())
+        }
+        // Three tasks, the tokenizer (the longest load) last: it starts on whichever core frees first, so it runs
+        // beside the other loading when the hashes come from the cache (`FileHashCache`), else after that loading,
+        // beside the hashing.
         var hashes: Result<InputHashes, Error>?
-        Parallelism.forEach(2) { worker in
-            if worker == 0 {
-                inputs = Result { try AnalysisInputs(options: options) }
-            } else {
-                hashes = Result { try InputHashes(options: options) }
+        var preloaded: Result<Preloaded, Error>?
+        var tokenizer: Result<Tokenizer, Error>?
+        Parallelism.forEach(3) { task in
+            switch task {
+            case 0: hashes = Result { try InputHashes(options: options) }
+            case 1: preloaded = Result { try Preloaded(options: options) }
+            default: tokenizer = Result { try Tokenizer(modelDirectory: options.paths.model) }
             }
         }
-        return (try inputs!.get(), try hashes!.get())
+        let inputs = try AnalysisInputs(modelAndCorpus: options, preloaded: preloaded!.get(), tokenizer: tokenizer!)
+        return (inputs, try hashes!.get())
     }
 }

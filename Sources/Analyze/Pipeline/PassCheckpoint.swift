@@ -99,18 +99,19 @@ struct InputHashes: Codable, Equatable {
     /// The activation folder's files (`analyze --activations`), by name.
     var activations: [String: String]?
 
-    init(options: AnalysisOptions) throws {
+    /// `cache` remembers the hashes of large files between runs (`FileHashCache`).
+    init(options: AnalysisOptions, cache: FileHashCache = .standard) throws {
         func hashFiles(in directory: URL, suffixes: [String]) throws -> [String: String] {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
                 .filter { name in suffixes.contains { name.hasSuffix($0) } }
-            return Dictionary(uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: directory.appendingPathComponent($0))) })
+            return Dictionary(uniqueKeysWithValues: try names.map { ($0, try cache.sha256(of: directory.appendingPathComponent($0))) })
         }
         if let folder = options.paths.activations {
             // The manifest names the folder's files; one it lists but lacks is the loader's error to report.
             let manifest = try ActivationManifest(folder: folder)
             let names = [ActivationManifest.fileName, manifest.tokens] + manifest.shards + (manifest.tokenizer.map { [$0] } ?? [])
             activations = Dictionary(
-                uniqueKeysWithValues: try names.map { ($0, try FileHash.sha256(of: folder.appendingPathComponent($0))) })
+                uniqueKeysWithValues: try names.map { ($0, try cache.sha256(of: folder.appendingPathComponent($0))) })
             model = try options.paths.unembedding.map { try hashFiles(in: $0, suffixes: [".json", ".safetensors"]) } ?? [:]
         } else {
             model = try hashFiles(in: options.paths.model, suffixes: [".json", ".safetensors"])
@@ -122,9 +123,9 @@ struct InputHashes: Codable, Equatable {
         for file in try SparseAutoencoder.inputFiles(at: options.paths.sae, options: options.pass.sae.loadOptions) {
             let path = file.standardizedFileURL.path
             let name = path.hasPrefix(root) ? String(path.dropFirst(root.count)) : file.lastPathComponent
-            if sae[name] == nil { sae[name] = try FileHash.sha256(of: file) }
+            if sae[name] == nil { sae[name] = try cache.sha256(of: file) }
         }
-        corpus = try FileHash.sha256(of: options.paths.corpus)
+        corpus = try cache.sha256(of: options.paths.corpus)
     }
 
     /// What differs from `other`, as "model tokenizer.json", "sae weights.pt", "corpus" (sorted; empty when equal).
