@@ -23,16 +23,37 @@ public struct ThresholdCalibrator: Sendable {
     }
 
     /// Adds `rows` tokens' activations (row-major `[rows, d_in]`).
-    public mutating func add(_ x: [Float], rows: Int) {
+    public mutating func add(_ x: [Float], rows: Int) { _ = add(x, rows: rows, candidateFloorFraction: nil) }
+
+    /// Adds `rows` tokens' activations, as `add` does, and keeps the candidates for their codes: every positive
+    /// pre-activation at or above a floor, `floorFraction` of the threshold that the rows' first chunk alone would
+    /// give. The calibrated threshold is rarely below it, and then the candidates give the rows' codes without a
+    /// second encoding (`CandidateCodes`).
+    public mutating func addKeepingCandidates(_ x: [Float], rows: Int, floorFraction: Float) -> CandidateCodes {
+        add(x, rows: rows, candidateFloorFraction: floorFraction)!
+    }
+
+    private mutating func add(_ x: [Float], rows: Int, candidateFloorFraction: Float?) -> CandidateCodes? {
         precondition(x.count == rows * sae.dIn)
+        var candidates: CandidateCodes?
         var start = 0
+        // The chunks of `SAEEncoder.encode`, so the pre-activations are those the pass would compute, bit for bit.
         let chunk = max(16, (1 << 22) / sae.dSae)
         while start < rows {
             let end = min(rows, start + chunk)
-            positives.append(contentsOf: sae.preActivations(x, rows: start..<end).lazy.filter { $0 > 0 })
+            let pre = sae.preActivations(x, rows: start..<end)
+            let before = positives.count
+            positives.append(contentsOf: pre.lazy.filter { $0 > 0 })
+            if let fraction = candidateFloorFraction {
+                if candidates == nil {
+                    candidates = CandidateCodes(dSae: sae.dSae, floor: fraction * threshold(tokens: end - start, from: before))
+                }
+                candidates!.append(pre, rows: end - start)
+            }
             start = end
         }
         tokenCount += rows
+        return candidates ?? CandidateCodes(dSae: sae.dSae, floor: 0)
     }
 
     /// This calibrator's sample plus `other`'s.
@@ -44,10 +65,53 @@ public struct ThresholdCalibrator: Sendable {
     }
 
     /// The calibrated threshold θ (0 for an empty sample).
-    public func threshold() -> Float {
-        let budget = tokenCount * k
-        guard budget > 0, positives.count > budget else { return 0 }
-        var copy = positives
+    public func threshold() -> Float { threshold(tokens: tokenCount, from: 0) }
+
+    /// θ of `tokens` tokens whose positives are `positives[first...]`.
+    private func threshold(tokens: Int, from first: Int) -> Float {
+        let budget = tokens * k
+        guard budget > 0, positives.count - first > budget else { return 0 }
+        var copy = Array(positives[first...])
         return copy.withUnsafeMutableBufferPointer { kthLargest($0.baseAddress!, count: $0.count, k: budget) }
+    }
+}
+
+/// Candidate codes of a sample's rows (`ThresholdCalibrator.addKeepingCandidates`): each row's positive pre-activations
+/// at or above one floor, features increasing.
+public struct CandidateCodes: Sendable {
+    public private(set) var codes: SparseCodes
+    public let floor: Float
+
+    init(dSae: Int, floor: Float) { (codes, self.floor) = (SparseCodes(dSae: dSae), floor) }
+
+    /// Bytes the candidates hold.
+    public var byteCount: Int { codes.features.count * 8 + codes.rowStarts.count * 8 }
+
+    /// The codes of `SAEEncoder`'s global-threshold rule (`pre ≥ θ` and `pre > 0`) for these rows, or nil when the
+    /// floor lies above θ (features at or above θ may not have been kept).
+    public func codes(threshold: Float) -> SparseCodes? {
+        guard floor <= threshold else { return nil }
+        var result = SparseCodes(dSae: codes.dSae)
+        result.features.reserveCapacity(codes.features.count)
+        result.values.reserveCapacity(codes.values.count)
+        for row in 0..<codes.rowCount {
+            for index in codes.range(ofRow: row) where codes.values[index] >= threshold {
+                result.appendEntry(Int(codes.features[index]), codes.values[index])
+            }
+            result.rowStarts.append(result.features.count)
+        }
+        return result
+    }
+
+    /// Appends the candidates of `rows` rows of dense pre-activations.
+    mutating func append(_ pre: [Float], rows: Int) {
+        let m = codes.dSae
+        pre.withUnsafeBufferPointer { p in
+            for row in 0..<rows {
+                let values = p.baseAddress! + row * m
+                for i in 0..<m where values[i] >= floor && values[i] > 0 { codes.appendEntry(i, values[i]) }
+                codes.rowStarts.append(codes.features.count)
+            }
+        }
     }
 }

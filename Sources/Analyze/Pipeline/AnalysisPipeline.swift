@@ -2,6 +2,7 @@ import Formats
 import Foundation
 import LMRuntime
 import Parallelism
+import SAECore
 
 /// One `analyze` (or `quick`, or one shard) run: check and load the inputs, tokenize and pack the corpus, calibrate,
 /// make the one pass over the batches (`CorpusPass`), then write the analysis directory, or the shard directory
@@ -73,8 +74,8 @@ public final class AnalysisPipeline {
         lap("tokenize")
 
         // Calibration sample: evenly spaced batches of the whole corpus; the activations of those in this run's
-        // range are kept and reused by the pass.
-        var captured: [Int: HookCapture] = [:]
+        // range (and their codes, when the calibration can give them) are kept and reused by the pass.
+        var captured: [Int: (capture: HookCapture, codes: SparseCodes?)] = [:]
         var state =
             resumed?.state
             ?? PassState(
@@ -88,7 +89,7 @@ public final class AnalysisPipeline {
             let forwardSeconds: Double
             (calibration, forwardSeconds) = try Calibration.run(
                 inputs: inputs, options: options, batches: corpusBatches, sample: sample, keep: range,
-                reuse: { captured[$0] = $1 },
+                reuse: { captured[$0] = ($1, $2) },
                 progress: { done in
                     self.progress(
                         AnalysisProgress(
@@ -139,7 +140,8 @@ public final class AnalysisPipeline {
         var lastCheckpoint = Date()
         let resumedFrom = checkpoint.nextBatch
         for index in checkpoint.nextBatch..<range.upperBound {
-            try pass.process(batch: index, capture: captured.removeValue(forKey: index))
+            let reused = captured.removeValue(forKey: index)
+            try pass.process(batch: index, capture: reused?.capture, codes: reused?.codes)
             done += batches[index].tokenCount
             checkpoint.nextBatch = index + 1
             progress(

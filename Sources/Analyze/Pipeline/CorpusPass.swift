@@ -42,8 +42,9 @@ final class CorpusPass {
         ablationBatches = options.pass.ablation == .none ? [] : Set(batches.evenlySpaced(tokens: options.pass.ablationTokens))
     }
 
-    /// Runs batch `index` (from `capture`, its hook activations, when the calibration already computed them).
-    func process(batch index: Int, capture: HookCapture?) throws {
+    /// Runs batch `index` (from `capture`, its hook activations, and `codes`, those of its kept rows, when the
+    /// calibration already computed them).
+    func process(batch index: Int, capture: HookCapture?, codes: SparseCodes? = nil) throws {
         let batch = batches.batches[index]
         let t0 = Date()
         let capture = try capture ?? inputs.model.forward(batch, stopAt: inputs.hook)
@@ -56,7 +57,8 @@ final class CorpusPass {
         let kept = includedRows(x, width: width, included: mask.included)
         let isFirst = included(CorpusBatches.firstTokenFlags(batch), mask.included)
         let rows = mask.includedCount
-        let codes = encoder.encode(kept, rows: rows)
+        precondition(codes.map { $0.rowCount == rows } ?? true, "the calibration's codes are not this batch's")
+        let codes = codes ?? encoder.encode(kept, rows: rows)
         let reconstructed = inputs.sae.decode(codes, denormalizing: kept)
         state.sparsity.add(codes, isFirst: isFirst)
         state.reconstruction.add(original: kept, reconstruction: reconstructed, isFirst: isFirst)

@@ -99,6 +99,27 @@ struct SAEEncoderTests {
         #expect(codes.nonzeroCount == 100 * 8)
     }
 
+    @Test("the calibration's candidate codes are the threshold encoder's codes, bit for bit")
+    func candidateCodesMatchTheEncoder() throws {
+        let btopk = try SAEFixtures.sae("seed-sae-btopk8-l2")
+        let (x, n) = try SAEFixtures.activations()
+        var calibrator = try ThresholdCalibrator(sae: btopk)
+        let candidates = calibrator.addKeepingCandidates(x, rows: n, floorFraction: 0.5)
+        let threshold = calibrator.threshold()
+        var plain = try ThresholdCalibrator(sae: btopk)
+        plain.add(x, rows: n)
+        #expect(plain.threshold() == threshold)
+        #expect(candidates.floor > 0 && candidates.floor <= threshold)
+        let expected = try SAEEncoder(sae: btopk, topKMode: .threshold, threshold: threshold).encode(x, rows: n)
+        let codes = try #require(candidates.codes(threshold: threshold))
+        #expect(codes.rowStarts == expected.rowStarts)
+        #expect(codes.features == expected.features)
+        #expect(codes.values == expected.values)
+        #expect(candidates.codes.nonzeroCount > codes.nonzeroCount)
+        // Below the floor some codes may be missing: no answer.
+        #expect(candidates.codes(threshold: candidates.floor.nextDown) == nil)
+    }
+
     @Test("kthLargest agrees with sorting", arguments: [1, 2, 5, 50, 99, 100])
     func kthLargestMatchesSort(k: Int) {
         var generator = SystemRandomNumberGenerator()
