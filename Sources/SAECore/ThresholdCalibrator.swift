@@ -1,4 +1,5 @@
 import Formats
+import Parallelism
 /// Calibrates the global threshold of `TopKMode.threshold` for a top-k SAE: over a sample of `N` tokens, θ is the
 /// `(N·k)`-th largest dense activation `ReLU(pre)`, so that encoding the sample with `f = a · 1[a ≥ θ]` gives a mean
 /// L0 of exactly `k` (ties aside). Zero when the sample has at most `N·k` positive activations (then every positive
@@ -103,15 +104,26 @@ public struct CandidateCodes: Sendable {
         return result
     }
 
-    /// Appends the candidates of `rows` rows of dense pre-activations.
+    /// Appends the candidates of `rows` rows of dense pre-activations, rows in parallel blocks.
     mutating func append(_ pre: [Float], rows: Int) {
-        let m = codes.dSae
+        let m = codes.dSae, floor = floor
+        let blockRows = max(1, rows / (4 * Parallelism.workerCount))
+        let blocks = (rows + blockRows - 1) / blockRows
+        var pieces = [SparseCodes](repeating: SparseCodes(dSae: m), count: blocks)
         pre.withUnsafeBufferPointer { p in
-            for row in 0..<rows {
-                let values = p.baseAddress! + row * m
-                for i in 0..<m where values[i] >= floor && values[i] > 0 { codes.appendEntry(i, values[i]) }
-                codes.rowStarts.append(codes.features.count)
+            pieces.withUnsafeMutableBufferPointer { out in
+                let out = out  // each block writes its own slot
+                Parallelism.forEach(blocks) { block in
+                    var piece = SparseCodes(dSae: m)
+                    for row in (block * blockRows)..<min(rows, (block + 1) * blockRows) {
+                        let values = p.baseAddress! + row * m
+                        for i in 0..<m where values[i] >= floor && values[i] > 0 { piece.appendEntry(i, values[i]) }
+                        piece.rowStarts.append(piece.features.count)
+                    }
+                    out[block] = piece
+                }
             }
         }
+        for piece in pieces { codes.append(contentsOf: piece) }
     }
 }
