@@ -44,7 +44,7 @@ public struct ThresholdCalibrator: Sendable {
             let end = min(rows, start + chunk)
             let pre = sae.preActivations(x, rows: start..<end)
             let before = positives.count
-            positives.append(contentsOf: pre.lazy.filter { $0 > 0 })
+            for piece in Self.positiveValues(pre) { positives.append(contentsOf: piece) }
             if let fraction = candidateFloorFraction {
                 if candidates == nil {
                     candidates = CandidateCodes(dSae: sae.dSae, floor: fraction * threshold(tokens: end - start, from: before))
@@ -55,6 +55,23 @@ public struct ThresholdCalibrator: Sendable {
         }
         tokenCount += rows
         return candidates ?? CandidateCodes(dSae: sae.dSae, floor: 0)
+    }
+
+    /// The positive values of `pre`, in order, as the pieces of parallel blocks.
+    private static func positiveValues(_ pre: [Float]) -> [[Float]] {
+        let parts = 4 * Parallelism.workerCount
+        var pieces = [[Float]](repeating: [], count: parts)
+        pre.withUnsafeBufferPointer { p in
+            pieces.withUnsafeMutableBufferPointer { out in
+                let out = out  // each part writes its own slot
+                Parallelism.forEach(parts) { part in
+                    var piece: [Float] = []
+                    for value in p[(p.count * part / parts)..<(p.count * (part + 1) / parts)] where value > 0 { piece.append(value) }
+                    out[part] = piece
+                }
+            }
+        }
+        return pieces
     }
 
     /// This calibrator's sample plus `other`'s.

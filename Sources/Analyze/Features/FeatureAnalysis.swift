@@ -241,7 +241,16 @@ public struct FeatureAnalysis: Sendable {
                 samples.add(row: row, features: features, values: values)
             }
         }
-        return (0..<m).compactMap { f -> FeatureReport? in
+        // The reports read the database only, so features run in parallel (their examples' contexts are most of it).
+        let samplesByFeature = samples
+        var reports = [FeatureReport?](repeating: nil, count: m)
+        reports.withUnsafeMutableBufferPointer { out in
+            let out = out  // each feature writes its own slot
+            Parallelism.forEach(m) { f in out[f] = report(f, samplesByFeature) }
+        }
+        return reports.compactMap { $0 }
+
+        func report(_ f: Int, _ samples: IntervalSamples) -> FeatureReport? {
             guard statistics.counts[f] > 0 else { return nil }
             let binCount = edgeCounts[f] - 1
             let histogram = Histogram(
