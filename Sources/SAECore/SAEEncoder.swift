@@ -49,6 +49,9 @@ public struct SAEEncoder: Sendable {
         }
     }
 
+    /// An encoder with a given rule (the calibrator's candidates: `globalThreshold` at their floor).
+    init(sae: SparseAutoencoder, rule: Rule) { (self.sae, self.rule) = (sae, rule) }
+
     /// Rows per chunk for row-independent rules: about 4M floats of pre-activations.
     private var chunkRows: Int { max(16, (1 << 22) / max(1, sae.dSae)) }
 
@@ -68,7 +71,7 @@ public struct SAEEncoder: Sendable {
     }
 
     /// Applies a row-independent rule to `rows` rows of pre-activations, rows in parallel blocks.
-    private func selectRows(_ pre: [Float], rows: Int) -> SparseCodes {
+    func selectRows(_ pre: [Float], rows: Int) -> SparseCodes {
         let m = sae.dSae
         let blockRows = max(1, rows / (4 * Parallelism.workerCount))
         let blocks = (rows + blockRows - 1) / blockRows

@@ -31,9 +31,10 @@ public struct ThresholdCalibrator: Sendable {
     /// give. The calibrated threshold is rarely below it, and then the candidates give the rows' codes without a
     /// second encoding (`CandidateCodes`).
     public mutating func addKeepingCandidates(_ x: [Float], rows: Int, floorFraction: Float) -> CandidateCodes {
-        add(x, rows: rows, candidateFloorFraction: floorFraction)!
+        add(x, rows: rows, candidateFloorFraction: floorFraction) ?? CandidateCodes(dSae: sae.dSae, floor: 0)
     }
 
+    /// nil without a floor fraction, or without rows.
     private mutating func add(_ x: [Float], rows: Int, candidateFloorFraction: Float?) -> CandidateCodes? {
         precondition(x.count == rows * sae.dIn)
         var candidates: CandidateCodes?
@@ -49,12 +50,14 @@ public struct ThresholdCalibrator: Sendable {
                 if candidates == nil {
                     candidates = CandidateCodes(dSae: sae.dSae, floor: fraction * threshold(tokens: end - start, from: before))
                 }
-                candidates!.append(pre, rows: end - start)
+                // The encoder's own rule at the floor: the same codes it would give with θ = floor.
+                let atFloor = SAEEncoder(sae: sae, rule: .globalThreshold(candidates!.floor))
+                candidates!.append(atFloor.selectRows(pre, rows: end - start))
             }
             start = end
         }
         tokenCount += rows
-        return candidates ?? CandidateCodes(dSae: sae.dSae, floor: 0)
+        return candidates
     }
 
     /// The positive values of `pre`, in order, as the pieces of parallel blocks.
@@ -121,26 +124,6 @@ public struct CandidateCodes: Sendable {
         return result
     }
 
-    /// Appends the candidates of `rows` rows of dense pre-activations, rows in parallel blocks.
-    mutating func append(_ pre: [Float], rows: Int) {
-        let m = codes.dSae, floor = floor
-        let blockRows = max(1, rows / (4 * Parallelism.workerCount))
-        let blocks = (rows + blockRows - 1) / blockRows
-        var pieces = [SparseCodes](repeating: SparseCodes(dSae: m), count: blocks)
-        pre.withUnsafeBufferPointer { p in
-            pieces.withUnsafeMutableBufferPointer { out in
-                let out = out  // each block writes its own slot
-                Parallelism.forEach(blocks) { block in
-                    var piece = SparseCodes(dSae: m)
-                    for row in (block * blockRows)..<min(rows, (block + 1) * blockRows) {
-                        let values = p.baseAddress! + row * m
-                        for i in 0..<m where values[i] >= floor && values[i] > 0 { piece.appendEntry(i, values[i]) }
-                        piece.rowStarts.append(piece.features.count)
-                    }
-                    out[block] = piece
-                }
-            }
-        }
-        for piece in pieces { codes.append(contentsOf: piece) }
-    }
+    /// Appends the candidates of further rows.
+    mutating func append(_ rows: SparseCodes) { codes.append(contentsOf: rows) }
 }
