@@ -239,11 +239,10 @@ extension NPYArray {
         let count = self.count
         return try data.withUnsafeBytes { raw -> [T] in
             func map<S>(_ type: S.Type, _ transform: (S) -> T) -> [T] {
-                [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                [T](count: count) { buffer in
                     for index in 0..<count {
                         (buffer.baseAddress! + index).initialize(to: transform(raw.loadUnaligned(fromByteOffset: index * MemoryLayout<S>.size, as: S.self)))
                     }
-                    initialized = count
                 }
             }
             switch dtype {

@@ -77,8 +77,8 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
             return (file, name, shape.reduce(1, *))
         }
         let total = parts.reduce(0) { $0 + $1.count }
-        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
-            guard let destination = buffer.baseAddress, total > 0 else { initialized = 0; return }
+        return [Float](count: total) { buffer in
+            let destination = buffer.baseAddress!
             var offset = 0
             for part in parts {
                 part.file.withRawBytes(of: part.name) { bytes in
@@ -88,7 +88,6 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
                 }
                 offset += part.count
             }
-            initialized = total
         }
     }
 

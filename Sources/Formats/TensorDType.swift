@@ -69,12 +69,11 @@ extension TensorDType {
     func floatTensor(shape: [Int], from bytes: UnsafeRawBufferPointer) -> FloatTensor {
         let count = shape.reduce(1, *)
         precondition(bytes.count == count * byteSize, "\(bytes.count) bytes for \(count) elements of \(rawValue)")
-        let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if count > 0, let source = bytes.baseAddress {
+        let values = [Float](count: count) { buffer in
+            if let source = bytes.baseAddress {
                 MemoryAdvice.prefault(source, byteCount: count * byteSize)
                 convertToFloat(source, count: count, into: buffer.baseAddress!)
             }
-            initialized = count
         }
         return FloatTensor(shape: shape, values: values)
     }

@@ -179,7 +179,7 @@ extension TorchStateDict {
                 return storage.dtype.floatTensor(shape: shape, from: UnsafeRawBufferPointer(rebasing: raw[(offset * itemSize)..<((offset + count) * itemSize)]))
             }
             // Strided: walk the index space row by row, converting each innermost run.
-            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let values = [Float](count: count) { buffer in
                 let rank = shape.count
                 let innerSize = shape[rank - 1], innerStride = strides[rank - 1]
                 var index = [Int](repeating: 0, count: rank)
@@ -201,7 +201,6 @@ extension TorchStateDict {
                         dimension -= 1
                     }
                 }
-                initialized = count
             }
             return FloatTensor(shape: shape, values: values)
         }

@@ -36,10 +36,7 @@ extension DecoderModel {
     /// All logits `[hidden.rows, vocabSize]`. For large batches prefer `logits(_:rows:into:)` chunk by chunk or
     /// `nextTokenStatistics`, which never holds more than a tile of logits.
     public func logits(_ hidden: Activations) -> [Float] {
-        [Float](unsafeUninitializedCapacity: hidden.rows * spec.vocabSize) { buffer, count in
-            logits(hidden, rows: 0..<hidden.rows, into: buffer)
-            count = hidden.rows * spec.vocabSize
-        }
+        [Float](count: hidden.rows * spec.vocabSize) { buffer in logits(hidden, rows: 0..<hidden.rows, into: buffer) }
     }
 
     /// Next-token statistics of `reference` and each variant: final hidden states of the same `batch`, e.g. a clean

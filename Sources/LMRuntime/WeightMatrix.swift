@@ -1,4 +1,5 @@
 import CBF16Gemm
+import Formats
 
 /// The element type the model's weight matrices are kept and multiplied in (`--dtype`). Vectors (norms, biases),
 /// the residual stream, softmax and every accumulator stay fp32 either way.
@@ -113,9 +114,8 @@ public struct WeightMatrix: @unchecked Sendable {
         switch storage {
         case .f32(let values): return values
         case .bf16:
-            return [Float](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+            return [Float](count: rows * columns) { buffer in
                 for row in 0..<rows { copyRow(row, into: buffer.baseAddress! + row * columns) }
-                count = rows * columns
             }
         }
     }
